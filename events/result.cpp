@@ -4,13 +4,20 @@ namespace baton {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::failed: return "failed";
-    case errc::validation: return "validation";
-    case errc::refused: return "refused";
-    case errc::not_found: return "not_found";
-    case errc::unavailable: return "unavailable";
-    case errc::integrity: return "integrity";
-    case errc::conflict: return "conflict";
+    case errc::failed:
+      return "failed";
+    case errc::validation:
+      return "validation";
+    case errc::refused:
+      return "refused";
+    case errc::not_found:
+      return "not_found";
+    case errc::unavailable:
+      return "unavailable";
+    case errc::integrity:
+      return "integrity";
+    case errc::conflict:
+      return "conflict";
   }
   return "unknown";
 }

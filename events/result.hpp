@@ -23,7 +23,9 @@ enum class errc {
 const char* to_string(errc code);
 
 // Exit code for the CLI tools (conflict maps to 3: the command was refused by the state it met).
-inline int exit_code(errc code) { return code == errc::conflict ? 3 : static_cast<int>(code); }
+inline int exit_code(errc code) {
+  return code == errc::conflict ? 3 : static_cast<int>(code);
+}
 
 struct error {
   errc code = errc::failed;
@@ -62,6 +64,8 @@ class result {
 // For operations with nothing to return.
 struct ok_t {};
 using status = result<ok_t>;
-inline status ok_status() { return ok_t{}; }
+inline status ok_status() {
+  return ok_t{};
+}
 
 }  // namespace baton

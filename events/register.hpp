@@ -1,0 +1,10 @@
+// Registration of Baton's event types into a catalog, one function per group of events.
+#pragma once
+
+#include "events/catalog.hpp"
+
+namespace baton {
+
+void register_campaign_events(event_catalog& c);  // events/campaign_events.cpp
+
+}  // namespace baton

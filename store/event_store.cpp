@@ -1,0 +1,295 @@
+#include <filesystem>
+
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
+
+#include "events/envelope.capnp.h"
+#include "events/envelope_codec.hpp"
+#include "events/payload.hpp"
+#include "store/keys.hpp"
+#include "store/store_impl.hpp"
+
+namespace baton {
+
+namespace {
+
+const char* const cf_names[] = {"default", "log", "streams", "heads", "snapshots", "meta"};
+
+rocksdb::Options base_options() {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.IncreaseParallelism(2);
+  o.write_buffer_size = 64 << 20;
+  o.max_write_buffer_number = 4;
+  o.compression = rocksdb::kLZ4Compression;
+  o.keep_log_file_num = 5;
+  o.max_open_files = -1;  // required by secondary instances, cheap here
+  return o;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(const rocksdb::Options& o) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> out;
+  for (auto* n : cf_names) out.emplace_back(n, rocksdb::ColumnFamilyOptions(o));
+  return out;
+}
+
+}  // namespace
+
+status from_rocks(const rocksdb::Status& s, const std::string& where) {
+  if (s.ok()) return ok_status();
+  errc code = errc::failed;
+  if (s.IsCorruption())
+    code = errc::integrity;
+  else if (s.IsNotFound() || s.IsPathNotFound())
+    code = errc::not_found;
+  else if (s.IsBusy() || s.IsTryAgain() || s.IsIOError())
+    code = errc::unavailable;
+  return make_error(code, where, s.ToString());
+}
+
+event_store::impl::~impl() {
+  stop_writer();
+  if (db) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    db->Close();
+  }
+}
+
+event_store::event_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+event_store::~event_store() = default;
+const std::string& event_store::dir() const {
+  return impl_->dir;
+}
+
+result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, store_options opts) {
+  auto p = std::make_unique<impl>();
+  p->dir = dir;
+  p->opts = opts;
+  p->time_source = opts.time_source ? opts.time_source : &p->default_clock;
+  using mode = store_options::mode;
+  auto o = base_options();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (opts.open_mode == mode::read_write) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return make_error(errc::unavailable, dir, "cannot create directory: " + ec.message());
+    auto lock = dir_lock::acquire(dir);
+    if (!lock) return lock.err();
+    p->lock.emplace(std::move(lock.value()));
+    s = rocksdb::DB::Open(o, dir, descriptors(o), &p->handles, &raw);
+  } else {
+    if (!std::filesystem::exists(dir + "/CURRENT"))
+      return make_error(errc::not_found, dir, "no event store here");
+    if (opts.open_mode == mode::read_only) {
+      s = rocksdb::DB::OpenForReadOnly(o, dir, descriptors(o), &p->handles, &raw);
+    } else {
+      std::error_code ec;
+      std::filesystem::create_directories(opts.secondary_path, ec);
+      s = rocksdb::DB::OpenAsSecondary(o, dir, opts.secondary_path, descriptors(o), &p->handles,
+                                       &raw);
+    }
+  }
+  if (!s.ok()) return from_rocks(s, dir).err();
+  p->db.reset(raw);
+  p->log = p->handles[1];
+  p->streams = p->handles[2];
+  p->heads = p->handles[3];
+  p->snapshots = p->handles[4];
+  p->meta = p->handles[5];
+
+  // Where the chain stands: the last record of the log.
+  std::unique_ptr<rocksdb::Iterator> it(p->db->NewIterator(rocksdb::ReadOptions(), p->log));
+  it->SeekToLast();
+  if (it->Valid()) {
+    auto e = decode_envelope(std::string_view(it->value().data(), it->value().size()));
+    if (e) {
+      p->next_global = e->global_seq + 1;
+      p->chain_hash = e->hash;
+    } else if (opts.open_mode == mode::read_write) {
+      return make_error(errc::integrity, dir, "last event is unreadable: " + e.err().what);
+    } else {  // readers still open it, so that verify can say what is wrong
+      p->next_global = keys::get_be64(std::string_view(it->key().data(), it->key().size())) + 1;
+    }
+  }
+  p->committed_global = p->next_global - 1;
+  if (opts.open_mode == mode::read_write) {
+    p->db->Put(rocksdb::WriteOptions(), p->meta, std::string(keys::meta_format), "1");
+    p->start_writer();
+  }
+  return std::unique_ptr<event_store>(new event_store(std::move(p)));
+}
+
+result<std::string> event_store::impl::get(rocksdb::ColumnFamilyHandle* cf,
+                                           std::string_view key) const {
+  std::string value;
+  auto s = db->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return make_error(errc::not_found, std::string(key), "not found");
+  if (!s.ok()) return from_rocks(s, dir).err();
+  return value;
+}
+
+result<std::vector<event>> event_store::read_stream(std::string_view stream, std::uint64_t from,
+                                                    std::uint64_t to) const {
+  std::vector<event> out;
+  auto prefix = keys::stream_prefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->streams));
+  std::vector<std::string> globals;
+  for (it->Seek(keys::stream_key(stream, from < 1 ? 1 : from)); it->Valid(); it->Next()) {
+    auto k = it->key();
+    if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) break;
+    if (keys::get_be64(std::string_view(k.data(), k.size()), prefix.size()) > to) break;
+    globals.emplace_back(it->value().data(), it->value().size());
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), std::string(stream)).err();
+  if (globals.empty()) return out;
+  std::vector<rocksdb::Slice> slices(globals.begin(), globals.end());
+  std::vector<rocksdb::PinnableSlice> values(globals.size());
+  std::vector<rocksdb::Status> statuses(globals.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->log, slices.size(), slices.data(),
+                      values.data(), statuses.data(), /*sorted_input=*/true);
+  out.reserve(globals.size());
+  for (std::size_t i = 0; i < globals.size(); ++i) {
+    auto g = keys::get_be64(globals[i]);
+    if (!statuses[i].ok())
+      return make_error(errc::integrity, std::string(stream),
+                        "index points to missing event #" + std::to_string(g));
+    auto e = decode_envelope(std::string_view(values[i].data(), values[i].size()));
+    if (!e) return make_error(errc::integrity, "event #" + std::to_string(g), e.err().what);
+    out.push_back(std::move(e.value()));
+  }
+  return out;
+}
+
+status event_store::scan(std::uint64_t from_global,
+                         const std::function<bool(const event&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->log));
+  for (it->Seek(keys::log_key(from_global)); it->Valid(); it->Next()) {
+    auto e = decode_envelope(std::string_view(it->value().data(), it->value().size()));
+    if (!e) {
+      auto g = keys::get_be64(std::string_view(it->key().data(), it->key().size()));
+      return make_error(errc::integrity, "event #" + std::to_string(g), e.err().what);
+    }
+    if (!visit(e.value())) break;
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), impl_->dir);
+  return ok_status();
+}
+
+result<std::vector<event>> event_store::read_all(std::uint64_t from_global,
+                                                 std::size_t limit) const {
+  std::vector<event> out;
+  if (limit == 0) return out;
+  auto st = scan(from_global, [&](const event& e) {
+    out.push_back(e);
+    return out.size() < limit;
+  });
+  if (!st) return st.err();
+  return out;
+}
+
+std::uint64_t event_store::stream_version(std::string_view stream) const {
+  auto v = impl_->get(impl_->heads, stream);
+  return v && v->size() >= 8 ? keys::get_be64(*v) : 0;
+}
+
+std::uint64_t event_store::last_global_seq() const {
+  std::lock_guard<std::mutex> g(impl_->tail_mu);
+  return impl_->committed_global;
+}
+
+std::vector<stream_head> event_store::streams(std::string_view prefix) const {
+  std::vector<stream_head> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->heads));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    std::string_view v(it->value().data(), it->value().size());
+    if (v.size() < 16) continue;
+    out.push_back({it->key().ToString(), keys::get_be64(v), keys::get_be64(v, 8)});
+  }
+  return out;
+}
+
+status event_store::put_snapshot(const snapshot& s) {
+  if (!impl_->writer.joinable())
+    return make_error(errc::refused, impl_->dir, "store is open read-only");
+  auto bytes = build_payload<capnp_schema::Snapshot>([&](capnp_schema::Snapshot::Builder b) {
+    b.setStream(s.stream);
+    b.setVersion(s.version);
+    b.setGlobalSeq(s.global_seq);
+    b.setFormat(s.format);
+    b.setState(kj::arrayPtr(reinterpret_cast<const kj::byte*>(s.state.data()), s.state.size()));
+  });
+  return from_rocks(impl_->db->Put(rocksdb::WriteOptions(), impl_->snapshots, s.stream, bytes),
+                    s.stream);
+}
+
+result<std::optional<snapshot>> event_store::get_snapshot(std::string_view stream) const {
+  auto v = impl_->get(impl_->snapshots, stream);
+  if (!v) {
+    if (v.err().code == errc::not_found) return std::optional<snapshot>{};
+    return v.err();
+  }
+  auto s = read_payload<capnp_schema::Snapshot, snapshot>(*v, [](auto r) {
+    snapshot out;
+    out.stream = to_std(r.getStream());
+    out.version = r.getVersion();
+    out.global_seq = r.getGlobalSeq();
+    out.format = r.getFormat();
+    auto d = r.getState();
+    out.state.assign(reinterpret_cast<const char*>(d.begin()), d.size());
+    return out;
+  });
+  if (!s) return make_error(errc::integrity, "snapshot " + std::string(stream), s.err().what);
+  return std::optional<snapshot>(std::move(s.value()));
+}
+
+status event_store::catch_up() {
+  if (impl_->opts.open_mode != store_options::mode::secondary) return ok_status();
+  auto st = from_rocks(impl_->db->TryCatchUpWithPrimary(), impl_->dir);
+  if (!st) return st;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->log));
+  it->SeekToLast();
+  if (it->Valid()) {
+    std::lock_guard<std::mutex> g(impl_->tail_mu);
+    impl_->committed_global = keys::get_be64(std::string_view(it->key().data(), it->key().size()));
+  }
+  return ok_status();
+}
+
+result<std::vector<event>> event_store::wait_for(std::uint64_t after_global, std::size_t max,
+                                                 std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool secondary = impl_->opts.open_mode == store_options::mode::secondary;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> g(impl_->tail_mu);
+      auto step =
+          secondary
+              ? std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50))
+              : deadline;
+      impl_->tail_cv.wait_until(g, step, [&] { return impl_->committed_global > after_global; });
+      if (impl_->committed_global > after_global) break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::vector<event>{};
+    if (secondary) {
+      auto st = const_cast<event_store*>(this)->catch_up();
+      if (!st) return st.err();
+    }
+  }
+  return read_all(after_global + 1, max);
+}
+
+status event_store::checkpoint(const std::string& target_dir) const {
+  rocksdb::Checkpoint* cp = nullptr;
+  auto s = rocksdb::Checkpoint::Create(impl_->db.get(), &cp);
+  if (!s.ok()) return from_rocks(s, impl_->dir);
+  std::unique_ptr<rocksdb::Checkpoint> owned(cp);
+  return from_rocks(owned->CreateCheckpoint(target_dir), target_dir);
+}
+
+}  // namespace baton

@@ -1,0 +1,247 @@
+// The group-commit writer: one thread drains the queue of appends, checks each against the
+// stream heads and command ids, assigns sequences and hashes, and commits the whole group in
+// one WriteBatch with at most one WAL sync. Callers hear back only after that write returns.
+#include <future>
+
+#include <rocksdb/write_batch.h>
+
+#include "events/envelope_codec.hpp"
+#include "events/hash.hpp"
+#include "store/keys.hpp"
+#include "store/store_impl.hpp"
+
+namespace baton {
+
+namespace {
+
+// What one group changes, applied to the writer's caches only if the write succeeds.
+struct group_state {
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::uint64_t>> heads;
+  std::unordered_map<std::string, append_result> commands;
+  std::uint64_t next_global = 0;
+  event_hash chain{};
+};
+
+status check_request(const append_request& r) {
+  if (r.stream.empty()) return make_error(errc::validation, "", "stream name is empty");
+  if (r.stream.find('\0') != std::string::npos)
+    return make_error(errc::validation, r.stream, "stream name contains a NUL byte");
+  if (r.events.empty()) return make_error(errc::validation, r.stream, "no events to append");
+  return ok_status();
+}
+
+}  // namespace
+
+void event_store::impl::start_writer() {
+  writer = std::thread([this] { writer_loop(); });
+}
+
+void event_store::impl::stop_writer() {
+  {
+    std::lock_guard<std::mutex> g(queue_mu);
+    stopping = true;
+  }
+  queue_cv.notify_all();
+  if (writer.joinable()) writer.join();
+}
+
+void event_store::impl::writer_loop() {
+  for (;;) {
+    std::vector<pending_append> group;
+    {
+      std::unique_lock<std::mutex> g(queue_mu);
+      queue_cv.wait(g, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and everything queued has been written
+      std::size_t n_events = 0;
+      while (!queue.empty() && (group.empty() || n_events < opts.max_group_events)) {
+        for (auto& r : queue.front().requests) n_events += r.events.size();
+        group.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    commit_group(group);
+  }
+}
+
+std::pair<std::uint64_t, std::uint64_t> event_store::impl::head_of(const std::string& stream) {
+  auto it = head_cache.find(stream);
+  if (it != head_cache.end()) return it->second;
+  std::pair<std::uint64_t, std::uint64_t> h{0, 0};
+  auto v = get(heads, stream);
+  if (v && v->size() >= 16) h = {keys::get_be64(*v), keys::get_be64(*v, 8)};
+  head_cache.emplace(stream, h);
+  return h;
+}
+
+std::optional<append_result> event_store::impl::seen_command(const std::string& id) {
+  auto v = get(meta, keys::meta_command(id));
+  if (!v) return std::nullopt;
+  auto r = decode_append_result(*v);
+  if (r) r->duplicate = true;
+  return r;
+}
+
+namespace {
+
+// Adds one pending append to the batch, or returns why it cannot be written.
+result<append_result> stage(event_store::impl& s, group_state& g, pending_append& p,
+                            rocksdb::WriteBatch& batch) {
+  if (!p.opts.command_id.empty()) {
+    if (auto it = g.commands.find(p.opts.command_id); it != g.commands.end()) {
+      auto r = it->second;
+      r.duplicate = true;
+      return r;
+    }
+    if (auto r = s.seen_command(p.opts.command_id)) return *r;
+  }
+  // Check every request first so a conflict leaves nothing staged.
+  std::unordered_map<std::string, std::uint64_t> versions;
+  for (auto& r : p.requests) {
+    if (auto st = check_request(r); !st) return st.err();
+    auto found = versions.find(r.stream);
+    std::uint64_t current = found != versions.end()   ? found->second
+                            : g.heads.count(r.stream) ? g.heads[r.stream].first
+                                                      : s.head_of(r.stream).first;
+    if (r.expected_version != any_version && r.expected_version != current)
+      return make_error(errc::conflict, r.stream,
+                        "expected version " + std::to_string(r.expected_version) +
+                            " but the stream is at " + std::to_string(current));
+    versions[r.stream] = current + r.events.size();
+  }
+  append_result out;
+  auto now = s.time_source->now();
+  for (auto& r : p.requests) {
+    auto head = g.heads.count(r.stream) ? g.heads[r.stream] : s.head_of(r.stream);
+    appended_range range{r.stream, head.first + 1, head.first + r.events.size(), g.next_global,
+                         g.next_global + r.events.size() - 1};
+    for (auto& e : r.events) {
+      e.stream = r.stream;
+      e.stream_seq = ++head.first;
+      e.global_seq = g.next_global++;
+      e.time = now;
+      if (e.command_id.empty()) e.command_id = p.opts.command_id;
+      e.prev_hash = g.chain;
+      e.hash = record_hash(e);
+      g.chain = e.hash;
+      head.second = e.global_seq;
+      batch.Put(s.log, keys::log_key(e.global_seq), encode_envelope(e));
+      batch.Put(s.streams, keys::stream_key(r.stream, e.stream_seq), keys::log_key(e.global_seq));
+    }
+    g.heads[r.stream] = head;
+    out.ranges.push_back(std::move(range));
+  }
+  if (!p.opts.command_id.empty()) {
+    batch.Put(s.meta, keys::meta_command(p.opts.command_id), encode_append_result(out));
+    g.commands[p.opts.command_id] = out;
+  }
+  return out;
+}
+
+}  // namespace
+
+void event_store::impl::commit_group(std::vector<pending_append>& group) {
+  group_state g;
+  g.next_global = next_global;
+  g.chain = chain_hash;
+  rocksdb::WriteBatch batch;
+  bool sync = false;
+  std::vector<result<append_result>> results;
+  results.reserve(group.size());
+  for (auto& p : group) {
+    results.push_back(stage(*this, g, p, batch));
+    if (results.back().ok() && !results.back()->duplicate) sync = sync || p.opts.sync;
+  }
+  if (g.next_global != next_global) {
+    for (auto& [stream, head] : g.heads)
+      batch.Put(heads, stream, keys::head_value(head.first, head.second));
+    std::string chain_head = keys::log_key(g.next_global - 1);
+    chain_head.append(reinterpret_cast<const char*>(g.chain.data()), g.chain.size());
+    batch.Put(meta, std::string(keys::meta_chain_head), chain_head);
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    auto st = from_rocks(db->Write(wo, &batch), dir);
+    if (!st) {
+      for (auto& r : results)
+        if (r.ok() && !r->duplicate) r = st.err();
+    } else {
+      next_global = g.next_global;
+      chain_hash = g.chain;
+      for (auto& [stream, head] : g.heads) head_cache[stream] = head;
+      {
+        std::lock_guard<std::mutex> l(tail_mu);
+        committed_global = next_global - 1;
+      }
+      tail_cv.notify_all();
+    }
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+}
+
+void event_store::append_async(std::vector<append_request> requests, append_options opts,
+                               std::function<void(result<append_result>)> done) {
+  if (!impl_->writer.joinable()) {
+    done(make_error(errc::refused, impl_->dir, "store is open read-only"));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> g(impl_->queue_mu);
+    if (!impl_->stopping) {
+      impl_->queue.push_back({std::move(requests), std::move(opts), std::move(done)});
+      impl_->queue_cv.notify_one();
+      return;
+    }
+  }
+  done(make_error(errc::unavailable, impl_->dir, "store is closing"));
+}
+
+result<append_result> event_store::append(std::vector<append_request> requests,
+                                          append_options opts) {
+  std::promise<result<append_result>> promise;
+  auto future = promise.get_future();
+  append_async(std::move(requests), std::move(opts),
+               [&promise](result<append_result> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+result<append_result> event_store::append(std::string stream, std::uint64_t expected_version,
+                                          std::vector<event> events, append_options opts) {
+  std::vector<append_request> one;
+  one.push_back({std::move(stream), expected_version, std::move(events)});
+  return append(std::move(one), std::move(opts));
+}
+
+std::string encode_append_result(const append_result& r) {
+  std::string out;
+  keys::put_be64(out, r.ranges.size());
+  for (auto& x : r.ranges) {
+    keys::put_be64(out, x.stream.size());
+    out += x.stream;
+    for (auto v : {x.first_seq, x.last_seq, x.first_global, x.last_global}) keys::put_be64(out, v);
+  }
+  return out;
+}
+
+std::optional<append_result> decode_append_result(std::string_view b) {
+  append_result r;
+  std::size_t at = 0;
+  auto u64 = [&](std::uint64_t& v) {
+    if (at + 8 > b.size()) return false;
+    v = keys::get_be64(b, at);
+    at += 8;
+    return true;
+  };
+  std::uint64_t n = 0, len = 0;
+  if (!u64(n)) return std::nullopt;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    appended_range x;
+    if (!u64(len) || at + len > b.size()) return std::nullopt;
+    x.stream.assign(b.substr(at, len));
+    at += len;
+    if (!u64(x.first_seq) || !u64(x.last_seq) || !u64(x.first_global) || !u64(x.last_global))
+      return std::nullopt;
+    r.ranges.push_back(std::move(x));
+  }
+  return r;
+}
+
+}  // namespace baton
