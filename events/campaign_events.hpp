@@ -1,0 +1,152 @@
+// The typed events of a campaign stream (schemas in events/campaign.capnp): one C++ struct per
+// event type, `to_event` to turn one into a store event and `from_event` to read it back.
+// Type ids are stable forever; a change of meaning is a new version with an upcaster.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "events/event.hpp"
+#include "events/result.hpp"
+
+namespace baton::ev {
+
+using variables = std::map<std::string, std::string>;
+
+struct campaign_created {
+  static constexpr std::uint16_t type = 1;
+  bool operator==(const campaign_created&) const = default;
+  std::string campaign_id, definition, duplicated_from;
+};
+struct campaign_updated {
+  static constexpr std::uint16_t type = 2;
+  bool operator==(const campaign_updated&) const = default;
+  std::string definition;
+};
+struct campaign_published {
+  static constexpr std::uint16_t type = 3;
+  bool operator==(const campaign_published&) const = default;
+  std::string status;
+  std::int64_t next_run_us = 0;
+};
+struct campaign_status_changed {
+  static constexpr std::uint16_t type = 4;
+  bool operator==(const campaign_status_changed&) const = default;
+  std::string status, reason;
+};
+struct confirmation_given {
+  static constexpr std::uint16_t type = 5;
+  bool operator==(const confirmation_given&) const = default;
+  std::uint32_t run = 0;
+  std::string activity;
+};
+struct signal_received {
+  static constexpr std::uint16_t type = 6;
+  bool operator==(const signal_received&) const = default;
+  variables vars;
+  std::string source;
+};
+struct run_started {
+  static constexpr std::uint16_t type = 10;
+  bool operator==(const run_started&) const = default;
+  std::uint32_t run = 0;
+  bool test = false;
+  std::string trigger;
+  variables vars;
+};
+struct run_ended {
+  static constexpr std::uint16_t type = 11;
+  bool operator==(const run_ended&) const = default;
+  std::uint32_t run = 0;
+  std::string status, error;
+  std::int64_t next_run_us = 0;
+};
+struct next_run_planned {
+  static constexpr std::uint16_t type = 12;
+  bool operator==(const next_run_planned&) const = default;
+  std::int64_t next_run_us = 0;
+};
+
+struct population {
+  std::string output, table;
+  std::uint64_t count = 0;
+  std::string dimension, fingerprint;
+  bool operator==(const population&) const = default;
+};
+
+struct task_started {
+  static constexpr std::uint16_t type = 20;
+  bool operator==(const task_started&) const = default;
+  std::uint32_t run = 0;
+  std::string activity;
+  std::uint32_t attempt = 1;
+  std::uint64_t count_in = 0;
+};
+struct task_completed {
+  static constexpr std::uint16_t type = 21;
+  bool operator==(const task_completed&) const = default;
+  std::uint32_t run = 0;
+  std::string activity;
+  std::uint64_t count_in = 0;
+  std::vector<population> outputs;
+  std::vector<std::string> logs;
+};
+struct task_failed {
+  static constexpr std::uint16_t type = 22;
+  bool operator==(const task_failed&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, message, policy;
+};
+struct task_skipped {
+  static constexpr std::uint16_t type = 23;
+  bool operator==(const task_skipped&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, reason;
+  bool pass_through = false;
+};
+struct task_waiting {
+  static constexpr std::uint16_t type = 24;
+  bool operator==(const task_waiting&) const = default;
+  std::uint32_t run = 0;
+  std::string activity;
+  std::int64_t until_us = 0;
+  std::string reason;
+};
+struct transition_fired {
+  static constexpr std::uint16_t type = 25;
+  bool operator==(const transition_fired&) const = default;
+  std::uint32_t run = 0;
+  std::string from, output, to;
+  std::uint64_t count = 0;
+};
+struct alert_raised {
+  static constexpr std::uint16_t type = 26;
+  bool operator==(const alert_raised&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, title, message;
+};
+struct signal_sent {
+  static constexpr std::uint16_t type = 27;
+  bool operator==(const signal_sent&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, target;
+  variables vars;
+};
+
+using campaign_event =
+    std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
+                 confirmation_given, signal_received, run_started, run_ended, next_run_planned,
+                 task_started, task_completed, task_failed, task_skipped, task_waiting,
+                 transition_fired, alert_raised, signal_sent>;
+
+// A store event (type, version 1, payload) for the typed event; identity fields left empty.
+event to_event(const campaign_event& e);
+// The typed event of a store event already upcast to the current version (event_catalog).
+result<campaign_event> from_event(const event& e);
+// The stable snake_case name of a typed event ("task_completed").
+const char* name_of(const campaign_event& e);
+
+}  // namespace baton::ev
