@@ -1,0 +1,18 @@
+// batonctl's subcommands, one registration function per group; each sets `exit_code` when run.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "tools/common/cli.hpp"
+
+namespace baton::ctl {
+
+struct context {
+  cli::global_options global;
+  int exit_code = 0;
+};
+
+void add_init_command(CLI::App& app, context& ctx);
+void add_events_command(CLI::App& app, context& ctx);
+
+}  // namespace baton::ctl

@@ -1,0 +1,16 @@
+// batonctl: the operator and admin CLI. Embedded mode (the engine runs in this process over
+// --data-dir) by default; --connect HOST:PORT drives a running batond instead.
+#include "tools/batonctl/commands.hpp"
+
+int main(int argc, char** argv) {
+  baton::ctl::context ctx;
+  CLI::App app{"batonctl — operate Baton campaigns, data and event logs", "batonctl"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  baton::cli::add_global_flags(app, ctx.global);
+  baton::ctl::add_init_command(app, ctx);
+  baton::ctl::add_events_command(app, ctx);
+  app.parse_complete_callback([&] { baton::cli::resolve_defaults(ctx.global); });
+  if (auto code = baton::cli::parse(app, argc, argv)) return *code;
+  return ctx.exit_code;
+}
