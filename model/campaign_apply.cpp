@@ -1,0 +1,240 @@
+// The appliers: one function per campaign event type (all at version 1), picked by std::visit.
+// Each changes the state exactly as the event says; none decides anything.
+#include "model/campaign_state.hpp"
+
+namespace baton {
+
+namespace {
+
+using namespace ev;
+
+struct ctx {
+  const event& env;
+};
+
+error unfit(const event& env, const std::string& what) {
+  return make_error(errc::integrity, env.stream + "#" + std::to_string(env.stream_seq), what);
+}
+
+campaign_status status_named(const std::string& s) {
+  campaign_status out = campaign_status::none;
+  parse_campaign_status(s, out);
+  return out;
+}
+
+result<run_state*> run_of(campaign_state& s, std::uint32_t run, const event& env) {
+  if (run == 0 || run > s.runs.size())
+    return unfit(env, "event names unknown run " + std::to_string(run));
+  return &s.runs[run - 1];
+}
+
+result<task_state*> task_of(campaign_state& s, std::uint32_t run, const std::string& activity,
+                            const event& env) {
+  auto r = run_of(s, run, env);
+  if (!r) return r.err();
+  if (s.def && !s.def->find_activity(activity))
+    return unfit(env, "event names unknown activity '" + activity + "'");
+  auto& t = (*r)->tasks[activity];
+  t.activity = activity;
+  return &t;
+}
+
+status on(campaign_state& s, const campaign_created& e, const event& env) {
+  if (s.exists()) return unfit(env, "campaign created twice");
+  auto doc = nlohmann::json::parse(e.definition, nullptr, false);
+  auto v = parse_campaign_json(doc);
+  if (!v.ok())
+    return unfit(env, "stored definition no longer validates: " +
+                          (v.issues.empty() ? std::string("?")
+                                            : v.issues[0].pointer + ": " + v.issues[0].message));
+  s.id = e.campaign_id;
+  s.status = campaign_status::draft;
+  s.definition_json = e.definition;
+  s.def = std::move(v.definition);
+  s.duplicated_from = e.duplicated_from;
+  s.created_by = env.actor;
+  s.created_at = s.updated_at = env.time;
+  return ok_status();
+}
+
+status on(campaign_state& s, const campaign_updated& e, const event& env) {
+  auto v = parse_campaign_json(nlohmann::json::parse(e.definition, nullptr, false));
+  if (!v.ok()) return unfit(env, "stored definition no longer validates");
+  s.definition_json = e.definition;
+  s.def = std::move(v.definition);
+  s.updated_at = env.time;
+  return ok_status();
+}
+
+status on(campaign_state& s, const campaign_published& e, const event&) {
+  s.status = status_named(e.status);
+  s.published = true;
+  s.next_run = e.next_run_us;
+  s.error.reset();
+  return ok_status();
+}
+
+status on(campaign_state& s, const campaign_status_changed& e, const event& env) {
+  auto next = status_named(e.status);
+  if (next == campaign_status::none) return unfit(env, "unknown status '" + e.status + "'");
+  if (next == campaign_status::paused && s.status != campaign_status::paused)
+    s.status_before_pause = s.status;
+  if (s.status == campaign_status::paused && next != campaign_status::paused) {
+    s.error.reset();  // resume (or stop/back-to-draft) clears the error marker
+    // Tasks suspended by an error run again.
+    if (auto* r = s.active_run())
+      for (auto& [id, t] : r->tasks)
+        if (t.status == task_status::failed && t.policy == "suspend") {
+          t.status = task_status::pending;
+          t.error.clear();
+        }
+  }
+  if (next == campaign_status::draft) {
+    s.published = false;
+    s.next_run = 0;
+    s.pending_signals.clear();
+  }
+  if (next == campaign_status::stopped || next == campaign_status::completed) s.next_run = 0;
+  s.status = next;
+  s.updated_at = env.time;
+  return ok_status();
+}
+
+status on(campaign_state& s, const confirmation_given& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->confirmed = true;
+  if ((*t)->status == task_status::needs_confirmation) (*t)->status = task_status::pending;
+  return ok_status();
+}
+
+status on(campaign_state& s, const signal_received& e, const event&) {
+  s.pending_signals.push_back(e.vars);
+  return ok_status();
+}
+
+status on(campaign_state& s, const run_started& e, const event& env) {
+  if (e.run != s.runs.size() + 1)
+    return unfit(env, "run " + std::to_string(e.run) + " out of order");
+  run_state r;
+  r.number = e.run;
+  r.test = e.test;
+  r.trigger = e.trigger;
+  r.vars = e.vars;
+  r.started_at = env.time;
+  for (auto& a : s.def->activities) r.tasks[a.id].activity = a.id;
+  s.runs.push_back(std::move(r));
+  if (e.trigger == "signal" && !s.pending_signals.empty()) s.pending_signals.pop_front();
+  if (!e.test && s.status == campaign_status::scheduled) s.status = campaign_status::live;
+  return ok_status();
+}
+
+status on(campaign_state& s, const run_ended& e, const event& env) {
+  auto r = run_of(s, e.run, env);
+  if (!r) return r.err();
+  (*r)->status = e.status;
+  (*r)->error = e.error;
+  (*r)->ended_at = env.time;
+  s.next_run = e.next_run_us;
+  return ok_status();
+}
+
+status on(campaign_state& s, const next_run_planned& e, const event&) {
+  s.next_run = e.next_run_us;
+  return ok_status();
+}
+
+status on(campaign_state& s, const task_started& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->status = task_status::running;
+  (*t)->attempt = e.attempt;
+  (*t)->count_in = e.count_in;
+  (*t)->started_at = env.time;
+  (*t)->ended_at = 0;
+  (*t)->error.clear();
+  return ok_status();
+}
+
+status on(campaign_state& s, const task_completed& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->status = task_status::done;
+  (*t)->count_in = e.count_in;
+  (*t)->outputs = e.outputs;
+  (*t)->logs = e.logs;
+  (*t)->wait_until = 0;
+  (*t)->ended_at = env.time;
+  s.runs[e.run - 1].consecutive_errors = 0;
+  return ok_status();
+}
+
+status on(campaign_state& s, const task_failed& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->status = task_status::failed;
+  (*t)->error = e.message;
+  (*t)->policy = e.policy;
+  (*t)->ended_at = env.time;
+  s.runs[e.run - 1].consecutive_errors++;
+  s.error = error_marker{e.activity, e.message, e.run};
+  return ok_status();
+}
+
+status on(campaign_state& s, const task_skipped& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->status = task_status::skipped;
+  (*t)->skip_reason = e.reason;
+  (*t)->pass_through = e.pass_through;
+  (*t)->ended_at = env.time;
+  return ok_status();
+}
+
+status on(campaign_state& s, const task_waiting& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  if (e.reason == "needs-confirmation")
+    (*t)->status = task_status::needs_confirmation;
+  else
+    (*t)->wait_until = e.until_us;
+  return ok_status();
+}
+
+status on(campaign_state& s, const transition_fired& e, const event& env) {
+  auto r = run_of(s, e.run, env);
+  if (!r) return r.err();
+  (*r)->transition_counts[e.from + "|" + e.output + "|" + e.to] = e.count;
+  return ok_status();
+}
+
+status on(campaign_state& s, const alert_raised& e, const event& env) {
+  s.alerts.push_back({e.run, e.activity, e.title, e.message, env.time});
+  return ok_status();
+}
+
+status on(campaign_state&, const signal_sent&, const event&) {
+  return ok_status();
+}
+
+}  // namespace
+
+status apply(campaign_state& s, const ev::campaign_event& ce, const event& env) {
+  if (!s.exists() && !std::holds_alternative<ev::campaign_created>(ce))
+    return unfit(env, std::string(ev::name_of(ce)) + " before campaign_created");
+  auto st = std::visit([&](const auto& x) { return on(s, x, env); }, ce);
+  if (!st) return st;
+  s.version = env.stream_seq;
+  s.last_global = env.global_seq;
+  return ok_status();
+}
+
+status apply(campaign_state& s, const event& e) {
+  if (s.version != 0 && e.stream_seq != s.version + 1)
+    return unfit(e, "expected stream sequence " + std::to_string(s.version + 1));
+  auto ce = ev::from_event(e);
+  if (!ce) return ce.err();
+  return apply(s, ce.value(), e);
+}
+
+}  // namespace baton

@@ -1,0 +1,205 @@
+// Names of statuses, small queries on the state, and the snapshot encoding (JSON, format 1).
+#include "model/campaign_state.hpp"
+
+namespace baton {
+
+namespace {
+const char* const status_names[] = {"none",    "draft",     "scheduled", "live",     "paused",
+                                    "stopped", "completed", "closed",    "archived", "deleted"};
+const char* const task_names[] = {"pending", "running", "needs-confirmation",
+                                  "done",    "failed",  "skipped"};
+}  // namespace
+
+const char* to_string(campaign_status s) {
+  return status_names[static_cast<int>(s)];
+}
+const char* to_string(task_status s) {
+  return task_names[static_cast<int>(s)];
+}
+
+bool parse_campaign_status(const std::string& s, campaign_status& out) {
+  for (int i = 0; i < 10; ++i)
+    if (s == status_names[i]) {
+      out = static_cast<campaign_status>(i);
+      return true;
+    }
+  return false;
+}
+
+const task_state* run_state::task(const std::string& activity) const {
+  auto it = tasks.find(activity);
+  return it == tasks.end() ? nullptr : &it->second;
+}
+
+run_state* campaign_state::active_run() {
+  return !runs.empty() && runs.back().active() ? &runs.back() : nullptr;
+}
+const run_state* campaign_state::active_run() const {
+  return !runs.empty() && runs.back().active() ? &runs.back() : nullptr;
+}
+
+bool campaign_state::any_run_completed() const {
+  for (auto& r : runs)
+    if (!r.test && r.status == "completed") return true;
+  return false;
+}
+
+bool campaign_state::recurring() const {
+  return def &&
+         (def->schedule.k == schedule::kind::cron || def->schedule.k == schedule::kind::signal);
+}
+
+// --- snapshot encoding ---
+
+namespace {
+
+using nlohmann::json;
+
+json to_j(const ev::population& p) {
+  return {{"output", p.output},
+          {"table", p.table},
+          {"count", p.count},
+          {"dimension", p.dimension},
+          {"fingerprint", p.fingerprint}};
+}
+ev::population pop_from(const json& j) {
+  return {j.at("output"), j.at("table"), j.at("count"), j.at("dimension"), j.at("fingerprint")};
+}
+
+json to_j(const task_state& t) {
+  json outs = json::array();
+  for (auto& p : t.outputs) outs.push_back(to_j(p));
+  return {{"activity", t.activity},
+          {"status", static_cast<int>(t.status)},
+          {"attempt", t.attempt},
+          {"startedAt", t.started_at},
+          {"endedAt", t.ended_at},
+          {"countIn", t.count_in},
+          {"outputs", outs},
+          {"error", t.error},
+          {"policy", t.policy},
+          {"skipReason", t.skip_reason},
+          {"passThrough", t.pass_through},
+          {"waitUntil", t.wait_until},
+          {"confirmed", t.confirmed},
+          {"logs", t.logs}};
+}
+task_state task_from(const json& j) {
+  task_state t;
+  t.activity = j.at("activity");
+  t.status = static_cast<task_status>(j.at("status").get<int>());
+  t.attempt = j.at("attempt");
+  t.started_at = j.at("startedAt");
+  t.ended_at = j.at("endedAt");
+  t.count_in = j.at("countIn");
+  for (auto& p : j.at("outputs")) t.outputs.push_back(pop_from(p));
+  t.error = j.at("error");
+  t.policy = j.at("policy");
+  t.skip_reason = j.at("skipReason");
+  t.pass_through = j.at("passThrough");
+  t.wait_until = j.at("waitUntil");
+  t.confirmed = j.at("confirmed");
+  t.logs = j.at("logs").get<std::vector<std::string>>();
+  return t;
+}
+
+json to_j(const run_state& r) {
+  json tasks = json::object();
+  for (auto& [id, t] : r.tasks) tasks[id] = to_j(t);
+  return {{"number", r.number},
+          {"test", r.test},
+          {"trigger", r.trigger},
+          {"vars", r.vars},
+          {"status", r.status},
+          {"error", r.error},
+          {"startedAt", r.started_at},
+          {"endedAt", r.ended_at},
+          {"tasks", tasks},
+          {"transitions", r.transition_counts},
+          {"consecutiveErrors", r.consecutive_errors}};
+}
+run_state run_from(const json& j) {
+  run_state r;
+  r.number = j.at("number");
+  r.test = j.at("test");
+  r.trigger = j.at("trigger");
+  r.vars = j.at("vars").get<ev::variables>();
+  r.status = j.at("status");
+  r.error = j.at("error");
+  r.started_at = j.at("startedAt");
+  r.ended_at = j.at("endedAt");
+  for (auto& [id, t] : j.at("tasks").items()) r.tasks[id] = task_from(t);
+  r.transition_counts = j.at("transitions").get<std::map<std::string, std::uint64_t>>();
+  r.consecutive_errors = j.at("consecutiveErrors");
+  return r;
+}
+
+}  // namespace
+
+std::string encode_state(const campaign_state& s) {
+  json runs = json::array();
+  for (auto& r : s.runs) runs.push_back(to_j(r));
+  json alerts = json::array();
+  for (auto& a : s.alerts)
+    alerts.push_back({{"run", a.run},
+                      {"activity", a.activity},
+                      {"title", a.title},
+                      {"message", a.message},
+                      {"at", a.at}});
+  json j = {{"id", s.id},
+            {"version", s.version},
+            {"lastGlobal", s.last_global},
+            {"status", static_cast<int>(s.status)},
+            {"statusBeforePause", static_cast<int>(s.status_before_pause)},
+            {"definition", s.definition_json},
+            {"duplicatedFrom", s.duplicated_from},
+            {"createdBy", s.created_by},
+            {"createdAt", s.created_at},
+            {"updatedAt", s.updated_at},
+            {"runs", runs},
+            {"nextRun", s.next_run},
+            {"published", s.published},
+            {"pendingSignals",
+             json(std::vector<ev::variables>(s.pending_signals.begin(), s.pending_signals.end()))},
+            {"alerts", alerts}};
+  if (s.error)
+    j["error"] = {
+        {"activity", s.error->activity}, {"message", s.error->message}, {"run", s.error->run}};
+  return j.dump();
+}
+
+result<campaign_state> decode_state(const std::string& bytes) {
+  auto j = json::parse(bytes, nullptr, false);
+  if (j.is_discarded()) return make_error(errc::integrity, "snapshot", "not JSON");
+  try {
+    campaign_state s;
+    s.id = j.at("id");
+    s.version = j.at("version");
+    s.last_global = j.at("lastGlobal");
+    s.status = static_cast<campaign_status>(j.at("status").get<int>());
+    s.status_before_pause = static_cast<campaign_status>(j.at("statusBeforePause").get<int>());
+    s.definition_json = j.at("definition");
+    auto v = parse_campaign_json(json::parse(s.definition_json, nullptr, false));
+    if (!v.ok()) return make_error(errc::integrity, "snapshot", "definition does not validate");
+    s.def = std::move(v.definition);
+    s.duplicated_from = j.at("duplicatedFrom");
+    s.created_by = j.at("createdBy");
+    s.created_at = j.at("createdAt");
+    s.updated_at = j.at("updatedAt");
+    for (auto& r : j.at("runs")) s.runs.push_back(run_from(r));
+    s.next_run = j.at("nextRun");
+    s.published = j.at("published");
+    for (auto& v2 : j.at("pendingSignals")) s.pending_signals.push_back(v2.get<ev::variables>());
+    for (auto& a : j.at("alerts"))
+      s.alerts.push_back(
+          {a.at("run"), a.at("activity"), a.at("title"), a.at("message"), a.at("at")});
+    if (j.contains("error"))
+      s.error =
+          error_marker{j["error"].at("activity"), j["error"].at("message"), j["error"].at("run")};
+    return s;
+  } catch (const std::exception& ex) {
+    return make_error(errc::integrity, "snapshot", std::string("unreadable: ") + ex.what());
+  }
+}
+
+}  // namespace baton

@@ -1,0 +1,27 @@
+// The flow-control activities that need no data plane — fork, and_join, test, alert, end —
+// as pure functions from a task's inputs to its outcome (wait is a durable timer in the engine).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/lifecycle.hpp"
+
+namespace baton {
+
+struct task_input {
+  std::string campaign;
+  std::uint32_t run = 0;
+  const activity* act = nullptr;
+  std::vector<std::pair<std::string, ev::population>> inputs;  // (source id, population)
+  ev::variables vars;
+  bool test = false;
+  time_us now = 0;
+};
+
+bool is_flow_activity(activity_type t);  // fork, and_join, test, alert, end
+result<task_outcome> run_flow_activity(const task_input& in);
+
+}  // namespace baton

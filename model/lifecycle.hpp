@@ -1,0 +1,71 @@
+// The campaign lifecycle as decisions: each function takes the folded state and a command and
+// returns the events that carry it out, or a refusal (errc::refused with the rule that applies,
+// errc::not_found for a campaign that does not exist). Nothing here changes state: the events
+// do, through apply(). `advance` is the engine's own step: skip, start, finish, schedule.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/campaign_events.hpp"
+#include "model/campaign_state.hpp"
+#include "model/config.hpp"
+
+namespace baton {
+
+struct command_context {
+  std::string actor;
+  role who = role::admin;
+  time_us now = 0;
+};
+
+using decision = result<std::vector<ev::campaign_event>>;
+
+// The outcome of running one activity (what a task actor reports).
+struct task_outcome {
+  std::uint64_t count_in = 0;
+  std::vector<ev::population> outputs;
+  std::vector<std::string> logs;
+  std::optional<ev::alert_raised> alert;  // alert activity
+  std::optional<ev::signal_sent> signal;  // end activity that signalled another campaign
+};
+
+// `definition_json` must already have been validated (validate_campaign).
+decision decide_create(const campaign_state& s, const std::string& id,
+                       const std::string& definition_json, const std::string& duplicated_from,
+                       const command_context& c);
+decision decide_update(const campaign_state& s, const std::string& definition_json,
+                       const command_context& c);
+decision decide_publish(const campaign_state& s, const command_context& c);
+decision decide_test(const campaign_state& s, const command_context& c);
+decision decide_pause(const campaign_state& s, const command_context& c);
+decision decide_resume(const campaign_state& s, const command_context& c);
+decision decide_stop(const campaign_state& s, const command_context& c);
+decision decide_close(const campaign_state& s, const command_context& c);
+decision decide_back_to_draft(const campaign_state& s, const command_context& c);
+decision decide_archive(const campaign_state& s, const command_context& c);
+decision decide_delete(const campaign_state& s, const command_context& c);
+// Who may duplicate (any status): checks only existence and role.
+decision decide_duplicate(const campaign_state& s, const command_context& c);
+decision decide_confirm(const campaign_state& s, const std::string& activity,
+                        const command_context& c);
+decision decide_trigger(const campaign_state& s, const ev::variables& vars,
+                        const std::string& source, const command_context& c);
+
+// Engine decisions about the tasks of the active run.
+decision decide_task_done(const campaign_state& s, std::uint32_t run, const std::string& activity,
+                          const task_outcome& o, const command_context& c);
+decision decide_task_failed(const campaign_state& s, std::uint32_t run, const std::string& activity,
+                            const std::string& message, const command_context& c);
+decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
+                             const std::string& activity, const command_context& c);
+
+// The next step of the campaign at `now`: skips and task starts for the active run, its end,
+// and the start of a due scheduled or signalled run. Empty when there is nothing to do.
+std::vector<ev::campaign_event> advance(const campaign_state& s, time_us now);
+
+// The policy that applies to an activity (its own onError, else the campaign's).
+error_policy policy_for(const campaign_definition& def, const std::string& activity);
+
+}  // namespace baton

@@ -1,0 +1,196 @@
+// The engine's own decisions: what a finished, failed or waiting task leads to (error policies
+// of PRODUCT.md §1), and `advance`, which skips, starts and ends tasks and runs.
+#include "model/lifecycle.hpp"
+#include "model/planner.hpp"
+#include "model/schedule.hpp"
+
+namespace baton {
+
+namespace {
+
+using cs = campaign_status;
+using events = std::vector<ev::campaign_event>;
+
+error refused(const std::string& what) {
+  return make_error(errc::refused, "", what);
+}
+
+result<const run_state*> running_task(const campaign_state& s, std::uint32_t run,
+                                      const std::string& activity) {
+  auto* r = s.active_run();
+  if (!r || r->number != run) return refused("run " + std::to_string(run) + " is not in progress");
+  auto* t = r->task(activity);
+  if (!t || t->status != task_status::running)
+    return refused("task " + activity + " of run " + std::to_string(run) + " is not running");
+  return r;
+}
+
+std::vector<const transition*> outbound(const campaign_definition& def, const std::string& id) {
+  std::vector<const transition*> out;
+  for (auto& t : def.transitions)
+    if (t.from == id) out.push_back(&t);
+  return out;
+}
+
+bool needs_confirmation(const campaign_state& s, const run_state& r, const activity& a) {
+  return is_channel(a.type) && !r.test && !s.recurring() && a.options.value("confirm", false);
+}
+
+std::uint64_t count_in(const campaign_definition& def, const run_state& r, const activity& a) {
+  auto inputs = inputs_of(def, r, a.id);
+  if (a.type == activity_type::and_join && a.options.contains("primary")) {
+    for (auto& [src, p] : inputs)
+      if (src == a.options["primary"]) return p.count;
+  }
+  if (a.type == activity_type::and_join && !inputs.empty()) return inputs.front().second.count;
+  std::uint64_t n = 0;
+  for (auto& [src, p] : inputs) n += p.count;
+  return n;
+}
+
+void start_task(const campaign_state& s, const run_state& r, const activity& a, time_us now,
+                events& out) {
+  auto* t = r.task(a.id);
+  if (needs_confirmation(s, r, a) && !(t && t->confirmed)) {
+    out.push_back(ev::task_waiting{r.number, a.id, 0, "needs-confirmation"});
+    return;
+  }
+  std::uint32_t attempt = (t ? t->attempt : 0) + 1;
+  out.push_back(ev::task_started{r.number, a.id, attempt, count_in(*s.def, r, a)});
+  if (a.type == activity_type::wait) {
+    auto d = parse_duration(a.options.value("duration", "PT0S"));
+    out.push_back(ev::task_waiting{r.number, a.id, now + (d ? d.value() : 0), "wait"});
+  }
+}
+
+// What follows the end of a run: the campaign's status and its next planned run.
+void end_run(const campaign_state& s, const run_state& r, const std::string& status,
+             const std::string& err, time_us now, events& out) {
+  bool schedule_more =
+      !r.test && s.def->schedule.k == schedule::kind::cron &&
+      (s.status == cs::live || s.status == cs::scheduled || s.status == cs::paused);
+  time_us next = 0;
+  if (schedule_more) {
+    auto n = next_runs(s.def->schedule, now, 1);
+    next = n.empty() ? 0 : n.front();
+  }
+  out.push_back(ev::run_ended{r.number, status, err, next});
+  if (r.test) return;
+  bool one_shot = !s.recurring();
+  if (s.status == cs::closed || (one_shot && status == "completed") ||
+      (s.def->schedule.k == schedule::kind::cron && next == 0 && status == "completed" &&
+       s.status == cs::live))
+    out.push_back(ev::campaign_status_changed{"completed",
+                                              s.status == cs::closed ? "close" : "run completed"});
+}
+
+// A due scheduled slot or a waiting signal starts a new run.
+void maybe_start_run(const campaign_state& s, time_us now, events& out) {
+  if (s.status != cs::live && s.status != cs::scheduled) return;
+  auto number = static_cast<std::uint32_t>(s.runs.size() + 1);
+  if (s.def->schedule.k == schedule::kind::signal && !s.pending_signals.empty()) {
+    ev::variables v = s.def->variables;
+    for (auto& [k, val] : s.pending_signals.front()) v[k] = val;
+    out.push_back(ev::run_started{number, false, "signal", v});
+    return;
+  }
+  if (s.next_run != 0 && s.next_run <= now) {
+    out.push_back(ev::run_started{number, false, "schedule", s.def->variables});
+    time_us next = 0;
+    if (s.def->schedule.k == schedule::kind::cron) {
+      auto n = next_runs(s.def->schedule, now, 1);
+      next = n.empty() ? 0 : n.front();
+    }
+    out.push_back(ev::next_run_planned{next});
+  }
+}
+
+}  // namespace
+
+error_policy policy_for(const campaign_definition& def, const std::string& activity) {
+  auto* a = def.find_activity(activity);
+  return a && a->on_error ? *a->on_error : def.errors;
+}
+
+decision decide_task_done(const campaign_state& s, std::uint32_t run, const std::string& activity,
+                          const task_outcome& o, const command_context&) {
+  auto r = running_task(s, run, activity);
+  if (!r) return r.err();
+  events out;
+  if (o.alert) out.push_back(*o.alert);
+  if (o.signal) out.push_back(*o.signal);
+  out.push_back(ev::task_completed{run, activity, o.count_in, o.outputs, o.logs});
+  for (auto* t : outbound(*s.def, activity))
+    for (auto& p : o.outputs)
+      if (p.output == t->output)
+        out.push_back(ev::transition_fired{run, t->from, t->output, t->to, p.count});
+  return out;
+}
+
+decision decide_task_failed(const campaign_state& s, std::uint32_t run, const std::string& activity,
+                            const std::string& message, const command_context& c) {
+  auto r = running_task(s, run, activity);
+  if (!r) return r.err();
+  auto policy = policy_for(*s.def, activity);
+  const run_state& rs = **r;
+  events out{ev::task_failed{run, activity, message, to_string(policy.mode)}};
+  if (rs.test) {  // a test run just fails (unless errors are ignored); the draft stays a draft
+    if (policy.mode != error_mode::ignore)
+      out.push_back(ev::run_ended{run, "failed", activity + ": " + message, 0});
+    return out;
+  }
+  switch (policy.mode) {
+    case error_mode::suspend:
+      out.push_back(ev::campaign_status_changed{"paused", "error"});
+      break;
+    case error_mode::ignore:
+      if (policy.max_consecutive_errors > 0 &&
+          rs.consecutive_errors + 1 >= policy.max_consecutive_errors) {
+        out.push_back(ev::run_ended{
+            run, "failed", std::to_string(rs.consecutive_errors + 1) + " consecutive errors", 0});
+        out.push_back(ev::campaign_status_changed{"stopped", "max consecutive errors"});
+      }
+      break;
+    case error_mode::abort:
+      end_run(s, rs, "failed", activity + ": " + message, c.now, out);
+      if (!s.recurring()) out.push_back(ev::campaign_status_changed{"paused", "error"});
+      break;
+  }
+  return out;
+}
+
+decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
+                             const std::string& activity, const command_context& c) {
+  auto r = running_task(s, run, activity);
+  if (!r) return r.err();
+  auto* t = (*r)->task(activity);
+  if (t->wait_until == 0 || t->wait_until > c.now)
+    return refused("wait of " + activity + " has not elapsed");
+  task_outcome o;
+  o.count_in = t->count_in;
+  for (auto& [src, p] : inputs_of(*s.def, **r, activity)) {
+    auto out = p;
+    out.output = "out";
+    o.outputs.push_back(out);
+  }
+  return decide_task_done(s, run, activity, o, c);
+}
+
+std::vector<ev::campaign_event> advance(const campaign_state& s, time_us now) {
+  events out;
+  if (!s.exists() || !s.def) return out;
+  auto* r = s.active_run();
+  if (!r) {
+    maybe_start_run(s, now, out);
+    return out;
+  }
+  if (s.status == cs::paused || s.status == cs::stopped) return out;
+  auto plan = plan_run(*s.def, *r);
+  for (auto& k : plan.skips)
+    out.push_back(ev::task_skipped{r->number, k.activity, k.reason, k.pass_through});
+  for (auto& id : plan.ready) start_task(s, *r, *s.def->find_activity(id), now, out);
+  if (plan.finished) end_run(s, *r, "completed", "", now, out);
+  return out;
+}
+
+}  // namespace baton

@@ -1,0 +1,194 @@
+#include "model/planner.hpp"
+
+#include <map>
+#include <optional>
+#include <queue>
+
+namespace baton {
+
+std::vector<std::string> topological_order(const campaign_definition& def) {
+  std::map<std::string, int> indegree;
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < def.activities.size(); ++i) {
+    indegree[def.activities[i].id] = 0;
+    position[def.activities[i].id] = i;
+  }
+  for (auto& t : def.transitions) indegree[t.to]++;
+  auto later = [&](const std::string& a, const std::string& b) {
+    return position[a] > position[b];
+  };
+  std::priority_queue<std::string, std::vector<std::string>, decltype(later)> ready(later);
+  for (auto& [id, d] : indegree)
+    if (d == 0) ready.push(id);
+  std::vector<std::string> out;
+  while (!ready.empty()) {
+    auto id = ready.top();
+    ready.pop();
+    out.push_back(id);
+    for (auto& t : def.transitions)
+      if (t.from == id && --indegree[t.to] == 0) ready.push(t.to);
+  }
+  return out;
+}
+
+namespace {
+
+// What a transition carries once its source has finished (or will be skipped).
+struct edge {
+  enum kind { unresolved, fired, dead } k = unresolved;
+  ev::population pop;
+  std::string reason;
+  std::string source;
+};
+
+struct overlay {  // task statuses as they will be after the skips planned so far
+  const run_state& run;
+  std::map<std::string, planned_skip> skips;
+};
+
+std::optional<ev::population> pass_through_population(const campaign_definition& def,
+                                                      const overlay& o,
+                                                      const std::string& activity);
+
+edge edge_of(const campaign_definition& def, const overlay& o, const transition& t) {
+  edge e;
+  e.source = t.from;
+  if (auto s = o.skips.find(t.from); s != o.skips.end()) {
+    if (s->second.pass_through && t.output == "out") {
+      if (auto p = pass_through_population(def, o, t.from)) {
+        e.k = edge::fired;
+        e.pop = *p;
+        e.pop.output = "out";
+        return e;
+      }
+    }
+    e.k = edge::dead;
+    e.reason = "upstream skipped";
+    return e;
+  }
+  const task_state* src = o.run.task(t.from);
+  if (!src) return e;
+  switch (src->status) {
+    case task_status::done:
+      for (auto& p : src->outputs)
+        if (p.output == t.output) {
+          e.k = edge::fired;
+          e.pop = p;
+          return e;
+        }
+      e.k = edge::dead;
+      e.reason = "branch stopped";
+      return e;
+    case task_status::skipped:
+      if (src->pass_through && t.output == "out") {
+        if (auto p = pass_through_population(def, o, t.from)) {
+          e.k = edge::fired;
+          e.pop = *p;
+          e.pop.output = "out";
+          return e;
+        }
+      }
+      e.k = edge::dead;
+      e.reason = "upstream skipped";
+      return e;
+    case task_status::failed:
+      e.k = edge::dead;
+      e.reason = "upstream failed";
+      return e;
+    default:
+      return e;
+  }
+}
+
+std::vector<edge> edges_into(const campaign_definition& def, const overlay& o,
+                             const std::string& id) {
+  std::vector<edge> out;
+  for (auto& t : def.transitions)
+    if (t.to == id) out.push_back(edge_of(def, o, t));
+  return out;
+}
+
+std::optional<ev::population> pass_through_population(const campaign_definition& def,
+                                                      const overlay& o,
+                                                      const std::string& activity) {
+  for (auto& e : edges_into(def, o, activity))
+    if (e.k == edge::fired) return e.pop;
+  return std::nullopt;
+}
+
+// The source whose population an activity with several inputs continues with, if it has one.
+std::string main_source(const activity& a, const std::vector<edge>& edges) {
+  if (a.type == activity_type::and_join) {
+    if (a.options.contains("primary")) return a.options["primary"].get<std::string>();
+    return edges.empty() ? "" : edges.front().source;
+  }
+  if (a.type == activity_type::enrichment && a.options.contains("join")) {
+    auto with = a.options["join"].value("with", "");
+    for (auto& e : edges)
+      if (e.source != with) return e.source;
+  }
+  return "";  // combine: any input will do
+}
+
+// Decides one pending activity: ready, skipped (with why) or still waiting.
+std::optional<planned_skip> judge(const campaign_definition& def, const overlay& o,
+                                  const activity& a, bool& ready) {
+  ready = false;
+  auto edges = edges_into(def, o, a.id);
+  for (auto& e : edges)
+    if (e.k == edge::unresolved) return std::nullopt;
+  if (!edges.empty()) {
+    auto main = main_source(a, edges);
+    const edge* deciding = nullptr;
+    bool any_fired = false;
+    for (auto& e : edges) {
+      if (e.k == edge::fired) any_fired = true;
+      if (!main.empty() && e.source == main) deciding = &e;
+    }
+    if (deciding && deciding->k == edge::dead) return planned_skip{a.id, deciding->reason};
+    if (!any_fired) return planned_skip{a.id, edges.front().reason};
+  }
+  if (a.disabled) return planned_skip{a.id, "disabled"};
+  if (o.run.test && is_channel(a.type)) return planned_skip{a.id, "test run"};
+  if (o.run.test && a.type == activity_type::save_audience)
+    return planned_skip{a.id, "test run", true};
+  ready = true;
+  return std::nullopt;
+}
+
+}  // namespace
+
+run_plan plan_run(const campaign_definition& def, const run_state& run) {
+  run_plan plan;
+  overlay o{run, {}};
+  bool all_terminal = true;
+  for (auto& id : topological_order(def)) {
+    const task_state* t = run.task(id);
+    if (t && t->status != task_status::pending) {
+      all_terminal = all_terminal && is_terminal(t->status);
+      continue;
+    }
+    bool ready = false;
+    if (auto skip = judge(def, o, *def.find_activity(id), ready)) {
+      o.skips[id] = *skip;
+      plan.skips.push_back(*skip);
+      continue;
+    }
+    all_terminal = false;
+    if (ready) plan.ready.push_back(id);
+  }
+  plan.finished = all_terminal;
+  return plan;
+}
+
+std::vector<std::pair<std::string, ev::population>> inputs_of(const campaign_definition& def,
+                                                              const run_state& run,
+                                                              const std::string& activity) {
+  overlay o{run, {}};
+  std::vector<std::pair<std::string, ev::population>> out;
+  for (auto& e : edges_into(def, o, activity))
+    if (e.k == edge::fired) out.emplace_back(e.source, e.pop);
+  return out;
+}
+
+}  // namespace baton
