@@ -51,7 +51,10 @@ task_outcome run_test(const task_input& in) {
   task_outcome o;
   auto pop = main_input(in);
   o.count_in = pop.count;
-  for (auto& cond : in.act->options.value("conditions", nlohmann::json::array())) {
+  static const nlohmann::json none = nlohmann::json::array();
+  const auto& conditions =
+      in.act->options.contains("conditions") ? in.act->options["conditions"] : none;
+  for (auto& cond : conditions) {
     bool hit = false;
     if (cond.contains("count")) {
       hit = compare(cond["count"].value("op", "eq"), std::to_string(pop.count),
@@ -89,8 +92,9 @@ result<task_outcome> run_flow_activity(const task_input& in) {
   o.count_in = pop.count;
   switch (a.type) {
     case activity_type::fork:
-      for (auto& b : a.options.value("branches", nlohmann::json::array()))
-        o.outputs.push_back(as_output(pop, b.get<std::string>()));
+      if (a.options.contains("branches"))
+        for (auto& b : a.options["branches"])
+          o.outputs.push_back(as_output(pop, b.get<std::string>()));
       return o;
     case activity_type::and_join:
       o.outputs.push_back(as_output(pop, "out"));
@@ -107,8 +111,9 @@ result<task_outcome> run_flow_activity(const task_input& in) {
       if (a.options.contains("signal")) {
         auto& sig = a.options["signal"];
         ev::variables vars;
-        for (auto& [k, v] : sig.value("variables", nlohmann::json::object()).items())
-          vars[k] = v.is_string() ? v.get<std::string>() : v.dump();
+        if (sig.contains("variables"))
+          for (auto& [k, v] : sig["variables"].items())
+            vars[k] = v.is_string() ? v.get<std::string>() : v.dump();
         o.signal = ev::signal_sent{in.run, a.id, sig.value("campaign", ""), vars};
       }
       return o;

@@ -1,8 +1,15 @@
 // event_store::verify: one pass over the log checks that global sequences run 1..N without a
 // gap, every record decodes, carries its own key's sequence, hashes to its stored hash and
 // links to the previous record's hash, and that stream sequences run 1..n per stream. A second
-// pass checks the stream index and heads against what the log said.
+// pass checks the stream index and heads against what the log said. Two threads share the work:
+// a helper reads the index, then both decode and hash log records read ahead in batches, while
+// the calling thread alone runs the checks that depend on order, so the first break is the
+// same one a single reader would find.
+#include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "events/envelope_codec.hpp"
@@ -38,20 +45,175 @@ verify_break at(std::uint64_t g, const event* e, std::string what) {
   return b;
 }
 
-// Pass 1: the log itself. Returns the first break, if any.
+// One record of the log as read, and what can be checked of it on its own: it decodes, hashes
+// to its stored hash, and re-encodes to the same bytes. Either thread fills these; the checks
+// that depend on order (sequences, the chain, the per-stream tallies) stay on one thread.
+struct log_record {
+  std::string key, value;
+  event e;
+  bool decoded = false, hash_ok = false, canonical = false;
+  std::string decode_error;
+
+  void check_alone(std::vector<std::uint64_t>& scratch) {
+    hash_ok = canonical = false;
+    auto st = decode_envelope_into(value, e, scratch);
+    decoded = st.ok();
+    if (!decoded) {
+      decode_error = st.err().what;
+      return;
+    }
+    hash_ok = record_hash(e) == e.hash;
+    canonical = encode_envelope(e) == value;
+  }
+};
+
+// A run of consecutive records. Both threads claim chunks of it until none are left.
+struct record_batch {
+  static constexpr std::size_t capacity = 512, chunk = 16;
+  std::vector<log_record> recs{capacity};
+  std::size_t size = 0;  // written only while no helper holds the batch
+  std::atomic<std::size_t> next{0}, done{0};
+
+  void work(std::vector<std::uint64_t>& scratch) {
+    for (;;) {
+      auto from = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (from >= size) return;
+      auto to = std::min(size, from + chunk);
+      for (auto i = from; i < to; ++i) recs[i].check_alone(scratch);
+      done.fetch_add(to - from, std::memory_order_release);
+    }
+  }
+  bool finished() const { return done.load(std::memory_order_acquire) >= size; }
+};
+
+// Pass 2's reading half: the stream index as it is, gathered per stream, and the first
+// malformed entry, if any. Compared with pass 1's tallies afterwards (check_index).
+struct index_scan {
+  std::map<std::string, stream_tally> index;
+  std::optional<verify_break> bad;
+};
+
+void scan_index(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams, index_scan& out,
+                const std::atomic<bool>& cancel) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), streams));
+  std::string current;  // entries come sorted by stream: look each stream up once
+  stream_tally* t = nullptr;
+  for (it->SeekToFirst(); it->Valid() && !cancel.load(std::memory_order_relaxed); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    std::string_view v(it->value().data(), it->value().size());
+    if (k.size() < 9 || k[k.size() - 9] != '\0' || v.size() != 8) {
+      out.bad = at(0, nullptr, "malformed stream index entry");
+      return;
+    }
+    auto stream = k.substr(0, k.size() - 9);
+    if (!t || stream != current) {
+      current.assign(stream);
+      t = &out.index[current];
+    }
+    auto seq = keys::get_be64(k, k.size() - 8);
+    if (seq != t->count + 1) {
+      out.bad = at(keys::get_be64(v), nullptr,
+                   "stream index of " + current + " skips from " + std::to_string(t->count) +
+                       " to " + std::to_string(seq));
+      return;
+    }
+    ++t->count;
+    t->last_global = keys::get_be64(v);
+    t->mix = mix_in(t->mix, seq, t->last_global);
+  }
+}
+
+// The second thread of a verify: reads the stream index first, then helps check log records.
+class helper {
+ public:
+  helper(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams, index_scan& idx)
+      : thread_([this, &db, streams, &idx] { run(db, streams, idx); }) {}
+  ~helper() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stopping_ = true;
+    }
+    cancel_index_ = true;  // the index is needed only if the log had no break
+    cv_.notify_all();
+    thread_.join();
+  }
+  // Hands `b` (filled, nothing claimed yet) to the helper.
+  void post(record_batch* b) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      posted_ = b;
+    }
+    cv_.notify_all();
+  }
+  // Waits until the helper holds neither `b` nor a claim on it, so it can be refilled.
+  void release(record_batch* b) {
+    std::unique_lock<std::mutex> g(mu_);
+    if (posted_ == b) posted_ = nullptr;
+    cv_.wait(g, [&] { return working_ != b; });
+  }
+  void wait_for_index() {
+    std::unique_lock<std::mutex> g(mu_);
+    cv_.wait(g, [&] { return index_done_; });
+  }
+
+ private:
+  void run(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams, index_scan& idx) {
+    scan_index(db, streams, idx, cancel_index_);
+    std::vector<std::uint64_t> scratch;
+    std::unique_lock<std::mutex> g(mu_);
+    index_done_ = true;
+    cv_.notify_all();
+    for (;;) {
+      cv_.wait(g, [&] { return stopping_ || posted_; });
+      if (!posted_) return;
+      working_ = posted_;
+      posted_ = nullptr;
+      g.unlock();
+      working_->work(scratch);
+      g.lock();
+      working_ = nullptr;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  record_batch* posted_ = nullptr;   // under mu_
+  record_batch* working_ = nullptr;  // under mu_ (the helper reads its own copy unlocked)
+  bool stopping_ = false, index_done_ = false;
+  std::atomic<bool> cancel_index_{false};
+  std::thread thread_;
+};
+
+// Pass 1: the log itself, read ahead in batches that both threads check record by record while
+// this thread runs the order-dependent checks. Returns the first break, if any.
 std::optional<verify_break> check_log(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* log,
+                                      helper& help,
                                       std::unordered_map<std::string, stream_tally>& tallies,
                                       verify_report& rep) {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 4 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, log));
+  it->SeekToFirst();
+  auto fill = [&](record_batch& b) {
+    help.release(&b);
+    b.size = 0;
+    for (; b.size < record_batch::capacity && it->Valid(); it->Next(), ++b.size) {
+      auto& r = b.recs[b.size];
+      r.key.assign(it->key().data(), it->key().size());
+      r.value.assign(it->value().data(), it->value().size());
+    }
+    b.next.store(0, std::memory_order_relaxed);
+    b.done.store(0, std::memory_order_relaxed);
+    return b.size > 0;
+  };
   std::vector<std::uint64_t> scratch;
-  event e;
   event_hash prev{};
   std::uint64_t expect = 1;
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expect) {
-    std::string_view key(it->key().data(), it->key().size());
+  // The order-dependent checks, record by record, exactly as a one-pass reader would do them.
+  auto check_in_order = [&](log_record& r) -> std::optional<verify_break> {
+    std::string_view key(r.key);
     if (key.size() != 8)
       return at(expect, nullptr, "log key of " + std::to_string(key.size()) + " bytes");
     auto g = keys::get_be64(key);
@@ -60,17 +222,14 @@ std::optional<verify_break> check_log(rocksdb::DB& db, rocksdb::ColumnFamilyHand
                 g > expect ? "event #" + std::to_string(expect) + " is missing (next is #" +
                                  std::to_string(g) + ")"
                            : "log out of order at #" + std::to_string(g));
-    if (auto st = decode_envelope_into(std::string_view(it->value().data(), it->value().size()), e,
-                                       scratch);
-        !st)
-      return at(g, nullptr, st.err().what);
+    if (!r.decoded) return at(g, nullptr, r.decode_error);
+    auto& e = r.e;
     if (e.global_seq != g)
       return at(g, &e, "record says global sequence " + std::to_string(e.global_seq));
     if (e.prev_hash != prev)
       return at(g, &e, "previous-hash link does not match event #" + std::to_string(g - 1));
-    if (record_hash(e) != e.hash) return at(g, &e, "record does not match its hash (edited)");
-    if (encode_envelope(e) != std::string_view(it->value().data(), it->value().size()))
-      return at(g, &e, "record is not in canonical form (bytes changed)");
+    if (!r.hash_ok) return at(g, &e, "record does not match its hash (edited)");
+    if (!r.canonical) return at(g, &e, "record is not in canonical form (bytes changed)");
     auto& t = tallies[e.stream];
     if (e.stream_seq != t.count + 1)
       return at(g, &e,
@@ -83,35 +242,41 @@ std::optional<verify_break> check_log(rocksdb::DB& db, rocksdb::ColumnFamilyHand
     rep.events = g;
     rep.head_seq = g;
     rep.head_hash = e.hash;
+    ++expect;
+    return std::nullopt;
+  };
+  record_batch batches[2];
+  struct let_go {  // however this returns, the helper must be done with both batches
+    helper& h;
+    record_batch* b;
+    ~let_go() {
+      h.release(&b[0]);
+      h.release(&b[1]);
+    }
+  } guard{help, batches};
+  record_batch *cur = &batches[0], *ahead = &batches[1];
+  bool more = fill(*cur);
+  if (more) help.post(cur);
+  while (more) {
+    more = fill(*ahead);  // read on while the helper checks `cur`
+    cur->work(scratch);
+    while (!cur->finished()) std::this_thread::yield();
+    if (more) help.post(ahead);
+    for (std::size_t i = 0; i < cur->size; ++i)
+      if (auto b = check_in_order(cur->recs[i])) return b;
+    std::swap(cur, ahead);
   }
   if (!it->status().ok()) return at(expect, nullptr, it->status().ToString());
   return std::nullopt;
 }
 
 // Pass 2: the stream index, the heads and the chain head against the tallies of pass 1.
-std::optional<verify_break> check_index(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams,
-                                        rocksdb::ColumnFamilyHandle* heads,
-                                        rocksdb::ColumnFamilyHandle* meta,
+std::optional<verify_break> check_index(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* heads,
+                                        rocksdb::ColumnFamilyHandle* meta, index_scan& scanned,
                                         std::unordered_map<std::string, stream_tally>& tallies,
                                         const verify_report& rep) {
-  std::map<std::string, stream_tally> index;
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), streams));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    std::string_view v(it->value().data(), it->value().size());
-    if (k.size() < 9 || k[k.size() - 9] != '\0' || v.size() != 8)
-      return at(0, nullptr, "malformed stream index entry");
-    std::string stream(k.substr(0, k.size() - 9));
-    auto seq = keys::get_be64(k, k.size() - 8);
-    auto& t = index[stream];
-    if (seq != t.count + 1)
-      return at(keys::get_be64(v), nullptr,
-                "stream index of " + stream + " skips from " + std::to_string(t.count) + " to " +
-                    std::to_string(seq));
-    ++t.count;
-    t.last_global = keys::get_be64(v);
-    t.mix = mix_in(t.mix, seq, t.last_global);
-  }
+  if (scanned.bad) return scanned.bad;
+  auto& index = scanned.index;
   std::string chain;
   auto s = db.Get(rocksdb::ReadOptions(), meta, std::string(keys::meta_chain_head), &chain);
   if (rep.head_seq > 0) {
@@ -154,10 +319,14 @@ std::optional<verify_break> check_index(rocksdb::DB& db, rocksdb::ColumnFamilyHa
 result<verify_report> event_store::verify() const {
   verify_report rep;
   std::unordered_map<std::string, stream_tally> tallies;
-  rep.first_break = check_log(*impl_->db, impl_->log, tallies, rep);
+  index_scan scanned;
+  {
+    helper help(*impl_->db, impl_->streams, scanned);
+    rep.first_break = check_log(*impl_->db, impl_->log, help, tallies, rep);
+    if (!rep.first_break) help.wait_for_index();
+  }
   if (!rep.first_break)
-    rep.first_break =
-        check_index(*impl_->db, impl_->streams, impl_->heads, impl_->meta, tallies, rep);
+    rep.first_break = check_index(*impl_->db, impl_->heads, impl_->meta, scanned, tallies, rep);
   rep.streams = tallies.size();
   return rep;
 }
