@@ -1,0 +1,138 @@
+// A campaign definition (INTERFACES.md §4): its settings, activities and transitions, and the
+// validator that reports EVERY problem with its JSON pointer. A definition returned by the
+// validator has no error: its graph is a DAG whose transitions name real outputs, and its options
+// follow §4.1 (and the entity schema, when one is given).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/entity_schema.hpp"
+#include "model/problem.hpp"
+#include "model/schedule.hpp"
+#include "model/time.hpp"
+
+namespace baton {
+
+// The 25 activity types of §4.1, in the order of that table.
+enum class activity_type {
+  build_audience,
+  read_audience,
+  incremental_query,
+  change_dimension,
+  combine,
+  deduplication,
+  enrichment,
+  reconciliation,
+  split,
+  save_audience,
+  fork,
+  and_join,
+  test,
+  wait,
+  end,
+  alert,
+  email,
+  sms,
+  push,
+  load_file,
+  update_data,
+};
+const char* to_string(activity_type t);
+std::optional<activity_type> activity_type_from_string(std::string_view s);
+const std::vector<std::string>& activity_type_names();
+bool is_channel(activity_type t);  // email, sms, push
+// Types that produce a population without needing one: build_audience, read_audience,
+// incremental_query, load_file.
+bool is_population_source(activity_type t);
+// Types allowed to have no inbound transition: the population sources, plus fork, wait, alert
+// and test (a test at a root may only test variables; it has no population to count).
+bool can_start_flow(activity_type t);
+
+enum class error_mode { suspend, ignore, abort };
+const char* to_string(error_mode m);
+
+struct error_policy {
+  error_mode mode = error_mode::suspend;
+  std::int64_t max_consecutive_errors =
+      0;  // with `ignore`: stop after K errors in a row; 0 = never
+  bool operator==(const error_policy&) const = default;
+};
+
+struct activity {
+  std::string id;
+  activity_type type = activity_type::build_audience;
+  std::string label;
+  bool disabled = false;
+  std::optional<error_policy> on_error;  // overrides the campaign's policy
+  // The type-specific options of §4.1: every member of the activity's JSON object except id,
+  // type, label, disabled and onError, as given (defaults are not filled in).
+  nlohmann::json options = nlohmann::json::object();
+  bool operator==(const activity&) const = default;
+};
+
+// The names of the outputs of an activity, in order (INTERFACES.md §4 and §4.1): split subset
+// names then `complement` when enabled; test condition names then `default` unless
+// "default": false; fork branches; combine/deduplication `out` then `complement` when enabled;
+// load_file/update_data `out`, `rejects`; end none; every other type `out`.
+std::vector<std::string> outputs_of(const activity& a);
+
+struct transition {
+  std::string from;
+  std::string output = "out";
+  std::string to;
+  bool operator==(const transition&) const = default;
+};
+
+struct campaign_definition {
+  std::string name;
+  std::string description;
+  std::string dimension;  // the targeting dimension (an entity name)
+  // The "schedule" member as given (null when absent = as soon as possible) and its parsed form.
+  nlohmann::json schedule_json;
+  baton::schedule schedule;
+  error_policy errors;
+  std::map<std::string, std::string> variables;
+  std::vector<activity> activities;
+  std::vector<transition> transitions;
+
+  const activity* find_activity(std::string_view id) const;
+  // The ids of the activities whose transitions enter `id`, in transition order (may repeat).
+  std::vector<std::string> sources_of(std::string_view id) const;
+  // The JSON form of §4; validating it gives back an equal definition.
+  nlohmann::json to_json() const;
+};
+
+// Configurable limits (PRODUCT.md §5). The schedule interval is a warning, the others errors.
+struct guardrails {
+  std::size_t max_activities = 500;
+  std::size_t max_channel_activities = 10;
+  duration_us min_schedule_interval = 15 * us_per_minute;
+  std::int64_t min_throttle = 1, max_throttle = 2000;  // messages per second
+  std::int64_t min_waves = 2, max_waves = 10;
+  duration_us min_wave_interval = 30 * us_per_minute;
+};
+
+// The definition (only when there is no error; warnings may remain) and every problem found.
+struct campaign_validation {
+  std::optional<campaign_definition> definition;
+  problems issues;
+  bool ok() const { return definition.has_value(); }
+};
+
+// Validates a campaign document. With a schema, the dimension, fields, links, operators and
+// values are also checked against the entities; without one, only the structure is.
+campaign_validation validate_campaign(std::string_view json_text, const entity_schema* schema,
+                                      const guardrails& g = {});
+// The same for a document already parsed (e.g. a stored definition).
+campaign_validation parse_campaign_json(const nlohmann::json& doc,
+                                        const entity_schema* schema = nullptr,
+                                        const guardrails& g = {});
+
+}  // namespace baton
