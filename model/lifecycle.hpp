@@ -48,6 +48,8 @@ decision decide_archive(const campaign_state& s, const command_context& c);
 decision decide_delete(const campaign_state& s, const command_context& c);
 // Who may duplicate (any status): checks only existence and role.
 decision decide_duplicate(const campaign_state& s, const command_context& c);
+// Starts a run now on a live or scheduled campaign with none in progress ("run once now").
+decision decide_start(const campaign_state& s, const command_context& c);
 decision decide_confirm(const campaign_state& s, const std::string& activity,
                         const command_context& c);
 decision decide_trigger(const campaign_state& s, const ev::variables& vars,

@@ -196,6 +196,10 @@ std::uint64_t event_store::stream_version(std::string_view stream) const {
   return v && v->size() >= 8 ? keys::get_be64(*v) : 0;
 }
 
+std::optional<append_result> event_store::command_result(std::string_view command_id) const {
+  return impl_->seen_command(std::string(command_id));
+}
+
 std::uint64_t event_store::last_global_seq() const {
   std::lock_guard<std::mutex> g(impl_->tail_mu);
   return impl_->committed_global;

@@ -53,6 +53,7 @@ struct appended_range {
 struct append_result {
   std::vector<appended_range> ranges;  // one per request, in request order
   bool duplicate = false;              // true when the command id had been seen before
+  time_us time = 0;                    // the time stamped on the events (not kept for duplicates)
 };
 
 struct stream_head {
@@ -109,6 +110,8 @@ class event_store {
   // Calls visit for each event from `from_global` on until it returns false or the log ends.
   status scan(std::uint64_t from_global, const std::function<bool(const event&)>& visit) const;
   std::uint64_t stream_version(std::string_view stream) const;
+  // The result of the append made with this command id, if there was one (duplicate = true).
+  std::optional<append_result> command_result(std::string_view command_id) const;
   std::uint64_t last_global_seq() const;
   // Streams whose name starts with `prefix`, in name order.
   std::vector<stream_head> streams(std::string_view prefix = {}) const;

@@ -110,6 +110,7 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
   }
   append_result out;
   auto now = s.time_source->now();
+  out.time = now;
   for (auto& r : p.requests) {
     auto head = g.heads.count(r.stream) ? g.heads[r.stream] : s.head_of(r.stream);
     appended_range range{r.stream, head.first + 1, head.first + r.events.size(), g.next_global,

@@ -1,0 +1,28 @@
+#include "actors/activity_runner.hpp"
+
+namespace baton {
+
+namespace {
+
+class flow_runner final : public activity_runner {
+ public:
+  explicit flow_runner(std::shared_ptr<activity_runner> next) : next_(std::move(next)) {}
+  result<task_outcome> run(const task_input& in) override {
+    if (is_flow_activity(in.act->type)) return run_flow_activity(in);
+    if (next_) return next_->run(in);
+    return make_error(errc::failed, in.act->id,
+                      std::string("activity type ") + to_string(in.act->type) +
+                          " needs the data plane, which this engine was started without");
+  }
+
+ private:
+  std::shared_ptr<activity_runner> next_;
+};
+
+}  // namespace
+
+std::shared_ptr<activity_runner> make_flow_runner(std::shared_ptr<activity_runner> next) {
+  return std::make_shared<flow_runner>(std::move(next));
+}
+
+}  // namespace baton

@@ -1,0 +1,60 @@
+// The engine's published actor API (INTERFACES.md §7), written out as a type: what backend
+// services, batonctl and the example client send to `batond`, and what they get back.
+// Every command carries the acting identity and a client-chosen command id (idempotent: a
+// repeated id returns the first result). Errors are caf::error values of category "baton" whose
+// code is a baton::errc (validation, refused, not_found, conflict, unavailable, ...).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "events/result.hpp"
+
+namespace baton {
+
+// One command to the engine. `verb` is one of:
+//   create (body: campaign JSON) · update (campaign, body) · publish · test · start · pause ·
+//   resume · stop · close · back-to-draft · archive · delete · duplicate · confirm (args.activity)
+//   · trigger (args: variables) · show · list (args.status) · graph (args.run, args.format) ·
+//   wait (replies when the current run ends) · validate (body)
+// Replies are JSON text: {"id": ...} for create/duplicate, the campaign view for show, ...
+struct api_command {
+  std::string verb;
+  std::string campaign;    // the campaign id, when the verb is about one
+  std::string actor;       // acting identity, recorded in the events
+  std::string command_id;  // client-chosen; a repeat returns the first result
+  std::string body;        // JSON document (create, update, validate)
+  std::map<std::string, std::string> args;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, api_command& x) {
+  return f(caf::meta::type_name("baton.api_command"), x.verb, x.campaign, x.actor, x.command_id,
+           x.body, x.args);
+}
+
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
+using event_atom =
+    caf::atom_constant<caf::atom("event")>;  // subscribers receive (event, json line)
+
+// The interface `batond` publishes.
+using engine_api = caf::typed_actor<
+    // Runs one command; the reply is JSON text, or a caf::error of category "baton".
+    caf::replies_to<command_atom, api_command>::with<std::string>,
+    // Sends (event_atom, JSON line) to `subscriber` for every event appended from now on, for
+    // one campaign ("" = all), until it unsubscribes or goes down.
+    caf::reacts_to<subscribe_atom, std::string, caf::actor>,
+    caf::reacts_to<unsubscribe_atom, caf::actor>>;
+
+// caf::error <-> baton::error for the "baton" category.
+caf::error to_caf(const error& e);
+error from_caf(const caf::error& e);
+
+// Registers the API's message types and error category; call on both sides of a connection.
+void register_api_types(caf::actor_system_config& cfg);
+
+}  // namespace baton

@@ -1,0 +1,403 @@
+// The campaign actor: the single writer of one campaign's stream. It recovers its state from
+// snapshot + log, turns commands into events with the model's decide functions, appends them
+// through the event writer (awaiting the durable ack before anything else), applies them, and
+// then advances the run: skips, starts task actors, arms timers, ends runs, answers waiters.
+#include <spdlog/spdlog.h>
+
+#include "actors/engine_context.hpp"
+#include "actors/messages.hpp"
+#include "model/campaign_view.hpp"
+#include "model/lifecycle.hpp"
+#include "model/planner.hpp"
+
+namespace baton {
+
+namespace {
+
+struct campaign_actor_state {
+  engine_ctx_ptr ctx;
+  std::string id;
+  campaign_state st;
+  std::map<std::string, caf::actor> tasks;  // "run/activity" -> running task actor
+  std::vector<caf::response_promise> waiters;
+  bool restarted_tasks = false;  // recovery re-ran the tasks a crash interrupted
+  std::uint64_t activity = 0;    // bumps on every message: idle detection
+  time_us armed = -1;            // deadline given to the timer
+  static inline const char* name = "campaign";
+};
+
+using self_ptr = caf::stateful_actor<campaign_actor_state>*;
+using done_fn = std::function<void(result<append_result>)>;
+
+std::string stream_of(self_ptr self) {
+  return "campaign/" + self->state.id;
+}
+
+nlohmann::json ok_json(self_ptr self) {
+  return {{"id", self->state.id}, {"status", to_string(self->state.st.status)}};
+}
+
+// Appends the events (atomically, at the expected version), applies them once durable, then
+// calls `done`. No other message is handled in between.
+void commit(self_ptr self, std::vector<ev::campaign_event> events, const command_context& c,
+            const std::string& command_id, done_fn done) {
+  auto& s = self->state;
+  if (events.empty()) {
+    done(append_result{});
+    return;
+  }
+  append_batch b;
+  b.opts.sync = s.ctx->opts.durable;
+  b.opts.command_id = command_id;
+  append_request req{stream_of(self), s.st.version == 0 ? no_stream : s.st.version, {}};
+  auto run = s.st.active_run();
+  for (auto& ce : events) {
+    auto e = to_event(ce);
+    e.actor = c.actor;
+    e.correlation_id = run ? s.id + "/" + std::to_string(run->number) : s.id;
+    e.causation_id = command_id.empty() ? "engine" : command_id;
+    req.events.push_back(std::move(e));
+  }
+  b.requests.push_back(std::move(req));
+  self->request(s.ctx->writer, caf::infinite, append_atom::value, std::move(b))
+      .await(
+          [self, events, done](append_result& r) {
+            auto& s = self->state;
+            if (!r.duplicate) {
+              auto& range = r.ranges.front();
+              for (std::size_t i = 0; i < events.size(); ++i) {
+                event env;
+                env.stream = range.stream;
+                env.stream_seq = range.first_seq + i;
+                env.global_seq = range.first_global + i;
+                env.time = r.time;
+                env.actor = "";
+                if (auto st = apply(s.st, events[i], env); !st)
+                  spdlog::error("campaign {}: cannot apply own event: {}", s.id,
+                                st.err().message());
+              }
+            }
+            done(r);
+          },
+          [self, done](caf::error& err) {
+            auto e = from_caf(err);
+            spdlog::warn("campaign {}: append failed: {}", self->state.id, e.message());
+            if (e.code == errc::conflict) {  // someone else wrote: re-read the log
+              if (auto fresh = load_campaign(*self->state.ctx->opts.store, self->state.id))
+                self->state.st = fresh.value();
+            }
+            done(e);
+          });
+}
+
+void step(self_ptr self);
+
+command_context engine_context_for(self_ptr self) {
+  return {"engine", role::admin, self->state.ctx->now()};
+}
+
+void deliver_waiters(self_ptr self) {
+  auto& s = self->state;
+  if (s.waiters.empty() || s.st.active_run()) return;
+  auto* r = s.st.last_run();
+  nlohmann::json j = {{"id", s.id},
+                      {"status", to_string(s.st.status)},
+                      {"run", r ? nlohmann::json(r->number) : nlohmann::json(nullptr)},
+                      {"runStatus", r ? nlohmann::json(r->status) : nlohmann::json(nullptr)}};
+  for (auto& w : s.waiters) w.deliver(j.dump());
+  s.waiters.clear();
+}
+
+void arm_timer(self_ptr self) {
+  auto& s = self->state;
+  time_us at = 0;
+  auto consider = [&](time_us t) {
+    if (t > 0 && (at == 0 || t < at)) at = t;
+  };
+  if (s.st.status == campaign_status::live || s.st.status == campaign_status::scheduled)
+    consider(s.st.next_run);
+  if (auto* r = s.st.active_run())
+    for (auto& [id, t] : r->tasks)
+      if (t.status == task_status::running && t.wait_until) consider(t.wait_until);
+  if (at == s.armed) return;
+  s.armed = at;
+  self->send(s.ctx->timer, timer_set_atom::value, s.id, at);
+}
+
+void start_tasks(self_ptr self) {
+  auto& s = self->state;
+  auto* r = s.st.active_run();
+  if (!r || s.st.status == campaign_status::paused) return;
+  for (auto& [id, t] : r->tasks) {
+    if (t.status != task_status::running || t.wait_until) continue;
+    auto key = std::to_string(r->number) + "/" + id;
+    if (s.tasks.count(key)) continue;
+    task_job job;
+    job.act = *s.st.def->find_activity(id);
+    job.input = task_input{s.id,    r->number, nullptr,     inputs_of(*s.st.def, *r, id),
+                           r->vars, r->test,   s.ctx->now()};
+    job.data_dimension = s.st.def->dimension;
+    s.tasks[key] = spawn_task_actor(self, s.ctx, caf::actor_cast<caf::actor>(self), std::move(job));
+  }
+}
+
+// After a crash, tasks that had started but not finished run again (a new attempt).
+std::vector<ev::campaign_event> restart_interrupted(self_ptr self) {
+  std::vector<ev::campaign_event> out;
+  auto& s = self->state;
+  s.restarted_tasks = true;
+  auto* r = s.st.active_run();
+  if (!r || s.st.status == campaign_status::paused) return out;
+  for (auto& [id, t] : r->tasks)
+    if (t.status == task_status::running && !t.wait_until)
+      out.push_back(ev::task_started{r->number, id, t.attempt + 1, t.count_in});
+  return out;
+}
+
+void maybe_idle(self_ptr self) {
+  auto& s = self->state;
+  if (s.st.active_run() || !s.tasks.empty() || !s.waiters.empty()) return;
+  auto seen = s.activity;
+  auto after = std::chrono::seconds(s.ctx->opts.config.passivate_after_seconds);
+  self->delayed_send(self, after, idle_atom::value, seen);
+}
+
+void step(self_ptr self) {
+  auto& s = self->state;
+  if (!s.st.exists()) return;
+  auto events = s.restarted_tasks ? advance(s.st, s.ctx->now()) : restart_interrupted(self);
+  if (events.empty() && !s.restarted_tasks) events = advance(s.st, s.ctx->now());
+  if (!events.empty()) {
+    commit(self, std::move(events), engine_context_for(self), "", [self](result<append_result> r) {
+      if (r) step(self);
+    });
+    return;
+  }
+  start_tasks(self);
+  arm_timer(self);
+  deliver_waiters(self);
+  maybe_idle(self);
+}
+
+void reply_error(caf::response_promise& rp, const error& e) {
+  rp.deliver(to_caf(e));
+}
+
+// Runs a decision made for a client command: append, reply, advance.
+void carry_out(self_ptr self, decision d, const command_context& c, const api_command& cmd,
+               caf::response_promise rp, std::function<nlohmann::json()> reply = nullptr) {
+  if (!d) return reply_error(rp, d.err());
+  commit(self, std::move(d.value()), c, cmd.command_id,
+         [self, rp, reply](result<append_result> r) mutable {
+           if (!r) return reply_error(rp, r.err());
+           auto j = reply ? reply() : ok_json(self);
+           if (r->duplicate) j["duplicate"] = true;
+           rp.deliver(j.dump());
+           step(self);
+         });
+}
+
+error validation_error(const problems& ps) {
+  std::string what;
+  for (auto& p : ps)
+    if (p.level == problem::severity::error)
+      what += (what.empty() ? "" : "\n") + (p.pointer.empty() ? std::string("/") : p.pointer) +
+              ": " + p.message;
+  return make_error(errc::validation, "", what);
+}
+
+// Re-checks a definition against the current entity schema (publish, update).
+std::optional<error> check_definition(self_ptr self, const std::string& json_text) {
+  auto v = validate_campaign(json_text, self->state.ctx->opts.schema.get());
+  if (!v.ok()) return validation_error(v.issues);
+  return std::nullopt;
+}
+
+void duplicate(self_ptr self, const api_command& cmd, const command_context& c,
+               caf::response_promise rp) {
+  auto d = decide_duplicate(self->state.st, c);
+  if (!d) return reply_error(rp, d.err());
+  api_command create{"create",
+                     "",
+                     cmd.actor,
+                     cmd.command_id,
+                     self->state.st.definition_json,
+                     {{"duplicatedFrom", self->state.id}}};
+  self->request(self->state.ctx->registry, caf::infinite, command_atom::value, create)
+      .then([rp](std::string& r) mutable { rp.deliver(r); },
+            [rp](caf::error& e) mutable { rp.deliver(e); });
+}
+
+decision lifecycle(self_ptr self, const api_command& cmd, const command_context& c) {
+  auto& st = self->state.st;
+  const auto& v = cmd.verb;
+  if (v == "pause") return decide_pause(st, c);
+  if (v == "resume") return decide_resume(st, c);
+  if (v == "stop") return decide_stop(st, c);
+  if (v == "close") return decide_close(st, c);
+  if (v == "back-to-draft") return decide_back_to_draft(st, c);
+  if (v == "archive") return decide_archive(st, c);
+  if (v == "delete") return decide_delete(st, c);
+  if (v == "test") return decide_test(st, c);
+  if (v == "start") return decide_start(st, c);
+  if (v == "confirm")
+    return decide_confirm(st, cmd.args.count("activity") ? cmd.args.at("activity") : "", c);
+  if (v == "trigger") return decide_trigger(st, cmd.args, cmd.body.empty() ? "api" : cmd.body, c);
+  if (v == "publish") {
+    if (st.exists() && st.status == campaign_status::draft)
+      if (auto e = check_definition(self, st.definition_json)) return *e;
+    return decide_publish(st, c);
+  }
+  if (v == "update") {
+    if (auto e = check_definition(self, cmd.body)) return *e;
+    return decide_update(st, cmd.body, c);
+  }
+  return make_error(errc::validation, "verb", "unknown command '" + v + "'");
+}
+
+void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
+  auto& s = self->state;
+  command_context c{cmd.actor,
+                    cmd.actor == "engine" ? role::admin : s.ctx->opts.config.role_of(cmd.actor),
+                    s.ctx->now()};
+  bool gone = !s.st.exists() || s.st.status == campaign_status::deleted;
+  if (cmd.verb == "create") {
+    auto d =
+        decide_create(s.st, s.id, cmd.body,
+                      cmd.args.count("duplicatedFrom") ? cmd.args.at("duplicatedFrom") : "", c);
+    return carry_out(self, std::move(d), c, cmd, rp);
+  }
+  if (gone) return reply_error(rp, make_error(errc::not_found, s.id, "no such campaign"));
+  if (cmd.verb == "show") return rp.deliver(campaign_to_json(s.st).dump());
+  if (cmd.verb == "graph") {
+    std::uint32_t run =
+        cmd.args.count("run") ? static_cast<std::uint32_t>(std::stoul(cmd.args.at("run"))) : 0;
+    if (run > s.st.runs.size())
+      return reply_error(rp, make_error(errc::not_found, "--run", "no run " + std::to_string(run)));
+    bool dot = cmd.args.count("format") && cmd.args.at("format") == "dot";
+    return rp.deliver(
+        nlohmann::json{{"graph", dot ? graph_dot(s.st, run) : graph_text(s.st, run)}}.dump());
+  }
+  if (cmd.verb == "wait") {
+    s.waiters.push_back(rp);
+    return deliver_waiters(self);
+  }
+  if (cmd.verb == "duplicate") return duplicate(self, cmd, c, rp);
+  if (!cmd.command_id.empty()) {
+    if (auto prev = s.ctx->opts.store->command_result(cmd.command_id)) {
+      auto j = ok_json(self);
+      j["duplicate"] = true;
+      return rp.deliver(j.dump());
+    }
+  }
+  carry_out(self, lifecycle(self, cmd, c), c, cmd, rp);
+}
+
+void finish_task(self_ptr self, std::uint32_t run, const std::string& activity, decision d) {
+  if (!d) {
+    spdlog::info("campaign {}: result of {} (run {}) ignored: {}", self->state.id, activity, run,
+                 d.err().message());
+    return step(self);
+  }
+  commit(self, std::move(d.value()), engine_context_for(self), "",
+         [self](result<append_result>) { step(self); });
+}
+
+void handle_task_done(self_ptr self, std::uint32_t run, const std::string& activity,
+                      task_outcome& o) {
+  auto& s = self->state;
+  s.tasks.erase(std::to_string(run) + "/" + activity);
+  if (!o.signal)
+    return finish_task(self, run, activity,
+                       decide_task_done(s.st, run, activity, o, engine_context_for(self)));
+  api_command trigger{"trigger", o.signal->target,   "engine",
+                      "",        "campaign/" + s.id, o.signal->vars};
+  self->request(s.ctx->registry, std::chrono::seconds(30), command_atom::value, trigger)
+      .then(
+          [self, run, activity, o](std::string&) {
+            finish_task(
+                self, run, activity,
+                decide_task_done(self->state.st, run, activity, o, engine_context_for(self)));
+          },
+          [self, run, activity, o](caf::error& e) {
+            auto msg =
+                "signal to campaign " + o.signal->target + " failed: " + from_caf(e).message();
+            finish_task(
+                self, run, activity,
+                decide_task_failed(self->state.st, run, activity, msg, engine_context_for(self)));
+          });
+}
+
+void handle_task_fail(self_ptr self, std::uint32_t run, const std::string& activity,
+                      const std::string& msg) {
+  auto& s = self->state;
+  s.tasks.erase(std::to_string(run) + "/" + activity);
+  spdlog::warn("campaign {}: task {} of run {} failed: {}", s.id, activity, run, msg);
+  finish_task(self, run, activity,
+              decide_task_failed(s.st, run, activity, msg, engine_context_for(self)));
+}
+
+void handle_tick(self_ptr self) {
+  auto& s = self->state;
+  s.armed = -1;  // the timer fired (or we are starting): arm again
+  std::vector<ev::campaign_event> events;
+  if (auto* r = s.st.active_run()) {
+    auto c = engine_context_for(self);
+    for (auto& [id, t] : r->tasks)
+      if (t.status == task_status::running && t.wait_until && t.wait_until <= c.now)
+        if (auto d = decide_wait_elapsed(s.st, r->number, id, c))
+          events.insert(events.end(), d->begin(), d->end());
+  }
+  if (events.empty()) return step(self);
+  commit(self, std::move(events), engine_context_for(self), "",
+         [self](result<append_result>) { step(self); });
+}
+
+}  // namespace
+
+caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
+                                const std::string& id) {
+  return parent->spawn([ctx, id](self_ptr self) -> caf::behavior {
+    auto& s = self->state;
+    s.ctx = ctx;
+    s.id = id;
+    auto loaded = load_campaign(*ctx->opts.store, id);
+    if (loaded)
+      s.st = std::move(loaded.value());
+    else
+      spdlog::error("campaign {}: recovery failed: {}", id, loaded.err().message());
+    self->send(self, tick_atom::value);
+    return {
+        [self](command_atom, api_command& cmd) -> caf::result<std::string> {
+          ++self->state.activity;
+          auto rp = self->make_response_promise();
+          handle_command(self, cmd, rp);
+          return caf::delegated<std::string>{};
+        },
+        [self](task_done_atom, std::uint32_t run, const std::string& activity, task_outcome& o) {
+          ++self->state.activity;
+          handle_task_done(self, run, activity, o);
+        },
+        [self](task_fail_atom, std::uint32_t run, const std::string& activity,
+               const std::string& msg) {
+          ++self->state.activity;
+          handle_task_fail(self, run, activity, msg);
+        },
+        [self](tick_atom) {
+          ++self->state.activity;
+          handle_tick(self);
+        },
+        [self](idle_atom, std::uint64_t seen) {
+          auto& s = self->state;
+          if (seen != s.activity || s.st.active_run() || !s.tasks.empty() || !s.waiters.empty())
+            return;
+          if (s.st.exists())
+            s.ctx->opts.store->put_snapshot(
+                {stream_of(self), s.st.version, s.st.last_global, 1, encode_state(s.st)});
+          self->quit();
+        },
+    };
+  });
+}
+
+}  // namespace baton

@@ -1,0 +1,229 @@
+// The registry (the engine actor proper): creates campaigns, routes commands and timer firings
+// to campaign actors (spawning and recovering them on demand, and again if one passivated in
+// the meantime), lists campaigns, and fronts the typed API that clients use.
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/engine_context.hpp"
+#include "actors/messages.hpp"
+#include "actors/timer.hpp"
+#include "actors/writer.hpp"
+#include "model/campaign_view.hpp"
+
+namespace baton {
+
+namespace {
+
+struct registry_state {
+  engine_ctx_ptr ctx;
+  std::map<std::string, caf::actor> campaigns;
+  std::mt19937_64 rng{std::random_device{}()};
+  static inline const char* name = "registry";
+};
+
+using registry_ptr = caf::stateful_actor<registry_state>*;
+
+bool campaign_exists(registry_ptr self, const std::string& id) {
+  return self->state.ctx->opts.store->stream_version("campaign/" + id) > 0;
+}
+
+caf::actor campaign_actor(registry_ptr self, const std::string& id) {
+  auto& m = self->state.campaigns;
+  if (auto it = m.find(id); it != m.end()) return it->second;
+  auto a = spawn_campaign_actor(self, self->state.ctx, id);
+  self->monitor(a);
+  m[id] = a;
+  return a;
+}
+
+// Forwards a command; when the campaign actor had just passivated, spawns it again once.
+void forward(registry_ptr self, const std::string& id, api_command cmd, caf::response_promise rp,
+             bool retry = true) {
+  auto a = campaign_actor(self, id);
+  self->request(a, caf::infinite, command_atom::value, cmd)
+      .then([rp](std::string& r) mutable { rp.deliver(r); },
+            [self, id, cmd, rp, retry, a](caf::error& e) mutable {
+              if (retry && e == caf::sec::request_receiver_down) {
+                if (auto it = self->state.campaigns.find(id);
+                    it != self->state.campaigns.end() && it->second == a)
+                  self->state.campaigns.erase(it);
+                return forward(self, id, cmd, rp, false);
+              }
+              rp.deliver(e);
+            });
+}
+
+std::string new_campaign_id(registry_ptr self) {
+  for (;;) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08llx",
+                  static_cast<unsigned long long>(self->state.rng() & 0xffffffffull));
+    std::string id = std::string("c-") + buf;
+    if (!campaign_exists(self, id) && !self->state.campaigns.count(id)) return id;
+  }
+}
+
+error validation_error(const problems& ps) {
+  std::string what;
+  for (auto& p : ps)
+    if (p.level == problem::severity::error)
+      what += (what.empty() ? "" : "\n") + (p.pointer.empty() ? std::string("/") : p.pointer) +
+              ": " + p.message;
+  return make_error(errc::validation, "", what);
+}
+
+nlohmann::json warnings_json(const problems& ps) {
+  nlohmann::json w = nlohmann::json::array();
+  for (auto& p : ps)
+    if (p.level == problem::severity::warning)
+      w.push_back({{"pointer", p.pointer}, {"message", p.message}});
+  return w;
+}
+
+caf::result<std::string> list_campaigns(registry_ptr self, const api_command& cmd) {
+  auto& store = *self->state.ctx->opts.store;
+  nlohmann::json out = nlohmann::json::array();
+  std::string want = cmd.args.count("status") ? cmd.args.at("status") : "";
+  for (auto& head : store.streams("campaign/")) {
+    auto s = load_campaign(store, head.stream.substr(9));
+    if (!s) return to_caf(s.err());
+    if (s->status == campaign_status::deleted || s->status == campaign_status::none) continue;
+    if (!want.empty() && want != to_string(s->status)) continue;
+    out.push_back(campaign_summary_json(s.value()));
+  }
+  return out.dump();
+}
+
+caf::result<std::string> create(registry_ptr self, api_command& cmd) {
+  auto& ctx = *self->state.ctx;
+  auto v = validate_campaign(cmd.body, ctx.opts.schema.get());
+  if (!v.ok()) return to_caf(validation_error(v.issues));
+  if (!cmd.command_id.empty())
+    if (auto prev = ctx.opts.store->command_result(cmd.command_id); prev && !prev->ranges.empty())
+      return nlohmann::json{{"id", prev->ranges.front().stream.substr(9)}, {"duplicate", true}}
+          .dump();
+  cmd.body = v.definition->to_json().dump();
+  auto id = new_campaign_id(self);
+  cmd.campaign = id;
+  auto rp = self->make_response_promise();
+  auto warnings = warnings_json(v.issues);
+  self->request(campaign_actor(self, id), caf::infinite, command_atom::value, cmd)
+      .then(
+          [rp, warnings](std::string& r) mutable {
+            auto j = nlohmann::json::parse(r);
+            j["warnings"] = warnings;
+            rp.deliver(j.dump());
+          },
+          [rp](caf::error& e) mutable { rp.deliver(e); });
+  return caf::delegated<std::string>{};
+}
+
+caf::result<std::string> route(registry_ptr self, api_command& cmd) {
+  if (cmd.verb == "create") return create(self, cmd);
+  if (cmd.verb == "list") return list_campaigns(self, cmd);
+  if (cmd.verb == "validate") {
+    auto v = validate_campaign(cmd.body, self->state.ctx->opts.schema.get());
+    if (!v.ok()) return to_caf(validation_error(v.issues));
+    return nlohmann::json{{"ok", true}, {"warnings", warnings_json(v.issues)}}.dump();
+  }
+  if (cmd.campaign.empty())
+    return to_caf(make_error(errc::validation, "campaign", "this command needs a campaign id"));
+  if (!self->state.campaigns.count(cmd.campaign) && !campaign_exists(self, cmd.campaign))
+    return to_caf(make_error(errc::not_found, cmd.campaign, "no such campaign"));
+  auto rp = self->make_response_promise();
+  forward(self, cmd.campaign, cmd, rp);
+  return caf::delegated<std::string>{};
+}
+
+caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
+  return sys.spawn([ctx](registry_ptr self) -> caf::behavior {
+    self->state.ctx = ctx;
+    self->set_down_handler([self](const caf::down_msg& dm) {
+      auto& m = self->state.campaigns;
+      for (auto it = m.begin(); it != m.end(); ++it)
+        if (it->second.address() == dm.source) {
+          m.erase(it);
+          break;
+        }
+    });
+    return {
+        [self](command_atom, api_command& cmd) -> caf::result<std::string> {
+          return route(self, cmd);
+        },
+        [self](fired_atom, const std::string& id) {
+          if (campaign_exists(self, id)) self->send(campaign_actor(self, id), tick_atom::value);
+        },
+        [self](tick_atom) { self->send(self->state.ctx->timer, tick_atom::value); },
+        [self](subscribe_atom a, std::string& campaign, caf::actor& who) {
+          self->send(self->state.ctx->writer, a, campaign, who);
+        },
+        [self](unsubscribe_atom a, caf::actor& who) {
+          self->send(self->state.ctx->writer, a, who);
+        },
+        [self](shutdown_atom) {
+          auto& ctx = *self->state.ctx;
+          for (auto& [id, a] : self->state.campaigns)
+            self->send_exit(a, caf::exit_reason::user_shutdown);
+          for (auto& w : ctx.workers) self->send_exit(w, caf::exit_reason::user_shutdown);
+          self->send_exit(ctx.timer, caf::exit_reason::user_shutdown);
+          self->send_exit(ctx.writer, caf::exit_reason::user_shutdown);
+          self->quit();
+        },
+        [self](idle_atom) {  // recover every campaign that has unfinished business
+          for (auto& head : self->state.ctx->opts.store->streams("campaign/"))
+            campaign_actor(self, head.stream.substr(9));
+        },
+    };
+  });
+}
+
+}  // namespace
+
+engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
+  auto ctx = std::make_shared<engine_context>();
+  static const system_clock wall;
+  ctx->clk = opts.time_source ? opts.time_source : &wall;
+  if (!opts.runner) opts.runner = make_flow_runner();
+  ctx->opts = std::move(opts);
+  auto runner = ctx->opts.runner;
+  for (int i = 0; i < std::max(1, ctx->opts.config.workers); ++i)
+    ctx->workers.push_back(
+        sys.spawn<caf::detached>([runner](caf::event_based_actor*) -> caf::behavior {
+          return {[runner](run_task_atom, task_job& j) -> caf::result<task_outcome> {
+            j.input.act = &j.act;
+            auto r = runner->run(j.input);
+            if (r) return std::move(r.value());
+            return to_caf(r.err());
+          }};
+        }));
+  ctx->writer = spawn_event_writer(sys, ctx->opts.store);
+  ctx->registry = spawn_registry(sys, ctx);
+  ctx->timer = spawn_timer(sys, ctx->clk, ctx->registry, ctx->opts.real_time);
+  caf::anon_send(ctx->registry, idle_atom::value);  // recovery
+  auto registry = ctx->registry;
+  auto api = sys.spawn([registry](engine_api::pointer self) -> engine_api::behavior_type {
+    return {
+        [self, registry](command_atom a, api_command& cmd) -> caf::result<std::string> {
+          auto rp = self->make_response_promise<std::string>();
+          self->request(registry, caf::infinite, a, std::move(cmd))
+              .then([rp](std::string& r) mutable { rp.deliver(r); },
+                    [rp](caf::error& e) mutable { rp.deliver(e); });
+          return rp;
+        },
+        [registry](subscribe_atom a, std::string& campaign, caf::actor& who) {
+          caf::anon_send(registry, a, campaign, who);
+        },
+        [registry](unsubscribe_atom a, caf::actor& who) { caf::anon_send(registry, a, who); },
+    };
+  });
+  return {api, ctx->registry, ctx->writer};
+}
+
+void stop_engine(caf::actor_system& sys, const engine_handles& h) {
+  caf::scoped_actor self{sys};
+  caf::anon_send(h.registry, shutdown_atom::value);
+  self->send_exit(h.api, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace baton

@@ -1,0 +1,32 @@
+// Private to actors/: what every engine actor shares (read-only after start).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/engine.hpp"
+#include "actors/messages.hpp"
+
+namespace baton {
+
+struct engine_context {
+  engine_options opts;
+  const clock* clk = nullptr;
+  caf::actor writer, timer, registry;
+  std::vector<caf::actor> workers;
+  time_us now() const { return clk->now(); }
+};
+
+using engine_ctx_ptr = std::shared_ptr<engine_context>;
+
+// The folded state of a campaign read from the store (latest snapshot + the events after it).
+result<campaign_state> load_campaign(const event_store& store, const std::string& id);
+
+caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
+                                const std::string& id);
+caf::actor spawn_task_actor(caf::local_actor* parent, engine_ctx_ptr ctx, caf::actor campaign,
+                            task_job job);
+
+}  // namespace baton

@@ -1,0 +1,21 @@
+// What operators and clients see of a campaign: the JSON of `campaign show` (INTERFACES.md §2),
+// the one-line summary of `campaign list`, and the graph with per-transition counts as text or
+// Graphviz dot. Derived from the folded state only.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/campaign_state.hpp"
+
+namespace baton {
+
+nlohmann::json campaign_to_json(const campaign_state& s);
+nlohmann::json campaign_summary_json(const campaign_state& s);
+// `run` = 0: the last run. Counts come from that run's tasks and transitions.
+std::string graph_text(const campaign_state& s, std::uint32_t run = 0);
+std::string graph_dot(const campaign_state& s, std::uint32_t run = 0);
+
+}  // namespace baton

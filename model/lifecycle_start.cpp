@@ -1,0 +1,23 @@
+// "Run once now": a manual start of a published campaign, whatever its schedule.
+#include "model/lifecycle.hpp"
+
+namespace baton {
+
+decision decide_start(const campaign_state& s, const command_context& c) {
+  if (!s.exists() || s.status == campaign_status::deleted)
+    return make_error(errc::not_found, s.id, "no such campaign");
+  if (static_cast<int>(c.who) < static_cast<int>(role::approver))
+    return make_error(errc::refused, "",
+                      std::string("role ") + to_string(c.who) + " of " + c.actor +
+                          " may not start runs (needs approver)");
+  if (s.status != campaign_status::live && s.status != campaign_status::scheduled)
+    return make_error(
+        errc::refused, "",
+        std::string("only a live or scheduled campaign can start a run; this one is ") +
+            to_string(s.status));
+  if (s.active_run()) return make_error(errc::refused, "", "a run is already in progress");
+  return std::vector<ev::campaign_event>{ev::run_started{
+      static_cast<std::uint32_t>(s.runs.size() + 1), false, "manual", s.def->variables}};
+}
+
+}  // namespace baton
