@@ -2,6 +2,7 @@
 // append, 64 writers and one) and P3 (warm full-log verify), each against its baseline measured
 // in the same run (raw RocksDB, an fdatasync loop). See docs/benchmarks.md; run via bench/run.
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -403,10 +404,19 @@ void run_p2(const config& c, const event_shape& shape) {
 
 // --- P3: full-log verify, warm ----------------------------------------------------------------
 
-double time_verify(const event_store& s, std::uint64_t expect_events) {
+// CPU time of this process (all its threads), in seconds.
+double cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double time_verify(const event_store& s, std::uint64_t expect_events, double* cpu_us = nullptr) {
   auto t0 = steady::now();
+  double c0 = cpu_seconds();
   auto rep = s.verify();
   double secs = seconds_since(t0);
+  if (cpu_us) *cpu_us = (cpu_seconds() - c0) * 1e6 / static_cast<double>(expect_events);
   if (!rep) fail("verify: " + rep.err().message());
   if (rep->first_break) fail("verify found a break: " + rep->first_break->what);
   if (rep->events != expect_events) fail("verify counted the wrong number of events");
@@ -415,11 +425,12 @@ double time_verify(const event_store& s, std::uint64_t expect_events) {
 
 std::atomic<std::uint64_t> scan_sink{0};
 
-double time_raw_scan(const raw_db& r, std::uint64_t expect_events) {
+double time_raw_scan(const raw_db& r, std::uint64_t expect_events, double* cpu_us = nullptr) {
   rocksdb::ReadOptions ro;  // as verify() reads the log
   ro.fill_cache = false;
   ro.readahead_size = 4 << 20;
   auto t0 = steady::now();
+  double c0 = cpu_seconds();
   std::unique_ptr<rocksdb::Iterator> it(r.db->NewIterator(ro, r.log()));
   std::uint64_t n = 0, sum = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
@@ -433,6 +444,7 @@ double time_raw_scan(const raw_db& r, std::uint64_t expect_events) {
     }
   }
   double secs = seconds_since(t0);
+  if (cpu_us) *cpu_us = (cpu_seconds() - c0) * 1e6 / static_cast<double>(expect_events);
   if (!it->status().ok()) fail("raw scan: " + it->status().ToString());
   if (n != expect_events) fail("raw scan counted the wrong number of events");
   scan_sink.store(sum, std::memory_order_relaxed);  // keeps the loop from being optimised away
@@ -463,12 +475,17 @@ void run_p3(const config& c, const event_shape& shape) {
   raw_db raw(dir, true);
   time_verify(*store, events);  // warm-up: page cache, table readers
   time_raw_scan(raw, events);
-  std::vector<double> v, b;
+  std::vector<double> v, b, vcpu, bcpu;
   for (int run = 0; run < c.runs; ++run) {
-    v.push_back(time_verify(*store, events));
-    b.push_back(time_raw_scan(raw, events));
-    note("P3 run %d: verify %.0f events/s, raw iteration %.0f events/s", run + 1, v.back(),
-         b.back());
+    double vc = 0, bc = 0;
+    v.push_back(time_verify(*store, events, &vc));
+    b.push_back(time_raw_scan(raw, events, &bc));
+    vcpu.push_back(vc);
+    bcpu.push_back(bc);
+    note(
+        "P3 run %d: verify %.0f events/s (%.3f us CPU each), raw iteration %.0f events/s "
+        "(%.3f us CPU each)",
+        run + 1, v.back(), vc, b.back(), bc);
   }
   double value = median(v), base = median(b), ratio = value / base;
   json_line()
@@ -481,6 +498,8 @@ void run_p3(const config& c, const event_shape& shape) {
       .num("ratio", ratio, 2)
       .str("target", ">= 0.5 and >= 1000000 events/s")
       .boolean("met", ratio >= 0.5 && value >= 1'000'000)
+      .num("cpu_us_per_event", median(vcpu), 3)
+      .num("baseline_cpu_us_per_event", median(bcpu), 3)
       .num("events", static_cast<double>(events))
       .num("event_bytes", static_cast<double>(shape.envelope_bytes))
       .num("streams", streams)

@@ -69,7 +69,7 @@ struct log_record {
 
 // A run of consecutive records. Both threads claim chunks of it until none are left.
 struct record_batch {
-  static constexpr std::size_t capacity = 512, chunk = 16;
+  static constexpr std::size_t capacity = 1024, chunk = 16;
   std::vector<log_record> recs{capacity};
   std::size_t size = 0;  // written only while no helper holds the batch
   std::atomic<std::size_t> next{0}, done{0};
