@@ -9,10 +9,13 @@ namespace baton::ctl {
 
 struct context {
   cli::global_options global;
+  std::string connect;  // --connect HOST:PORT: drive a running batond
   int exit_code = 0;
 };
 
 void add_init_command(CLI::App& app, context& ctx);
 void add_events_command(CLI::App& app, context& ctx);
+void add_campaign_commands(CLI::App& app, context& ctx);
+void add_run_command(CLI::App& app, context& ctx);
 
 }  // namespace baton::ctl

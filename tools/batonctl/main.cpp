@@ -9,7 +9,11 @@ int main(int argc, char** argv) {
   app.fallthrough();
   baton::cli::add_global_flags(app, ctx.global);
   baton::ctl::add_init_command(app, ctx);
+  app.add_option("--connect", ctx.connect,
+                 "Drive a running batond at HOST:PORT instead of the data dir");
   baton::ctl::add_events_command(app, ctx);
+  baton::ctl::add_campaign_commands(app, ctx);
+  baton::ctl::add_run_command(app, ctx);
   app.parse_complete_callback([&] { baton::cli::resolve_defaults(ctx.global); });
   if (auto code = baton::cli::parse(app, argc, argv)) return *code;
   return ctx.exit_code;

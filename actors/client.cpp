@@ -1,0 +1,137 @@
+#include "actors/client.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <caf/io/all.hpp>
+
+#include "actors/engine.hpp"
+#include "model/config.hpp"
+
+namespace baton {
+
+struct engine_client::impl {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  engine_api api;
+  std::optional<engine_handles> local;  // embedded mode
+  std::shared_ptr<event_store> store;
+};
+
+engine_client::engine_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+engine_client::~engine_client() {
+  if (!impl_) return;
+  if (impl_->local) stop_engine(*impl_->sys, *impl_->local);
+  impl_->api = nullptr;
+  impl_->local.reset();
+  impl_->sys.reset();  // waits for every actor
+  impl_->store.reset();
+}
+
+namespace {
+
+result<engine_config> load_config(const std::string& path) {
+  engine_config c;
+  std::ifstream in(path);
+  if (!in) return c;  // no config file: defaults
+  std::stringstream text;
+  text << in.rdbuf();
+  auto ps = parse_config(text.str(), c);
+  for (auto& p : ps)
+    if (p.level == problem::severity::error)
+      return make_error(errc::validation, path + p.pointer, p.message);
+  return c;
+}
+
+std::shared_ptr<const entity_schema> load_schema(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/schema.json");
+  if (!in) return nullptr;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = parse_entity_schema(text.str());
+  return v.ok() ? std::make_shared<entity_schema>(std::move(*v.schema)) : nullptr;
+}
+
+}  // namespace
+
+result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_options& o) {
+  if (!std::filesystem::exists(o.data_dir + "/events/CURRENT"))
+    return make_error(errc::not_found, o.data_dir, "no data dir here (run `batonctl init` first)");
+  auto config = load_config(o.config_path.empty() ? o.data_dir + "/config.json" : o.config_path);
+  if (!config) return config.err();
+  auto store = event_store::open(o.data_dir + "/events");
+  if (!store) return store.err();
+  auto p = std::make_unique<impl>();
+  p->store = std::shared_ptr<event_store>(std::move(store.value()));
+  register_api_types(p->cfg);
+  p->cfg.set("scheduler.max-threads", static_cast<std::size_t>(config->scheduler_threads));
+  p->cfg.set("logger.verbosity", caf::atom("quiet"));
+  p->sys = std::make_unique<caf::actor_system>(p->cfg);
+  engine_options eo;
+  eo.store = p->store;
+  eo.config = config.value();
+  eo.real_time = o.real_time;
+  eo.schema = load_schema(o.data_dir);
+  p->local = spawn_engine(*p->sys, eo);
+  p->api = p->local->api;
+  return std::unique_ptr<engine_client>(new engine_client(std::move(p)));
+}
+
+result<std::unique_ptr<engine_client>> engine_client::connect(const std::string& host,
+                                                              std::uint16_t port) {
+  auto p = std::make_unique<impl>();
+  register_api_types(p->cfg);
+  p->cfg.load<caf::io::middleman>();
+  p->cfg.set("scheduler.max-threads", std::size_t{2});
+  p->sys = std::make_unique<caf::actor_system>(p->cfg);
+  auto api = p->sys->middleman().remote_actor<engine_api>(host, port);
+  if (!api)
+    return make_error(errc::unavailable, host + ":" + std::to_string(port),
+                      "cannot reach batond: " + p->sys->render(api.error()));
+  p->api = *api;
+  return std::unique_ptr<engine_client>(new engine_client(std::move(p)));
+}
+
+result<nlohmann::json> engine_client::call(api_command cmd, std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*impl_->sys};
+  result<nlohmann::json> out = error{errc::unavailable, "engine", "no reply"};
+  self->request(impl_->api, timeout, command_atom::value, std::move(cmd))
+      .receive(
+          [&](std::string& reply) {
+            auto j = nlohmann::json::parse(reply, nullptr, false);
+            out =
+                j.is_discarded()
+                    ? result<nlohmann::json>(make_error(errc::failed, "engine", "unreadable reply"))
+                    : result<nlohmann::json>(j);
+          },
+          [&](caf::error& e) {
+            out = e == caf::sec::request_timeout
+                      ? make_error(errc::failed, "timeout", "no answer within the time allowed")
+                      : from_caf(e);
+          });
+  return out;
+}
+
+status engine_client::follow(const std::string& campaign,
+                             const std::function<bool(const std::string&)>& on_event,
+                             std::chrono::milliseconds idle_timeout) {
+  caf::scoped_actor self{*impl_->sys};
+  self->send(impl_->api, subscribe_atom::value, campaign, caf::actor_cast<caf::actor>(self));
+  bool more = true;
+  while (more) {
+    bool got = false;
+    self->receive(
+        [&](event_atom, const std::string& line) {
+          got = true;
+          more = on_event(line);
+        },
+        caf::after(idle_timeout) >> [&] { more = false; });
+    if (!got) break;
+  }
+  self->send(impl_->api, unsubscribe_atom::value, caf::actor_cast<caf::actor>(self));
+  return ok_status();
+}
+
+}  // namespace baton

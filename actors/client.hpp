@@ -1,0 +1,50 @@
+// The C++ client library for Baton's actor API: one object that either runs the engine inside
+// this process over a data dir (embedded mode) or connects to a running batond. Either way the
+// same api_command messages go to the same engine_api interface.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/api.hpp"
+#include "events/result.hpp"
+
+namespace baton {
+
+struct embedded_options {
+  std::string data_dir;
+  std::string config_path;  // default DATA_DIR/config.json
+  bool real_time = true;
+};
+
+class engine_client {
+ public:
+  // Opens DATA_DIR (lock, recovery) and starts the engine in this process.
+  // errc::unavailable naming the holder when another process has the data dir.
+  static result<std::unique_ptr<engine_client>> embedded(const embedded_options& o);
+  // Connects to batond at host:port.
+  static result<std::unique_ptr<engine_client>> connect(const std::string& host,
+                                                        std::uint16_t port);
+  ~engine_client();  // embedded: stops the engine (writes in flight finish; runs stay resumable)
+
+  // Sends one command; waits for the reply (JSON) or the error.
+  result<nlohmann::json> call(api_command cmd,
+                              std::chrono::milliseconds timeout = std::chrono::hours(24 * 365));
+  // Calls on_event with each event (one JSON line) appended from now on, for one campaign
+  // ("" = all), until it returns false or `timeout` passes without an event.
+  status follow(const std::string& campaign,
+                const std::function<bool(const std::string&)>& on_event,
+                std::chrono::milliseconds idle_timeout);
+
+  struct impl;
+
+ private:
+  explicit engine_client(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace baton

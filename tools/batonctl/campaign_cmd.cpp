@@ -1,0 +1,194 @@
+// `batonctl campaign ...`: validate, create, list, show, graph, the lifecycle verbs, confirm,
+// trigger and wait — each one command to the engine (embedded, or batond with --connect).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "model/definition.hpp"
+#include "model/entity_schema.hpp"
+#include "tools/batonctl/campaign_print.hpp"
+#include "tools/batonctl/engine_access.hpp"
+
+namespace baton::ctl {
+
+namespace {
+
+result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(errc::not_found, path, "cannot read file");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::shared_ptr<entity_schema> local_schema(const context& ctx) {
+  auto text = read_file(ctx.global.data_dir + "/schema.json");
+  if (!text) return nullptr;
+  auto v = parse_entity_schema(text.value());
+  return v.ok() ? std::make_shared<entity_schema>(std::move(*v.schema)) : nullptr;
+}
+
+int print_reply(const context& ctx, const nlohmann::json& j, const std::string& human) {
+  if (ctx.global.json)
+    std::cout << j.dump() << "\n";
+  else
+    std::cout << human;
+  return 0;
+}
+
+// Runs one command and prints its reply; `human` renders the reply for a terminal.
+int simple(context& ctx, api_command cmd,
+           const std::function<std::string(const nlohmann::json&)>& human) {
+  auto engine = open_engine(ctx);
+  if (!engine) return fail_api(engine.err());
+  auto r = call(*engine.value(), ctx, std::move(cmd));
+  if (!r) return fail_api(r.err());
+  return print_reply(ctx, r.value(), human(r.value()));
+}
+
+std::string status_line(const nlohmann::json& j) {
+  std::string s = j.value("id", "") + ": " + j.value("status", "");
+  if (j.value("duplicate", false)) s += " (repeated command: nothing new)";
+  return s + "\n";
+}
+
+int run_validate(context& ctx, const std::string& file) {
+  auto text = read_file(file);
+  if (!text) return cli::fail(text.err());
+  auto schema = local_schema(ctx);
+  auto v = validate_campaign(text.value(), schema.get());
+  for (auto& p : v.issues)
+    std::cerr << (p.level == problem::severity::error ? "error: " : "warning: ")
+              << (p.pointer.empty() ? "/" : p.pointer) << ": " << p.message << "\n";
+  if (ctx.global.json) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (auto& p : v.issues)
+      problems.push_back({{"pointer", p.pointer},
+                          {"message", p.message},
+                          {"level", p.level == problem::severity::error ? "error" : "warning"}});
+    std::cout << nlohmann::json{{"valid", v.ok()}, {"problems", problems}}.dump() << "\n";
+  } else if (v.ok()) {
+    std::cout << file << ": valid"
+              << (schema ? "" : " (no entity schema applied: fields not checked)") << "\n";
+  }
+  return v.ok() ? 0 : 2;
+}
+
+int run_create(context& ctx, const std::string& file) {
+  auto text = read_file(file);
+  if (!text) return cli::fail(text.err());
+  return simple(ctx, {"create", "", "", "", text.value(), {}}, [](const nlohmann::json& j) {
+    std::string out;
+    for (auto& w : j.value("warnings", nlohmann::json::array()))
+      std::cerr << "warning: " << w["pointer"].get<std::string>() << ": "
+                << w["message"].get<std::string>() << "\n";
+    return j["id"].get<std::string>() + "\n";
+  });
+}
+
+int run_wait(context& ctx, const std::string& id, double timeout) {
+  auto engine = open_engine(ctx);
+  if (!engine) return fail_api(engine.err());
+  auto ms = timeout > 0 ? std::chrono::milliseconds(static_cast<long>(timeout * 1000))
+                        : std::chrono::hours(24 * 365);
+  auto r = call(*engine.value(), ctx, {"wait", id, "", "", "", {}}, ms);
+  if (!r) return fail_api(r.err());
+  auto& j = r.value();
+  print_reply(ctx, j,
+              j["run"].is_null() ? id + ": no run yet\n"
+                                 : id + ": run " + j["run"].dump() + " " +
+                                       j["runStatus"].get<std::string>() + "\n");
+  return j["runStatus"] == "failed" ? 1 : 0;
+}
+
+void add_verb(CLI::App* group, context& ctx, const std::string& verb, const std::string& help) {
+  auto id = std::make_shared<std::string>();
+  auto* c = group->add_subcommand(verb, help);
+  c->add_option("ID", *id, "Campaign id")->required();
+  c->callback([&ctx, id, verb] {
+    ctx.exit_code = simple(ctx, {verb, *id, "", "", "", {}}, status_line);
+  });
+}
+
+}  // namespace
+
+void add_campaign_commands(CLI::App& app, context& ctx) {
+  auto* g = app.add_subcommand("campaign", "Create, run and operate campaigns");
+  g->require_subcommand(1);
+  auto file = std::make_shared<std::string>();
+  auto id = std::make_shared<std::string>();
+  auto* v = g->add_subcommand(
+      "validate", "Check a campaign file; exit 2 listing every problem with its JSON pointer");
+  v->add_option("FILE", *file, "Campaign JSON")->required();
+  v->callback([&ctx, file] { ctx.exit_code = run_validate(ctx, *file); });
+  auto* cr = g->add_subcommand("create", "Create a draft from a campaign file; prints its id");
+  cr->add_option("FILE", *file, "Campaign JSON")->required();
+  cr->callback([&ctx, file] { ctx.exit_code = run_create(ctx, *file); });
+  auto status = std::make_shared<std::string>();
+  auto* ls = g->add_subcommand("list", "List campaigns with status, last and next run, and errors");
+  ls->add_option("--status", *status, "Only campaigns with this status");
+  ls->callback([&ctx, status] {
+    api_command c{"list", "", "", "", "", {}};
+    if (!status->empty()) c.args["status"] = *status;
+    ctx.exit_code = simple(ctx, c, list_table);
+  });
+  auto* sh = g->add_subcommand("show", "Status, schedule, runs, tasks and counts of a campaign");
+  sh->add_option("ID", *id, "Campaign id")->required();
+  sh->callback([&ctx, id] {
+    ctx.exit_code = simple(ctx, {"show", *id, "", "", "", {}}, show_text);
+  });
+  auto run = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>("text");
+  auto* gr = g->add_subcommand("graph", "The campaign graph with the counts of a run");
+  gr->add_option("ID", *id, "Campaign id")->required();
+  gr->add_option("--run", *run, "Run number (default: the last run)");
+  gr->add_option("--format", *format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
+  gr->callback([&ctx, id, run, format] {
+    api_command c{"graph", *id, "", "", "", {{"format", *format}}};
+    if (!run->empty()) c.args["run"] = *run;
+    ctx.exit_code =
+        simple(ctx, c, [](const nlohmann::json& j) { return j["graph"].get<std::string>(); });
+  });
+  add_verb(g, ctx, "test", "Start a test run of a draft (skips save_audience and channels)");
+  add_verb(g, ctx, "publish", "Publish a valid draft (scheduled or live); it becomes read-only");
+  add_verb(g, ctx, "start", "Start a run now on a live or scheduled campaign");
+  add_verb(g, ctx, "pause", "Start no new task; running tasks finish");
+  add_verb(g, ctx, "resume", "Continue a paused campaign (re-runs a task suspended by an error)");
+  add_verb(g, ctx, "stop", "Stop for good (or stop a draft's test run)");
+  add_verb(g, ctx, "close", "Recurring campaigns: no new runs; the current one finishes");
+  add_verb(g, ctx, "back-to-draft", "Back to an editable draft (only when no run has completed)");
+  add_verb(g, ctx, "archive", "Archive a campaign that is not a draft");
+  add_verb(g, ctx, "delete", "Delete a draft");
+  add_verb(g, ctx, "duplicate", "Copy any campaign as a new draft; prints the new id");
+  auto activity = std::make_shared<std::string>();
+  auto* cf = g->add_subcommand("confirm", "Confirm the send of a channel activity waiting for it");
+  cf->add_option("ID", *id, "Campaign id")->required();
+  cf->add_option("ACTIVITY", *activity, "Channel activity id")->required();
+  cf->callback([&ctx, id, activity] {
+    ctx.exit_code =
+        simple(ctx, {"confirm", *id, "", "", "", {{"activity", *activity}}}, status_line);
+  });
+  auto vars = std::make_shared<std::vector<std::string>>();
+  auto* tr = g->add_subcommand("trigger", "Signal a signal-scheduled campaign, with variables");
+  tr->add_option("ID", *id, "Campaign id")->required();
+  tr->add_option("--var", *vars, "A variable as k=v (repeatable)");
+  tr->callback([&ctx, id, vars] {
+    api_command c{"trigger", *id, "", "", "", {}};
+    for (auto& kv : *vars) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        ctx.exit_code = cli::fail(errc::validation, "--var", "expected k=v, got '" + kv + "'");
+        return;
+      }
+      c.args[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    ctx.exit_code = simple(ctx, c, status_line);
+  });
+  auto timeout = std::make_shared<double>(0);
+  auto* w = g->add_subcommand("wait", "Wait until the current run ends; exit 1 if it failed");
+  w->add_option("ID", *id, "Campaign id")->required();
+  w->add_option("--timeout", *timeout, "Give up after SECONDS (exit 1)");
+  w->callback([&ctx, id, timeout] { ctx.exit_code = run_wait(ctx, *id, *timeout); });
+}
+
+}  // namespace baton::ctl
