@@ -381,7 +381,10 @@ campaign_validation validate_campaign(std::string_view json_text, const entity_s
   campaign_validation v;
   auto doc = parse_json_text(json_text, v.issues);
   if (!doc) return v;
-  return parse_campaign_json(*doc, schema, g);
+  auto checked = parse_campaign_json(*doc, schema, g);
+  checked.issues.insert(checked.issues.begin(), v.issues.begin(), v.issues.end());
+  if (has_errors(v.issues)) checked.definition.reset();  // duplicate members
+  return checked;
 }
 
 }  // namespace baton

@@ -128,6 +128,23 @@ struct campaign_validation {
 
 // Validates a campaign document. With a schema, the dimension, fields, links, operators and
 // values are also checked against the entities; without one, only the structure is.
+// Rules beyond §4.1 (where the contract is silent):
+// - required: name, dimension, a non-empty activities list; transitions may be absent (= []).
+// - a missing required member is reported at the pointer it would have (".../subject").
+// - roots (no inbound transition) must be can_start_flow(); below a root fork/wait/alert/test
+//   there is no population until a population source, so e.g. an email there is an error and a
+//   test there may only test variables.
+// - what flows: build_audience/incremental_query emit their `dimension` (default: the
+//   campaign's), read_audience the campaign's, change_dimension its `to`, reconciliation its
+//   `dimension`, load_file file rows (no dimension: filters on them are checked for structure
+//   only, channels and change_dimension refuse them); other types pass their input on, and
+//   enrichment adds its attributes as fields (typed when the schema tells).
+// - several inbound transitions only into combine (>= 2, distinct sources, same dimension),
+//   and_join (1 is a warning) and enrichment with join (exactly 2).
+// - onError / errorPolicy: {"mode", "maxConsecutiveErrors"} or the mode alone as a string.
+// - channels: category defaults to marketing; a marketing send to an entity without a consent
+//   column for the channel is a warning; an entity without an address for it is an error.
+// - a member given twice in one JSON object is an error.
 campaign_validation validate_campaign(std::string_view json_text, const entity_schema* schema,
                                       const guardrails& g = {});
 // The same for a document already parsed (e.g. a stored definition).

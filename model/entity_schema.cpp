@@ -306,7 +306,10 @@ entity_schema_validation parse_entity_schema(std::string_view json_text) {
   entity_schema_validation v;
   auto doc = parse_json_text(json_text, v.issues);
   if (!doc) return v;
-  return parse_entity_schema_json(*doc);
+  auto checked = parse_entity_schema_json(*doc);
+  checked.issues.insert(checked.issues.begin(), v.issues.begin(), v.issues.end());
+  if (has_errors(v.issues)) checked.schema.reset();  // duplicate members
+  return checked;
 }
 
 }  // namespace baton

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 
 namespace baton {
 
@@ -39,11 +40,69 @@ std::string parse_reason(const std::string& what) {
   return what.substr(colon + 2);
 }
 
+// Follows the parser's events to report duplicate object members (the parser keeps the last
+// one silently) at their JSON pointer.
+class duplicate_finder {
+ public:
+  explicit duplicate_finder(problems& out) : out_(out) {}
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    using ev = json::parse_event_t;
+    switch (event) {
+      case ev::object_start:
+        frames_.push_back({false, 0, {}, {}});
+        break;
+      case ev::array_start:
+        frames_.push_back({true, 0, {}, {}});
+        break;
+      case ev::key: {
+        auto& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second)
+          add_error(out_, pointer(),
+                    "duplicate member `" + f.key + "` (only one of them would be kept)");
+        break;
+      }
+      case ev::object_end:
+      case ev::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case ev::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string pointer() const {
+    std::string p;
+    for (const auto& f : frames_)
+      p = f.array ? pointer_append(p, f.index) : pointer_append(p, f.key);
+    return p;
+  }
+  problems& out_;
+  std::vector<frame> frames_;
+};
+
 }  // namespace
 
 std::optional<json> parse_json_text(std::string_view text, problems& out) {
   try {
-    return json::parse(text.begin(), text.end());
+    problems duplicates;
+    json doc = json::parse(text.begin(), text.end(), duplicate_finder(duplicates));
+    out.insert(out.end(), duplicates.begin(), duplicates.end());
+    return doc;
   } catch (const json::parse_error& e) {
     // e.byte is the 1-based index of the last character read.
     std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());

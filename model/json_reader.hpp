@@ -21,7 +21,8 @@ namespace baton {
 const char* json_kind(const nlohmann::json& j);
 
 // Parses `text`. On malformed input appends one problem at "" whose message gives the line and
-// column ("malformed JSON at line 3, column 7: ...") and returns nullopt.
+// column ("malformed JSON at line 3, column 7: ...") and returns nullopt. A member given twice in
+// one object is reported as an error at its pointer (the document is still returned).
 std::optional<nlohmann::json> parse_json_text(std::string_view text, problems& out);
 
 // Names that the data plane may put into SQL: [A-Za-z_][A-Za-z0-9_]{0,62}.

@@ -346,3 +346,40 @@ TEST_CASE("a document with several problems lists all of them", "[definition]") 
              "/name", "/transitions/0/output", "/transitions/21/from"});
   for (const auto& p : v.issues) CHECK_FALSE(p.message.empty());
 }
+
+TEST_CASE("a member given twice is reported where it is", "[definition]") {
+  auto v = validate_campaign(R"({"name": "x", "dimension": "profiles", "activities": [
+    {"id": "a", "type": "build_audience", "filter": {"field": "loyalty", "op": "eq", "op": "ne",
+     "value": "gold"}}], "name": "y"})",
+                             &schema());
+  CHECK_FALSE(v.ok());
+  CHECK(errors(v) == ptrs{"/activities/0/filter/op", "/name"});
+}
+
+TEST_CASE("the example of INTERFACES.md §4 is valid", "[definition]") {
+  auto v = validate_campaign(R"({
+    "name": "Winter sale",
+    "description": "optional",
+    "dimension": "profiles",
+    "schedule": {"cron": "0 9 * * MON-FRI", "timezone": "Europe/Paris",
+                 "from": "2026-12-01T00:00:00Z", "until": "2027-01-31T00:00:00Z"},
+    "errorPolicy": {"mode": "suspend", "maxConsecutiveErrors": 0},
+    "variables": {"season": "winter"},
+    "activities": [
+      {"id": "gold", "type": "build_audience",
+       "filter": {"all": [{"field": "loyalty", "op": "eq", "value": "gold"},
+                          {"exists": {"link": "purchases", "where": {"field": "amount", "op": "ge", "value": 100}}}]}},
+      {"id": "one_per_email", "type": "deduplication", "keys": ["email"], "keep": 1, "method": "random"},
+      {"id": "mail", "type": "email", "category": "marketing",
+       "subject": "Hello {{first_name}}", "body": "…", "throttle": {"perSecond": 500}}
+    ],
+    "transitions": [
+      {"from": "gold", "to": "one_per_email"},
+      {"from": "one_per_email", "to": "mail"}
+    ]
+  })",
+                             &schema());
+  INFO(dump(v));
+  CHECK(v.ok());
+  CHECK(v.issues.empty());
+}

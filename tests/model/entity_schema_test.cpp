@@ -233,3 +233,10 @@ TEST_CASE("schema document shape", "[entity_schema]") {
         std::vector<std::string>{"/entities/0"});
   CHECK(parse_entity_schema(R"({"entities": []})").ok());
 }
+
+TEST_CASE("a schema member given twice is reported", "[entity_schema]") {
+  auto v = parse_entity_schema(
+      R"({"entities": [{"name": "a", "key": "id", "columns": [{"name": "id", "type": "integer",
+          "type": "string"}]}]})");
+  CHECK(pointers(v.issues) == std::vector<std::string>{"/entities/0/columns/0/type"});
+}
