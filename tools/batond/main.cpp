@@ -1,0 +1,120 @@
+// batond: the engine daemon. Opens the data dir (exclusively: exit 5 naming the holder's pid),
+// recovers every campaign, publishes the actor API on --listen (default 127.0.0.1:4242), and
+// on SIGTERM/SIGINT finishes the writes in flight and stops, leaving runs resumable.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+#include <caf/io/all.hpp>
+
+#include "actors/engine.hpp"
+#include "model/config.hpp"
+#include "tools/common/cli.hpp"
+
+namespace {
+
+struct daemon_args {
+  baton::cli::global_options g;
+  std::string listen;
+};
+
+baton::result<baton::engine_config> read_config(const daemon_args& a) {
+  baton::engine_config c;
+  std::ifstream in(a.g.config);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    for (auto& p : baton::parse_config(text.str(), c))
+      if (p.level == baton::problem::severity::error)
+        return baton::make_error(baton::errc::validation, a.g.config + p.pointer, p.message);
+  }
+  if (!a.listen.empty()) {
+    auto colon = a.listen.rfind(':');
+    int port = -1;
+    try {
+      port = colon == std::string::npos ? -1 : std::stoi(a.listen.substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+    if (port < 0 || port > 65535)
+      return baton::make_error(baton::errc::validation, "--listen",
+                               "expected HOST:PORT, got '" + a.listen + "'");
+    c.listen_host = a.listen.substr(0, colon);
+    c.listen_port = static_cast<std::uint16_t>(port);
+  }
+  return c;
+}
+
+std::shared_ptr<const baton::entity_schema> read_schema(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/schema.json");
+  if (!in) return nullptr;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = baton::parse_entity_schema(text.str());
+  return v.ok() ? std::make_shared<baton::entity_schema>(std::move(*v.schema)) : nullptr;
+}
+
+int run_daemon(daemon_args& a) {
+  auto config = read_config(a);
+  if (!config) return baton::cli::fail(config.err());
+  std::error_code ec;
+  std::filesystem::create_directories(a.g.data_dir, ec);
+  if (!std::filesystem::exists(a.g.config))
+    std::ofstream(a.g.config) << baton::default_config_json();
+  // Block the stop signals before any thread starts, then wait for them on this thread.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  auto store = baton::event_store::open(baton::cli::events_dir(a.g));
+  if (!store) return baton::cli::fail(store.err());
+  std::shared_ptr<baton::event_store> shared(std::move(store.value()));
+  caf::actor_system_config cfg;
+  baton::register_api_types(cfg);
+  cfg.load<caf::io::middleman>();
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(config->scheduler_threads));
+  int code = 0;
+  {
+    caf::actor_system sys{cfg};
+    baton::engine_options eo;
+    eo.store = shared;
+    eo.config = config.value();
+    eo.schema = read_schema(a.g.data_dir);
+    auto engine = baton::spawn_engine(sys, eo);
+    auto port =
+        sys.middleman().publish(engine.api, config->listen_port, config->listen_host.c_str(), true);
+    if (!port) {
+      code = baton::cli::fail(baton::errc::unavailable,
+                              config->listen_host + ":" + std::to_string(config->listen_port),
+                              "cannot listen: " + sys.render(port.error()));
+    } else {
+      spdlog::info("batond {} listening on {}:{} (data dir {}, pid {})", "0.1.0",
+                   config->listen_host, *port, a.g.data_dir, ::getpid());
+      std::cout << "listening " << config->listen_host << ":" << *port << std::endl;
+      int sig = 0;
+      sigwait(&stop, &sig);
+      spdlog::info("batond: signal {} received, stopping", sig);
+      sys.middleman().unpublish(engine.api, *port);
+    }
+    baton::stop_engine(sys, engine);
+  }
+  shared.reset();  // drains the store's writer
+  spdlog::info("batond stopped");
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  daemon_args a;
+  CLI::App app{"batond — the Baton engine daemon", "batond"};
+  baton::cli::add_global_flags(app, a.g);
+  app.add_option("--listen", a.listen,
+                 "HOST:PORT for the actor API (default 127.0.0.1:4242; port 0 = any)");
+  if (auto code = baton::cli::parse(app, argc, argv)) return *code;
+  baton::cli::resolve_defaults(a.g);
+  return run_daemon(a);
+}
