@@ -20,9 +20,10 @@ struct campaign_actor_state {
   campaign_state st;
   std::map<std::string, caf::actor> tasks;  // "run/activity" -> running task actor
   std::vector<caf::response_promise> waiters;
-  bool restarted_tasks = false;  // recovery re-ran the tasks a crash interrupted
-  std::uint64_t activity = 0;    // bumps on every message: idle detection
-  time_us armed = -1;            // deadline given to the timer
+  bool restarted_tasks = false;   // recovery re-ran the tasks a crash interrupted
+  std::uint64_t activity = 0;     // bumps on every message: idle detection
+  time_us armed = -1;             // deadline given to the timer
+  std::uint64_t snapshot_at = 0;  // stream version of the last snapshot written
   static inline const char* name = "campaign";
 };
 
@@ -35,6 +36,20 @@ std::string stream_of(self_ptr self) {
 
 nlohmann::json ok_json(self_ptr self) {
   return {{"id", self->state.id}, {"status", to_string(self->state.st.status)}};
+}
+
+constexpr std::uint64_t snapshot_every = 256;  // events between snapshots: bounds recovery work
+
+// Snapshots bound the work of recovery: the next load folds only the events after it.
+void save_snapshot(self_ptr self) {
+  auto& s = self->state;
+  if (!s.st.exists() || s.st.version == s.snapshot_at) return;
+  auto st = s.ctx->opts.store->put_snapshot(
+      {stream_of(self), s.st.version, s.st.last_global, 1, encode_state(s.st)});
+  if (st)
+    s.snapshot_at = s.st.version;
+  else
+    spdlog::warn("campaign {}: snapshot not written: {}", s.id, st.err().message());
 }
 
 // Appends the events (atomically, at the expected version), applies them once durable, then
@@ -77,6 +92,7 @@ void commit(self_ptr self, std::vector<ev::campaign_event> events, const command
                                 st.err().message());
               }
             }
+            if (s.st.version >= s.snapshot_at + snapshot_every) save_snapshot(self);
             done(r);
           },
           [self, done](caf::error& err) {
@@ -391,9 +407,7 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
           auto& s = self->state;
           if (seen != s.activity || s.st.active_run() || !s.tasks.empty() || !s.waiters.empty())
             return;
-          if (s.st.exists())
-            s.ctx->opts.store->put_snapshot(
-                {stream_of(self), s.st.version, s.st.last_global, 1, encode_state(s.st)});
+          save_snapshot(self);  // the next spawn folds nothing
           self->quit();
         },
     };
