@@ -42,6 +42,9 @@ struct append_request {
 struct append_options {
   bool sync = true;        // durable: the WAL is fsynced before the result is given
   std::string command_id;  // non-empty: a repeated id returns the first result, writes nothing
+  // Import (baton-replay import): one event, kept exactly as exported — its sequences, time and
+  // hash must be the next ones of this log, else errc::integrity and nothing is written.
+  bool preserve = false;
 };
 
 struct appended_range {

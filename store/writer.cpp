@@ -83,6 +83,26 @@ std::optional<append_result> event_store::impl::seen_command(const std::string& 
 
 namespace {
 
+// An imported event must continue this log exactly: next sequences, same chain, same hash.
+status check_preserved(event_store::impl& s, group_state& g, const pending_append& p) {
+  if (p.requests.size() != 1 || p.requests[0].events.size() != 1)
+    return make_error(errc::validation, "", "an import appends one event at a time");
+  const auto& r = p.requests[0];
+  event e = r.events[0];
+  auto where = "event #" + std::to_string(e.global_seq);
+  auto head = g.heads.count(r.stream) ? g.heads[r.stream] : s.head_of(r.stream);
+  if (e.stream != r.stream || e.global_seq != g.next_global || e.stream_seq != head.first + 1)
+    return make_error(errc::integrity, where,
+                      "does not follow the log (expected #" + std::to_string(g.next_global) + ", " +
+                          r.stream + "#" + std::to_string(head.first + 1) + ")");
+  if (e.prev_hash != g.chain)
+    return make_error(errc::integrity, where, "does not link to the previous event's hash");
+  auto claimed = e.hash;
+  if (record_hash(e) != claimed)
+    return make_error(errc::integrity, where, "its hash does not match its content (altered)");
+  return ok_status();
+}
+
 // Adds one pending append to the batch, or returns why it cannot be written.
 result<append_result> stage(event_store::impl& s, group_state& g, pending_append& p,
                             rocksdb::WriteBatch& batch) {
@@ -108,8 +128,11 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
                             " but the stream is at " + std::to_string(current));
     versions[r.stream] = current + r.events.size();
   }
+  if (p.opts.preserve) {
+    if (auto st = check_preserved(s, g, p); !st) return st.err();
+  }
   append_result out;
-  auto now = s.time_source->now();
+  auto now = p.opts.preserve ? p.requests[0].events[0].time : s.time_source->now();
   out.time = now;
   for (auto& r : p.requests) {
     auto head = g.heads.count(r.stream) ? g.heads[r.stream] : s.head_of(r.stream);
@@ -122,7 +145,7 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
       e.time = now;
       if (e.command_id.empty()) e.command_id = p.opts.command_id;
       e.prev_hash = g.chain;
-      e.hash = record_hash(e);
+      e.hash = record_hash(e);  // for an import, check_preserved has shown it equals the export
       g.chain = e.hash;
       head.second = e.global_seq;
       batch.Put(s.log, keys::log_key(e.global_seq), encode_envelope(e));
