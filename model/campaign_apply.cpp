@@ -230,10 +230,17 @@ status apply(campaign_state& s, const ev::campaign_event& ce, const event& env) 
 }
 
 status apply(campaign_state& s, const event& e) {
-  if (s.version != 0 && e.stream_seq != s.version + 1)
+  // Stream sequences start at 1: a fold from nothing begins with the stream's first event.
+  if (e.stream_seq != s.version + 1)
     return unfit(e, "expected stream sequence " + std::to_string(s.version + 1));
   auto ce = ev::from_event(e);
   if (!ce) return ce.err();
+  auto* created = std::get_if<ev::campaign_created>(&ce.value());
+  if (s.exists() || created) {
+    const std::string& id = s.exists() ? s.id : created->campaign_id;
+    if (e.stream != "campaign/" + id)
+      return unfit(e, "event of stream '" + e.stream + "' folded into campaign/" + id);
+  }
   return apply(s, ce.value(), e);
 }
 

@@ -1,6 +1,7 @@
 #include "model/flow_activities.hpp"
 
 #include <cstdlib>
+#include <string_view>
 
 namespace baton {
 
@@ -29,14 +30,66 @@ std::optional<double> as_number(const std::string& s) {
   return d;
 }
 
-bool compare(const std::string& op, const std::string& left, const nlohmann::json& right) {
-  std::string r = right.is_string() ? right.get<std::string>() : right.dump();
-  auto ln = as_number(left), rn = as_number(r);
-  int c = 0;
-  if (ln && rn)
-    c = *ln < *rn ? -1 : (*ln > *rn ? 1 : 0);
-  else
-    c = left.compare(r) < 0 ? -1 : (left.compare(r) > 0 ? 1 : 0);
+// A condition value as text: a string as it is, {"variable": NAME} from the run's variables
+// (absent: nullopt), any other scalar as JSON writes it.
+std::optional<std::string> text_of(const nlohmann::json& v, const ev::variables& vars) {
+  if (v.is_object()) {
+    auto name = v.find("variable");
+    if (name == v.end() || !name->is_string()) return std::nullopt;
+    auto it = vars.find(name->get<std::string>());
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  }
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// -1, 0, 1: as numbers when both sides are numbers, else as text.
+int order(const std::string& left, const std::string& right) {
+  auto ln = as_number(left), rn = as_number(right);
+  if (ln && rn) return *ln < *rn ? -1 : (*ln > *rn ? 1 : 0);
+  int c = left.compare(right);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// SQL LIKE: % matches any run of characters, _ exactly one.
+bool like(std::string_view s, std::string_view p) {
+  if (p.empty()) return s.empty();
+  if (p[0] == '%') {
+    for (std::size_t i = 0; i <= s.size(); ++i)
+      if (like(s.substr(i), p.substr(1))) return true;
+    return false;
+  }
+  return !s.empty() && (p[0] == '_' || p[0] == s[0]) && like(s.substr(1), p.substr(1));
+}
+
+// Whether `left <op> right` holds, with the operators of filters (INTERFACES.md §4). An absent
+// left side (a variable the run does not have) or an empty one is null: only is_null holds.
+bool holds(const std::string& op, const std::optional<std::string>& left,
+           const nlohmann::json* right, const ev::variables& vars) {
+  bool null = !left || left->empty();
+  if (op == "is_null") return null;
+  if (op == "not_null") return !null;
+  if (!left || !right) return false;
+  if (op == "in" || op == "not_in") {
+    bool found = false;
+    if (right->is_array())
+      for (auto& v : *right) {
+        auto r = text_of(v, vars);
+        found = found || (r && order(*left, *r) == 0);
+      }
+    return op == "in" ? found : !found;
+  }
+  if (op == "between") {
+    if (!right->is_array() || right->size() != 2) return false;
+    auto lo = text_of((*right)[0], vars), hi = text_of((*right)[1], vars);
+    return lo && hi && order(*left, *lo) >= 0 && order(*left, *hi) <= 0;
+  }
+  auto r = text_of(*right, vars);
+  if (!r) return false;
+  if (op == "starts_with") return left->compare(0, r->size(), *r) == 0;
+  if (op == "contains") return left->find(*r) != std::string::npos;
+  if (op == "like") return like(*left, *r);
+  int c = order(*left, *r);
   if (op == "eq") return c == 0;
   if (op == "ne") return c != 0;
   if (op == "lt") return c < 0;
@@ -46,28 +99,37 @@ bool compare(const std::string& op, const std::string& left, const nlohmann::jso
   return false;
 }
 
+const nlohmann::json* member(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+// Whether one condition holds: {"count": {"op", "value"}} or {"variable", "op", "value"}.
+bool condition_holds(const nlohmann::json& cond, std::uint64_t count, const ev::variables& vars) {
+  if (auto* c = member(cond, "count"))
+    return holds(c->value("op", "eq"), std::to_string(count), member(*c, "value"), vars);
+  if (auto* name = member(cond, "variable"); name && name->is_string()) {
+    auto it = vars.find(name->get<std::string>());
+    std::optional<std::string> left;
+    if (it != vars.end()) left = it->second;
+    return holds(cond.value("op", "eq"), left, member(cond, "value"), vars);
+  }
+  return false;
+}
+
 // First condition that holds wins; else the default output unless "default": false.
 task_outcome run_test(const task_input& in) {
   task_outcome o;
   auto pop = main_input(in);
   o.count_in = pop.count;
   static const nlohmann::json none = nlohmann::json::array();
-  const auto& conditions =
-      in.act->options.contains("conditions") ? in.act->options["conditions"] : none;
-  for (auto& cond : conditions) {
-    bool hit = false;
-    if (cond.contains("count")) {
-      hit = compare(cond["count"].value("op", "eq"), std::to_string(pop.count),
-                    cond["count"]["value"]);
-    } else if (cond.contains("variable")) {
-      auto it = in.vars.find(cond["variable"].get<std::string>());
-      hit = it != in.vars.end() && compare(cond.value("op", "eq"), it->second, cond["value"]);
-    }
-    if (hit) {
-      o.outputs.push_back(as_output(pop, cond["name"].get<std::string>()));
-      o.logs.push_back("condition '" + cond["name"].get<std::string>() + "' matched");
-      return o;
-    }
+  const auto* conditions = member(in.act->options, "conditions");
+  for (auto& cond : conditions ? *conditions : none) {
+    if (!condition_holds(cond, pop.count, in.vars)) continue;
+    auto name = cond.value("name", "");
+    o.outputs.push_back(as_output(pop, name));
+    o.logs.push_back("condition '" + name + "' matched");
+    return o;
   }
   if (in.act->options.value("default", true)) {
     o.outputs.push_back(as_output(pop, "default"));

@@ -218,7 +218,10 @@ decision decide_trigger(const campaign_state& s, const ev::variables& vars,
     return refused("campaign is not triggered by signals");
   if (s.status != cs::live)
     return refused("a signal needs a live campaign; this one is " + status_word(s));
-  if (s.active_run()) return events{ev::signal_received{vars, source}};
+  // During a run, or behind signals still waiting for theirs, the signal queues; advance starts
+  // the queued runs in arrival order.
+  if (s.active_run() || !s.pending_signals.empty())
+    return events{ev::signal_received{vars, source}};
   return events{ev::signal_received{vars, source},
                 ev::run_started{static_cast<std::uint32_t>(s.runs.size() + 1), false, "signal",
                                 run_vars(s, vars)}};

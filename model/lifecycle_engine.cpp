@@ -173,6 +173,9 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
     out.output = "out";
     o.outputs.push_back(out);
   }
+  // A wait at the root has no population to pass on; it still opens its branch (as a root
+  // fork, test or alert does), with an empty population.
+  if (o.outputs.empty()) o.outputs.push_back(ev::population{"out", "", 0, "", ""});
   return decide_task_done(s, run, activity, o, c);
 }
 
@@ -186,9 +189,17 @@ std::vector<ev::campaign_event> advance(const campaign_state& s, time_us now) {
   }
   if (s.status == cs::paused || s.status == cs::stopped) return out;
   auto plan = plan_run(*s.def, *r);
-  for (auto& k : plan.skips)
+  // Tasks made ready by a skip of this same step (a test run's pass-through save_audience) count
+  // their inputs on the run as it will be once the skips are folded.
+  run_state after = *r;
+  for (auto& k : plan.skips) {
     out.push_back(ev::task_skipped{r->number, k.activity, k.reason, k.pass_through});
-  for (auto& id : plan.ready) start_task(s, *r, *s.def->find_activity(id), now, out);
+    auto& t = after.tasks[k.activity];
+    t.status = task_status::skipped;
+    t.skip_reason = k.reason;
+    t.pass_through = k.pass_through;
+  }
+  for (auto& id : plan.ready) start_task(s, after, *s.def->find_activity(id), now, out);
   if (plan.finished) end_run(s, *r, "completed", "", now, out);
   return out;
 }

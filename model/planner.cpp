@@ -46,6 +46,12 @@ struct overlay {  // task statuses as they will be after the skips planned so fa
   std::map<std::string, planned_skip> skips;
 };
 
+// Why the activities after a skipped one are skipped: what follows a channel skipped by a test
+// run is skipped for the same reason (PRODUCT.md §1); after any other skip, "upstream skipped".
+std::string reason_after_skip(const std::string& reason) {
+  return reason == "test run" ? reason : "upstream skipped";
+}
+
 std::optional<ev::population> pass_through_population(const campaign_definition& def,
                                                       const overlay& o,
                                                       const std::string& activity);
@@ -63,7 +69,7 @@ edge edge_of(const campaign_definition& def, const overlay& o, const transition&
       }
     }
     e.k = edge::dead;
-    e.reason = "upstream skipped";
+    e.reason = reason_after_skip(s->second.reason);
     return e;
   }
   const task_state* src = o.run.task(t.from);
@@ -89,7 +95,7 @@ edge edge_of(const campaign_definition& def, const overlay& o, const transition&
         }
       }
       e.k = edge::dead;
-      e.reason = "upstream skipped";
+      e.reason = reason_after_skip(src->skip_reason);
       return e;
     case task_status::failed:
       e.k = edge::dead;
