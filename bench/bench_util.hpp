@@ -30,6 +30,15 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// The median of the run-by-run ratios a[i] / b[i]: each run's figure and its baseline are taken
+// back to back, so pairing them cancels much of what other work on the machine does to both.
+inline double median_ratio(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> r;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+    if (b[i] > 0) r.push_back(a[i] / b[i]);
+  return median(r);
+}
+
 // Nearest-rank percentile (p in [0, 100]) of a sample; sorts it in place.
 inline double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;

@@ -38,6 +38,17 @@ struct config {
   throw std::runtime_error(what);
 }
 
+// The 1-minute load average when a figure is printed: other work on a shared machine shows up
+// in every figure here, so each line says how busy the machine was.
+double load_average() {
+  double l = -1;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
+    std::fclose(f);
+  }
+  return l;
+}
+
 // --- the events every figure appends -------------------------------------------------------
 
 constexpr std::size_t target_envelope_bytes = 256;  // "≈250-byte events", whole 8-byte words
@@ -240,7 +251,8 @@ void run_p1(const config& c, const event_shape& shape) {
     note("P1 run %d: store %.0f events/s, raw %.0f values/s, raw with the store's keys %.0f/s",
          run + 1, store_rates.back(), raw_rates.back(), layout_rates.back());
   }
-  double v = median(store_rates), b = median(raw_rates), ratio = v / b;
+  double v = median(store_rates), b = median(raw_rates),
+         ratio = median_ratio(store_rates, raw_rates);
   json_line()
       .str("id", "P1")
       .str("what", "append, WAL on, no fsync, batches of 100 events per append call")
@@ -257,6 +269,7 @@ void run_p1(const config& c, const event_shape& shape) {
       .num("streams", z.streams)
       .num("callers", c.p1_callers)
       .num("runs", c.runs)
+      .num("loadavg_1m", load_average(), 2)
       .print();
 }
 
@@ -438,7 +451,8 @@ void run_p2(const config& c, const event_shape& shape) {
         as.events_per_s, as.p99_ms);
   }
   const char* fsync_baseline = "fsync loop: 4 KiB pwrite+fdatasync in a preallocated file";
-  double f = median(over), a = median(app), v = median(rate), r = v / f, q99 = median(p99);
+  double f = median(over), a = median(app), v = median(rate), r = median_ratio(rate, over),
+         q99 = median(p99);
   json_line()
       .str("id", "P2")
       .str("what", "durable append (sync), group commit, 64 writer threads, 1 event per call")
@@ -457,8 +471,9 @@ void run_p2(const config& c, const event_shape& shape) {
       .num("writers", 64)
       .num("seconds", multi_secs, 1)
       .num("runs", c.runs)
+      .num("loadavg_1m", load_average(), 2)
       .print();
-  double sv = median(single), sr = sv / f;
+  double sv = median(single), sr = median_ratio(single, over);
   json_line()
       .str("id", "P2.single")
       .str("what", "durable append (sync), one writer thread, 1 event per call")
@@ -471,9 +486,10 @@ void run_p2(const config& c, const event_shape& shape) {
       .boolean("met", sr >= 0.8)
       .num("p50_ms", median(single_p50), 3)
       .num("fsync_append_per_s", a)
-      .num("ratio_vs_append", sv / a, 2)
+      .num("ratio_vs_append", median_ratio(single, app), 2)
       .num("seconds", single_secs, 1)
       .num("runs", c.runs)
+      .num("loadavg_1m", load_average(), 2)
       .print();
 }
 
@@ -562,7 +578,7 @@ void run_p3(const config& c, const event_shape& shape) {
         "(%.3f us CPU each)",
         run + 1, v.back(), vc, b.back(), bc);
   }
-  double value = median(v), base = median(b), ratio = value / base;
+  double value = median(v), base = median(b), ratio = median_ratio(v, b);
   json_line()
       .str("id", "P3")
       .str("what", "full-log replay warm: event_store::verify() over the whole log")
@@ -579,6 +595,7 @@ void run_p3(const config& c, const event_shape& shape) {
       .num("event_bytes", static_cast<double>(shape.envelope_bytes))
       .num("streams", streams)
       .num("runs", c.runs)
+      .num("loadavg_1m", load_average(), 2)
       .print();
 }
 
