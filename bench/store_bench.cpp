@@ -49,6 +49,13 @@ double load_average() {
   return l;
 }
 
+// CPU time of this process (all its threads), in seconds.
+double cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 // --- the events every figure appends -------------------------------------------------------
 
 constexpr std::size_t target_envelope_bytes = 256;  // "≈250-byte events", whole 8-byte words
@@ -305,6 +312,7 @@ double fsync_rate(const temp_dir& d, double secs, bool append) {
 
 struct p2_result {
   double events_per_s = 0, p50_ms = 0, p99_ms = 0;
+  double cpu_us = 0;  // process CPU time per event: ~2 cores' worth means CPU-bound
 };
 
 p2_result p2_store_once(const config& c, const event_shape& shape, int writers, double secs) {
@@ -340,10 +348,12 @@ p2_result p2_store_once(const config& c, const event_shape& shape, int writers, 
   for (int w = 0; w < writers; ++w) ts.emplace_back(writer, w);
   while (ready.load() < writers) std::this_thread::yield();
   auto t0 = steady::now();
+  double c0 = cpu_seconds();
   deadline = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(secs));
   go = true;
   for (auto& t : ts) t.join();
   double elapsed = seconds_since(t0);
+  double cpu = cpu_seconds() - c0;
   if (failed) fail("P2 append failed");
   p2_result out;
   std::uint64_t total = 0;
@@ -353,6 +363,7 @@ p2_result p2_store_once(const config& c, const event_shape& shape, int writers, 
     all.insert(all.end(), lat[w].begin(), lat[w].end());
   }
   out.events_per_s = static_cast<double>(total) / elapsed;
+  out.cpu_us = cpu * 1e6 / static_cast<double>(total);
   out.p50_ms = percentile(all, 50);
   out.p99_ms = percentile(all, 99);
   return out;
@@ -400,6 +411,7 @@ p2_result p2_async_once(const config& c, const event_shape& shape, int writers, 
     });
   };
   auto t0 = steady::now();
+  double c0 = cpu_seconds();
   for (int w = 0; w < writers; ++w) {
     ws[w].stream = stream_name(w);
     ws[w].lat.reserve(static_cast<std::size_t>(secs * 20'000));
@@ -410,6 +422,7 @@ p2_result p2_async_once(const config& c, const event_shape& shape, int writers, 
     cv.wait(g, [&] { return finished == writers; });
   }
   double elapsed = seconds_since(t0);
+  double cpu = cpu_seconds() - c0;
   if (failed) fail("P2 async append failed");
   p2_result out;
   std::uint64_t total = 0;
@@ -419,6 +432,7 @@ p2_result p2_async_once(const config& c, const event_shape& shape, int writers, 
     all.insert(all.end(), x.lat.begin(), x.lat.end());
   }
   out.events_per_s = static_cast<double>(total) / elapsed;
+  out.cpu_us = cpu * 1e6 / static_cast<double>(total);
   out.p50_ms = percentile(all, 50);
   out.p99_ms = percentile(all, 99);
   return out;
@@ -427,7 +441,7 @@ p2_result p2_async_once(const config& c, const event_shape& shape, int writers, 
 void run_p2(const config& c, const event_shape& shape) {
   double fsync_secs = c.quick ? 0.5 : 2, multi_secs = c.quick ? 1.5 : 5,
          single_secs = c.quick ? 1 : 3;
-  std::vector<double> over, app, rate, p50, p99, single, single_p50, arate, ap99;
+  std::vector<double> over, app, rate, p50, p99, single, single_p50, arate, ap99, cpu, acpu;
   for (int run = 0; run < c.runs; ++run) {
     {
       temp_dir d(c.base, "fsync");
@@ -443,6 +457,8 @@ void run_p2(const config& c, const event_shape& shape) {
     single_p50.push_back(s.p50_ms);
     auto as = p2_async_once(c, shape, 64, multi_secs);
     arate.push_back(as.events_per_s);
+    cpu.push_back(m.cpu_us);
+    acpu.push_back(as.cpu_us);
     ap99.push_back(as.p99_ms);
     note(
         "P2 run %d: fsync %.0f/s (appending %.0f/s); 64 writers %.0f events/s p50 %.2f ms "
@@ -466,7 +482,9 @@ void run_p2(const config& c, const event_shape& shape) {
       .num("p50_ms", median(p50), 3)
       .num("p99_ms", q99, 3)
       .num("fsync_append_per_s", a)
+      .num("cpu_us_per_event", median(cpu), 2)
       .num("async_writers_value", median(arate))
+      .num("async_writers_cpu_us_per_event", median(acpu), 2)
       .num("async_writers_p99_ms", median(ap99), 3)
       .num("writers", 64)
       .num("seconds", multi_secs, 1)
@@ -494,13 +512,6 @@ void run_p2(const config& c, const event_shape& shape) {
 }
 
 // --- P3: full-log verify, warm ----------------------------------------------------------------
-
-// CPU time of this process (all its threads), in seconds.
-double cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 double time_verify(const event_store& s, std::uint64_t expect_events, double* cpu_us = nullptr) {
   auto t0 = steady::now();
