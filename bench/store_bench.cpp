@@ -271,6 +271,7 @@ void run_p1(const config& c, const event_shape& shape) {
       .str("target", ">= 0.5 and >= 300000 events/s")
       .boolean("met", ratio >= 0.5 && v >= 300'000)
       .num("raw_same_keys_value", median(layout_rates))
+      .num("ratio_vs_same_keys", median_ratio(store_rates, layout_rates), 2)
       .num("events", static_cast<double>(z.events))
       .num("event_bytes", static_cast<double>(shape.envelope_bytes))
       .num("streams", z.streams)
