@@ -212,8 +212,7 @@ status ranked_rows(activity_run& r, sql_builder& q, const worktable& in, const s
     }
   }
   if (method != "expression") {
-    std::string seed = q.target().placeholder(static_cast<int>(q.params().size()) + 1);
-    q.param(value::text(r.seed));
+    std::string seed = q.bind(value::text(r.seed));
     q.raw(q.target().rank_expr(seed, rk)) << ", ";
   }
   q << rk << ") AS baton_rn" << population_from(s);

@@ -18,7 +18,8 @@ struct added {
 result<std::pair<const link*, scope>> many_link(activity_run& r, const scope& s,
                                                 const std::string& name, const std::string& where) {
   const link* l = s.ent ? s.ent->find_link(name) : nullptr;
-  if (!l) return r.invalid(where, "`" + name + "` is not a link of these rows");
+  if (!l || l->card != cardinality::one_to_many)
+    return r.invalid(where, "`" + name + "` is not a one-to-many link of these rows");
   scope below;
   below.schema = s.schema;
   below.ent = r.schema.find_entity(l->to);

@@ -71,8 +71,7 @@ status split(activity_run& r) {
         if (!ob) return r.invalid(ptr + "/orderBy", ob.err().what);
         q << *ob;
       } else {
-        std::string seed = r.b.placeholder(static_cast<int>(q.params().size()) + 1);
-        q.param(value::text(r.seed + name));
+        std::string seed = q.bind(value::text(r.seed + name));
         q << r.b.rank_expr(seed, "w." + quote_id(wt.row_key));
       }
       q << ", w." << quote_id(wt.row_key) << " LIMIT " << std::to_string(*limit);

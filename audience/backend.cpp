@@ -19,6 +19,11 @@ sql_builder& sql_builder::param(value v) {
   return *this;
 }
 
+std::string sql_builder::bind(value v) {
+  params_.push_back(std::move(v));
+  return b_->placeholder(static_cast<int>(params_.size()));
+}
+
 std::string backend::placeholder(int n) const {
   return kind() == dialect::sqlite ? "?" : "$" + std::to_string(n);
 }

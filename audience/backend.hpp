@@ -87,6 +87,8 @@ class sql_builder {
     return *this;
   }
   sql_builder& param(value v);
+  // Binds `v` and returns its placeholder for the caller to append next (before any other).
+  std::string bind(value v);
   sql_builder& operator<<(std::string_view text) { return raw(text); }
   const std::string& sql() const { return sql_; }
   const std::vector<value>& params() const { return params_; }

@@ -116,6 +116,10 @@ result<std::pair<const link*, scope>> link_below(const scope& s, const json& nam
   if (!name.is_string()) return invalid("`link` must be a link name");
   const link* l = s.ent->find_link(name.get<std::string>());
   if (!l) return invalid("`" + name.get<std::string>() + "` is not a link of `" + s.ent->name + "`");
+  if (l->card != cardinality::one_to_many)
+    return invalid("`" + l->name + "` is a " + to_string(l->card) +
+                   " link; exists and aggregates need a one-to-many link (use a field path such "
+                   "as `" + l->name + ".column`)");
   scope below;
   below.schema = s.schema;
   below.ent = s.schema->find_entity(l->to);
