@@ -112,32 +112,32 @@ TEST_CASE("deduplication keeps N per group with each method, and the complement"
     return std::make_pair(ids(*db.b, output(o, "out")), ids(*db.b, output(o, "complement")));
   };
   // email groups: a {1,3}, b {2}, c {5,6}; 4 has no email and is never a duplicate.
-  auto [out1, comp1] = dedup("d1", {{"keys", {"email"}}, {"method", "expression"},
+  auto [out1, comp1] = dedup("d1", {{"keys", json::array({"email"})}, {"method", "expression"},
                                     {"orderBy", {{"field", "score"}, {"direction", "desc"}}}});
   CHECK(out1 == strings{"2", "3", "4", "6"});
   CHECK(comp1 == strings{"1", "5"});
-  auto [out2, comp2] = dedup("d2", {{"keys", {"email"}}, {"keep", 2}});
+  auto [out2, comp2] = dedup("d2", {{"keys", json::array({"email"})}, {"keep", 2}});
   CHECK(out2 == strings{"1", "2", "3", "4", "5", "6"});
   CHECK(comp2.empty());
-  auto [out0, comp0] = dedup("d0", {{"keys", {"email"}}, {"keep", 0}});
+  auto [out0, comp0] = dedup("d0", {{"keys", json::array({"email"})}, {"keep", 0}});
   CHECK(out0.size() == 6);
   CHECK(comp0.empty());
-  auto [outn, compn] = dedup("dn", {{"keys", {"email"}}, {"method", "non_empty"}, {"field", "loyalty"}});
+  auto [outn, compn] = dedup("dn", {{"keys", json::array({"email"})}, {"method", "non_empty"}, {"field", "loyalty"}});
   CHECK(outn.size() == 4);
   CHECK(std::count(outn.begin(), outn.end(), "5") == 1);  // 6 has no loyalty
   CHECK(std::count(compn.begin(), compn.end(), "6") == 1);
   // household groups: 1 {1 gold, 2 silver}, 2 {3 gold, 4 bronze}, 3 {5}; 6 has none.
-  auto [outv, compv] = dedup("dv", {{"keys", {"household_id"}}, {"method", "value_list"},
+  auto [outv, compv] = dedup("dv", {{"keys", json::array({"household_id"})}, {"method", "value_list"},
                                     {"field", "loyalty"}, {"values", {"bronze", "silver", "gold"}}});
   CHECK(outv == strings{"2", "4", "5", "6"});
   CHECK(compv == strings{"1", "3"});
   // Keys may be link paths: one per city.
-  auto [outc, compc] = dedup("dc", {{"keys", {"household.city"}}, {"method", "expression"},
+  auto [outc, compc] = dedup("dc", {{"keys", json::array({"household.city"})}, {"method", "expression"},
                                     {"orderBy", {{"field", "id"}}}});
   CHECK(outc == strings{"1", "3", "5", "6"});
   // Random is seeded by campaign, run and activity: a re-run picks the same rows.
-  auto first = r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", {"email"}}}, in);
-  auto again = r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", {"email"}}}, in);
+  auto first = r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}}, in);
+  auto again = r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}}, in);
   CHECK(output(first, "out").count == 4);
   CHECK(output(first, "out").fingerprint == output(again, "out").fingerprint);
   CHECK(output(first, "out").table == output(again, "out").table);
@@ -168,9 +168,9 @@ TEST_CASE("combine: union, intersection and exclusion with complements", "[audie
   auto x2 = combine("x2", {{"mode", "exclusion"}, {"primary", "optin"}});
   CHECK(ids(*db.b, output(x2, "out")) == strings{"4", "6"});
   // Matching on columns: gold emails {a, a, c} against opt-in emails {a, a, null, c}.
-  auto ie = combine("ie", {{"mode", "intersection"}, {"match", {"email"}}});
+  auto ie = combine("ie", {{"mode", "intersection"}, {"match", json::array({"email"})}});
   CHECK(ids(*db.b, output(ie, "out")) == strings{"1", "3", "5"});
-  auto ue = combine("ue", {{"mode", "union"}, {"match", {"email"}}});
+  auto ue = combine("ue", {{"mode", "union"}, {"match", json::array({"email"})}});
   CHECK(ids(*db.b, output(ue, "out")) == strings{"1", "4", "5"});  // first of each email; null kept
 }
 
