@@ -76,7 +76,7 @@ void commit(self_ptr self, std::vector<ev::campaign_event> events, const command
   b.requests.push_back(std::move(req));
   self->request(s.ctx->writer, caf::infinite, append_atom::value, std::move(b))
       .await(
-          [self, events, done](append_result& r) {
+          [self, events, done, actor = c.actor](append_result& r) {
             auto& s = self->state;
             if (!r.duplicate) {
               auto& range = r.ranges.front();
@@ -86,7 +86,7 @@ void commit(self_ptr self, std::vector<ev::campaign_event> events, const command
                 env.stream_seq = range.first_seq + i;
                 env.global_seq = range.first_global + i;
                 env.time = r.time;
-                env.actor = "";
+                env.actor = actor;  // the fold of the log sees the same identity
                 if (auto st = apply(s.st, events[i], env); !st)
                   spdlog::error("campaign {}: cannot apply own event: {}", s.id,
                                 st.err().message());
@@ -112,14 +112,20 @@ command_context engine_context_for(self_ptr self) {
   return {"engine", role::admin, self->state.ctx->now()};
 }
 
+// Waiters hear when the run ends — or when an error suspends it, since that needs a person.
 void deliver_waiters(self_ptr self) {
   auto& s = self->state;
-  if (s.waiters.empty() || s.st.active_run()) return;
+  if (s.waiters.empty()) return;
+  bool suspended = s.st.active_run() && s.st.status == campaign_status::paused && s.st.error;
+  if (s.st.active_run() && !suspended) return;
   auto* r = s.st.last_run();
   nlohmann::json j = {{"id", s.id},
                       {"status", to_string(s.st.status)},
                       {"run", r ? nlohmann::json(r->number) : nlohmann::json(nullptr)},
-                      {"runStatus", r ? nlohmann::json(r->status) : nlohmann::json(nullptr)}};
+                      {"runStatus", r ? nlohmann::json(suspended ? "suspended" : r->status)
+                                      : nlohmann::json(nullptr)}};
+  if (s.st.error)
+    j["error"] = {{"activity", s.st.error->activity}, {"message", s.st.error->message}};
   for (auto& w : s.waiters) w.deliver(j.dump());
   s.waiters.clear();
 }
@@ -181,8 +187,9 @@ void maybe_idle(self_ptr self) {
 void step(self_ptr self) {
   auto& s = self->state;
   if (!s.st.exists()) return;
-  auto events = s.restarted_tasks ? advance(s.st, s.ctx->now()) : restart_interrupted(self);
-  if (events.empty() && !s.restarted_tasks) events = advance(s.st, s.ctx->now());
+  // The first step after recovery re-runs what a crash interrupted; every step then advances.
+  auto events = s.restarted_tasks ? std::vector<ev::campaign_event>{} : restart_interrupted(self);
+  if (events.empty()) events = advance(s.st, s.ctx->now());
   if (!events.empty()) {
     commit(self, std::move(events), engine_context_for(self), "", [self](result<append_result> r) {
       if (r) step(self);

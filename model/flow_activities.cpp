@@ -170,7 +170,10 @@ result<task_outcome> run_flow_activity(const task_input& in) {
       o.logs.push_back("alert: " + o.alert->title);
       return o;
     case activity_type::end:
-      if (a.options.contains("signal")) {
+      if (a.options.contains("signal") && in.test) {
+        o.logs.push_back("test run: the signal to campaign " +
+                         a.options["signal"].value("campaign", "") + " is not sent");
+      } else if (a.options.contains("signal")) {
         auto& sig = a.options["signal"];
         ev::variables vars;
         if (sig.contains("variables"))

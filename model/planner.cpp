@@ -155,7 +155,9 @@ std::optional<planned_skip> judge(const campaign_definition& def, const overlay&
     if (!any_fired) return planned_skip{a.id, edges.front().reason};
   }
   if (a.disabled) return planned_skip{a.id, "disabled"};
-  if (o.run.test && is_channel(a.type)) return planned_skip{a.id, "test run"};
+  // A test run sends nothing and writes no customer data (PRODUCT.md §1).
+  if (o.run.test && (is_channel(a.type) || a.type == activity_type::update_data))
+    return planned_skip{a.id, "test run"};
   if (o.run.test && a.type == activity_type::save_audience)
     return planned_skip{a.id, "test run", true};
   ready = true;

@@ -254,3 +254,25 @@ TEST_CASE("end: ends its branch, optionally signalling another campaign", "[flow
   CHECK(sent[0].run == 1);
   CHECK(c.last().status == "completed");
 }
+
+TEST_CASE("an end activity does not signal during a test run") {
+  auto def = baton::validate_campaign(R"({"name": "t", "dimension": "profiles",
+    "activities": [{"id": "go", "type": "fork", "branches": ["a"]},
+                   {"id": "fin", "type": "end", "signal": {"campaign": "c-2", "variables": {"k": "v"}}}],
+    "transitions": [{"from": "go", "output": "a", "to": "fin"}]})",
+                                      nullptr);
+  REQUIRE(def.ok());
+  baton::task_input in;
+  in.act = def.definition->find_activity("fin");
+  in.test = true;
+  auto o = baton::run_flow_activity(in);
+  REQUIRE(o.ok());
+  CHECK_FALSE(o->signal.has_value());
+  REQUIRE(o->logs.size() == 1);
+  CHECK(o->logs[0].find("not sent") != std::string::npos);
+  in.test = false;
+  auto live = baton::run_flow_activity(in);
+  REQUIRE(live.ok());
+  REQUIRE(live->signal.has_value());
+  CHECK(live->signal->target == "c-2");
+}

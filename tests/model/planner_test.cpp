@@ -390,3 +390,29 @@ TEST_CASE("enrichment with a join follows its main input, not the joined one",
     CHECK(c.last().status == "completed");
   }
 }
+
+TEST_CASE("a test run skips update_data: it writes no customer data") {
+  auto def = baton::validate_campaign(R"({"name": "t", "dimension": "profiles",
+    "activities": [{"id": "all", "type": "build_audience"},
+                   {"id": "upd", "type": "update_data", "entity": "profiles", "operation": "update",
+                    "keys": [["id", "id"]], "fields": {"loyalty": "loyalty"}}],
+    "transitions": [{"from": "all", "to": "upd"}]})",
+                                      nullptr);
+  REQUIRE(def.ok());
+  baton::run_state run;
+  run.number = 1;
+  run.test = true;
+  run.tasks["all"].activity = "all";
+  run.tasks["all"].status = baton::task_status::done;
+  run.tasks["all"].outputs.push_back({"out", "wt", 5, "profiles", "f"});
+  run.tasks["upd"].activity = "upd";
+  auto plan = baton::plan_run(*def.definition, run);
+  REQUIRE(plan.skips.size() == 1);
+  CHECK(plan.skips[0].activity == "upd");
+  CHECK(plan.skips[0].reason == "test run");
+  run.test = false;
+  auto live = baton::plan_run(*def.definition, run);
+  CHECK(live.skips.empty());
+  REQUIRE(live.ready.size() == 1);
+  CHECK(live.ready[0] == "upd");
+}

@@ -98,7 +98,10 @@ int run_wait(context& ctx, const std::string& id, double timeout) {
               j["run"].is_null() ? id + ": no run yet\n"
                                  : id + ": run " + j["run"].dump() + " " +
                                        j["runStatus"].get<std::string>() + "\n");
-  return j["runStatus"] == "failed" ? 1 : 0;
+  if (j.contains("error") && j["runStatus"] != "completed")
+    std::cerr << "error: " << j["error"]["activity"].get<std::string>() << ": "
+              << j["error"]["message"].get<std::string>() << "\n";
+  return j["runStatus"] == "failed" || j["runStatus"] == "suspended" ? 1 : 0;
 }
 
 void add_verb(CLI::App* group, context& ctx, const std::string& verb, const std::string& help) {

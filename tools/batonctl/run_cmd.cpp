@@ -45,7 +45,15 @@ int run_once(context& ctx, const run_args& a) {
                           : std::chrono::hours(24 * 365);
   auto waited = call(e, ctx, {"wait", id, "", "", "", {}}, ms);
   if (!waited) return fail_api(waited.err());
-  bool failed = waited.value()["runStatus"] == "failed";
+  auto& w = waited.value();
+  bool failed = w["runStatus"] == "failed" || w["runStatus"] == "suspended";
+  if (failed && w.contains("error"))
+    std::cerr << "error: " << w["error"]["activity"].get<std::string>() << ": "
+              << w["error"]["message"].get<std::string>()
+              << (w["runStatus"] == "suspended"
+                      ? " (the campaign is paused: fix and `batonctl campaign resume`)"
+                      : "")
+              << "\n";
   if (ctx.global.json) {
     auto shown = call(e, ctx, {"show", id, "", "", "", {}});
     if (!shown) return fail_api(shown.err());
