@@ -99,7 +99,9 @@ class pg_statement : public statement {
  public:
   pg_statement(PGconn* c, std::string name, std::string sql)
       : c_(c), name_(std::move(name)), sql_(std::move(sql)) {}
-  ~pg_statement() override { PQclear(PQexec(c_, ("DEALLOCATE " + name_).c_str())); }
+  ~pg_statement() override {
+    if (prepared_) PQclear(PQexec(c_, ("DEALLOCATE " + name_).c_str()));
+  }
 
   result<std::uint64_t> run(const std::vector<value>& params) override {
     if (!prepared_) {
@@ -180,7 +182,16 @@ class pg_backend : public backend {
     return ok_status();
   }
   status begin() override { return simple("BEGIN"); }
-  status commit() override { return simple("COMMIT"); }
+  // A transaction in which a statement failed ends in ROLLBACK even when COMMIT is asked.
+  status commit() override {
+    PGresult* res = PQexec(c_, "COMMIT");
+    std::string tag = PQcmdStatus(res);
+    auto r = finish(c_, res, "COMMIT");
+    if (!r) return r.err();
+    if (tag == "ROLLBACK")
+      return make_error(errc::failed, "postgresql", "the transaction was rolled back by an error");
+    return ok_status();
+  }
   status rollback() override { return simple("ROLLBACK"); }
 
   result<std::vector<std::pair<std::string, std::string>>> table_columns(

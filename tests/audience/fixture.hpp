@@ -50,16 +50,26 @@ inline entity_schema test_schema() {
   return *v.schema;
 }
 
+// The PostgreSQL URL: $BATON_TEST_PG_URL, or the first line of the file $BATON_TEST_PG_URL_FILE
+// (which the CTest fixture "audience_pg" writes with tests/pg_server.sh).
 inline std::string pg_url() {
   if (const char* u = std::getenv("BATON_TEST_PG_URL"); u && *u) return u;
-  std::ifstream in(std::string(BATON_BINARY_DIR) + "/pg/url");
+  const char* file = std::getenv("BATON_TEST_PG_URL_FILE");
+  if (!file || !*file) return "";
+  std::ifstream in(file);
   std::string url;
   std::getline(in, url);
   return url;
 }
 
-// The backends to run a test on.
+// The backends to run a test on: SQLite, and PostgreSQL when a URL is known;
+// BATON_TEST_BACKENDS=postgres runs PostgreSQL only (the CTest variant "audience: postgresql").
 inline std::vector<std::string> backend_kinds() {
+  const char* only = std::getenv("BATON_TEST_BACKENDS");
+  if (only && std::string(only) == "postgres") {
+    if (pg_url().empty()) FAIL("BATON_TEST_BACKENDS=postgres but no PostgreSQL URL is set");
+    return {"postgres"};
+  }
   std::vector<std::string> k = {"sqlite"};
   if (!pg_url().empty()) k.push_back("postgres");
   return k;

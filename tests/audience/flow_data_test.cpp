@@ -208,7 +208,9 @@ TEST_CASE("reconciliation and update_data turn file rows into entity rows", "[au
   auto up = r.ok({{"id", "up"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "update"},
                   {"keys", json::array({json::array({"id", "id"})})}, {"fields", {{"first_name", "name"}}}}, {{"rec2", output(drop, "out")}});
   CHECK(output(up, "out").count == 1);
-  CHECK(column_of(*db.b, "profiles", "first_name", false)[1] == "Bobby");
+  auto names = column_of(*db.b, "profiles", "first_name");
+  CHECK(std::count(names.begin(), names.end(), "Bobby") == 1);
+  CHECK(std::count(names.begin(), names.end(), "Bob") == 0);
   // Upsert every file row by crm id (as the key) with a score from text: a bad number is rejected.
   auto ups = r.ok({{"id", "ups"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "upsert"},
                    {"keys", json::array({json::array({"crm_id", "id"})})}, {"fields", {{"email", "mail"}, {"score", "points"}}}}, file);
