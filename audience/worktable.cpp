@@ -41,6 +41,15 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
+// Numbers as doubles: SQLite writes 480.0 where PostgreSQL writes 480.
+void normalise_numbers(nlohmann::json& j) {
+  if (j.is_number()) {
+    j = j.get<double>();
+  } else if (j.is_structured()) {
+    for (auto& e : j) normalise_numbers(e);
+  }
+}
+
 // The canonical bytes of one value of a column, for hashing.
 void canonical(const value& v, const wt_column& c, std::string& out) {
   if (v.null) {
@@ -50,10 +59,17 @@ void canonical(const value& v, const wt_column& c, std::string& out) {
   out += '\x02';
   if (c.json) {
     auto j = nlohmann::json::parse(v.s, nullptr, false);
+    if (!j.is_discarded()) normalise_numbers(j);
     out += j.is_discarded() ? v.s : j.dump();
     return;
   }
   auto cv = convert(v, c.type);
+  if (cv && c.type == column_type::floating) {  // sums differ in the last bits with row order
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.12g", cv->f);
+    out += buf;
+    return;
+  }
   out += cv ? cv->to_text() : v.to_text();
 }
 
