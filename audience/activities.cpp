@@ -7,6 +7,15 @@ namespace baton::audience {
 
 namespace detail {
 
+// task_input may carry the campaign's dimension itself (newer model); data_options wins if set.
+template <class T>
+std::string input_dimension(const T& in) {
+  if constexpr (requires { in.dimension; })
+    return in.dimension;
+  else
+    return {};
+}
+
 error activity_run::invalid(const std::string& where, const std::string& what) const {
   return make_error(errc::validation, "/activities/" + in.act->id + (where.empty() ? "" : "/" + where),
                     what);
@@ -144,7 +153,9 @@ bool is_data_activity(activity_type t) {
 result<task_outcome> run_data_activity(backend& b, const entity_schema& schema,
                                        const task_input& in, const data_options& opts) {
   if (!in.act) return make_error(errc::validation, "", "no activity to run");
-  detail::activity_run r{b, schema, in, opts, in.act->options, {in.campaign, in.run, in.act->id},
+  data_options effective = opts;
+  if (effective.campaign_dimension.empty()) effective.campaign_dimension = detail::input_dimension(in);
+  detail::activity_run r{b, schema, in, effective, in.act->options, {in.campaign, in.run, in.act->id},
                          {}, {}, {}};
   r.env.vars = &in.vars;
   r.env.now = in.now;

@@ -14,7 +14,7 @@ namespace baton::audience {
 
 struct data_options {
   // The campaign's targeting dimension: the default `dimension` of build_audience and
-  // incremental_query, and the dimension of read_audience.
+  // incremental_query ("" = task_input's `dimension`, when the model provides one).
   std::string campaign_dimension;
   // load_file reads only files under this directory ("" = load_file is refused).
   std::string import_dir;

@@ -47,7 +47,8 @@ result<column_map> map_header(const entity& e, const std::vector<std::string>& h
   return m;
 }
 
-std::string statement_sql(const backend& b, const entity& e, const column_map& m, load_mode mode) {
+std::string statement_sql(const backend& b, const entity& e, const column_map& m, load_mode mode,
+                          bool empty_table) {
   if (mode == load_mode::remove) return "DELETE FROM " + quote_id(e.name) + " WHERE " +
                                         quote_id(e.key) + " = " + b.placeholder(1);
   std::string cols, vals, sets;
@@ -60,6 +61,10 @@ std::string statement_sql(const backend& b, const entity& e, const column_map& m
                                quote_id(name);
     ++n;
   }
+  // Into an empty SQLite table every row carries the same columns, so replacing a row of the
+  // same key (a duplicate in the file) equals updating it, and REPLACE is the faster path.
+  if (empty_table && mode == load_mode::upsert && b.kind() == dialect::sqlite)
+    return "INSERT OR REPLACE INTO " + quote_id(e.name) + " (" + cols + ") VALUES (" + vals + ")";
   std::string sql = "INSERT INTO " + quote_id(e.name) + " (" + cols + ") VALUES (" + vals +
                     ") ON CONFLICT (" + quote_id(e.key) + ") DO ";
   return sql + (mode == load_mode::upsert && !sets.empty() ? "UPDATE SET " + sets : "NOTHING");
@@ -110,6 +115,53 @@ class rejects_file {
   std::ofstream out_;
 };
 
+// The secondary indexes of `table` as their CREATE statements (SQLite and PostgreSQL).
+result<std::vector<std::pair<std::string, std::string>>> secondary_indexes(backend& b,
+                                                                           const std::string& table) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string sql = b.kind() == dialect::sqlite
+                        ? "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                          "AND sql IS NOT NULL"
+                        : "SELECT indexname::text, indexdef::text FROM pg_indexes WHERE schemaname = "
+                          "current_schema() AND tablename = $1 AND indexname NOT LIKE '%_pkey'";
+  auto st = b.query(sql, {value::text(table)}, [&](const row& r) {
+    out.emplace_back(r[0].s, r[1].s);
+    return true;
+  });
+  if (!st) return st.err();
+  return out;
+}
+
+// Into an empty table, rows load much faster without secondary indexes: they are dropped here
+// and built again (in one pass each) when the load ends.
+class deferred_indexes {
+ public:
+  status drop_if_empty(backend& b, const std::string& table) {
+    auto n = query_int(b, "SELECT count(*) FROM (SELECT 1 FROM " + quote_id(table) + " LIMIT 1) x");
+    if (!n) return n.err();
+    if (*n > 0) return ok_status();
+    empty_ = true;
+    auto idx = secondary_indexes(b, table);
+    if (!idx) return idx.err();
+    for (const auto& [name, create] : *idx)
+      if (auto r = b.exec("DROP INDEX " + quote_id(name)); !r) return r.err();
+    dropped_ = *idx;
+    return ok_status();
+  }
+  status rebuild(backend& b) {
+    for (const auto& [name, create] : dropped_)
+      if (auto r = b.exec(create); !r) return r.err();
+    dropped_.clear();
+    return ok_status();
+  }
+  bool active() const { return !dropped_.empty(); }
+  bool empty_table() const { return empty_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> dropped_;
+  bool empty_ = false;
+};
+
 }  // namespace
 
 std::optional<load_mode> load_mode_from_string(const std::string& s) {
@@ -132,17 +184,20 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
   if (!*first) return make_error(errc::validation, req.path, "the file is empty (no header row)");
   auto map = map_header(*e, fields, req.mode, req.path);
   if (!map) return map.err();
-  auto stmt = b.prepare(statement_sql(b, *e, *map, req.mode));
-  if (!stmt) return stmt.err();
   load_report rep;
   rejects_file rejects(req.rejects_path);
   std::vector<value> vals;
   if (auto st = b.begin(); !st) return st.err();
-  std::size_t in_batch = 0;
+  deferred_indexes indexes;
   auto fail = [&](const error& err) -> result<load_report> {
     b.rollback();
     return err;
   };
+  if (req.mode != load_mode::remove)
+    if (auto st = indexes.drop_if_empty(b, e->name); !st) return fail(st.err());
+  auto stmt = b.prepare(statement_sql(b, *e, *map, req.mode, indexes.empty_table()));
+  if (!stmt) return fail(stmt.err());
+  std::size_t in_batch = 0;
   while (true) {
     auto more = csv.next(fields, line);
     if (!more) return fail(more.err());
@@ -161,13 +216,16 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     }
     if (reason)
       if (auto st = rejects.add(rep, line, *reason, fields); !st) return fail(st.err());
-    if (++in_batch >= req.batch_rows) {
+    if (++in_batch >= req.batch_rows) {  // with deferred indexes: one transaction
       in_batch = 0;
-      if (auto st = b.commit(); !st) return st.err();
+      if (!indexes.active())
+        if (auto st = b.commit(); !st) return st.err();
       if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
-      if (auto st = b.begin(); !st) return st.err();
+      if (!indexes.active())
+        if (auto st = b.begin(); !st) return st.err();
     }
   }
+  if (auto st = indexes.rebuild(b); !st) return fail(st.err());
   if (auto st = b.commit(); !st) return st.err();
   if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
   return rep;

@@ -42,6 +42,8 @@ struct load_request {
 // Header problems (unknown columns, no key column, duplicates) fail before anything is written
 // (errc::validation); a missing file is errc::not_found. Bad rows are rejected, never fatal.
 // In insert mode a key that already exists is rejected; in upsert mode the last row of a key wins.
+// Into an empty table the load is one transaction and secondary indexes are built at the end;
+// otherwise each batch of `batch_rows` rows commits on its own.
 result<load_report> load_csv(backend& b, const entity_schema& schema, const load_request& req);
 
 }  // namespace baton::audience

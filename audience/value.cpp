@@ -121,13 +121,19 @@ std::string canonical_datetime(time_us t) {
   int y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", y, m, d,
-                static_cast<long long>(rest / us_per_hour),
-                static_cast<long long>(rest / us_per_minute % 60),
-                static_cast<long long>(rest / us_per_second % 60),
-                static_cast<long long>(rest % us_per_second));
-  return buf;
+  if (y < 0 || y > 9999) return "0000-01-01T00:00:00.000000Z";
+  char buf[28] = "0000-00-00T00:00:00.000000Z";
+  auto put = [&](int pos, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[pos + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, rest / us_per_hour, 2);
+  put(14, rest / us_per_minute % 60, 2);
+  put(17, rest / us_per_second % 60, 2);
+  put(20, rest % us_per_second, 6);
+  return std::string(buf, 27);
 }
 
 std::string canonical_date(time_us t) {

@@ -25,7 +25,12 @@ std::map<std::string, task_outcome> run_campaign(test_db& db, const campaign_def
   std::map<std::string, task_outcome> done;
   for (const auto& a : def.activities) {
     if (!is_data_activity(a.type)) continue;
-    task_input in{"ex", 1, &a, {}, def.variables, false, 1'795'000'000'000'000};
+    task_input in;
+    in.campaign = "ex";
+    in.run = 1;
+    in.act = &a;
+    in.vars = def.variables;
+    in.now = 1'795'000'000'000'000;
     for (const auto& t : def.transitions) {
       if (t.to != a.id || !done.count(t.from)) continue;
       for (const auto& p : done[t.from].outputs)

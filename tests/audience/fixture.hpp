@@ -173,7 +173,14 @@ struct runner {
     act->type = *activity_type_from_string(a.at("type").get<std::string>());
     for (const auto& [k, v] : a.items())
       if (k != "id" && k != "type") act->options[k] = v;
-    task_input in{campaign, run, act.get(), std::move(inputs), vars, test, now};
+    task_input in;
+    in.campaign = campaign;
+    in.run = run;
+    in.act = act.get();
+    in.inputs = std::move(inputs);
+    in.vars = vars;
+    in.test = test;
+    in.now = now;
     keep.push_back(std::move(act));
     return run_data_activity(*db.b, db.schema, in, opts);
   }
