@@ -32,7 +32,6 @@ struct append_batch {
 struct task_job {
   task_input input;
   activity act;
-  std::string data_dimension;  // the campaign's targeting dimension
 };
 
 }  // namespace baton

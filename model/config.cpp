@@ -37,7 +37,7 @@ std::string default_config_json() {
                         {"workers", 2},
                         {"passivateAfterSeconds", 60}}},
                       {"security", {{"defaultRole", "admin"}, {"roles", nlohmann::json::object()}}},
-                      {"data", {{"url", ""}}},
+                      {"data", {{"url", ""}, {"importDir", ""}}},
                       {"channels",
                        {{"email", {{"connector", "file"}}},
                         {"sms", {{"connector", "file"}}},

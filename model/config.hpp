@@ -26,6 +26,7 @@ struct engine_config {
   std::map<std::string, role> roles;  // identity -> role
   role default_role = role::admin;    // for identities not listed
   std::string data_url;               // "" = DATA_DIR/data.sqlite
+  std::string import_dir;             // load_file reads only here; "" = DATA_DIR/import
   nlohmann::json channels = nlohmann::json::object();
   int log_retention_days = 30;
   role role_of(const std::string& identity) const;

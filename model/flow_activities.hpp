@@ -19,6 +19,7 @@ struct task_input {
   ev::variables vars;
   bool test = false;
   time_us now = 0;
+  std::string dimension;  // the campaign's targeting dimension
 };
 
 bool is_flow_activity(activity_type t);  // fork, and_join, test, alert, end

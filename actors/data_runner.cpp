@@ -1,0 +1,91 @@
+#include "actors/data_runner.hpp"
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "audience/activities.hpp"
+#include "audience/backend.hpp"
+
+namespace baton {
+
+namespace {
+
+class data_runner final : public activity_runner {
+ public:
+  data_runner(data_runner_options o, std::shared_ptr<activity_runner> next)
+      : o_(std::move(o)), next_(std::move(next)) {
+    if (o_.import_dir.empty()) o_.import_dir = o_.data_dir + "/import";
+  }
+
+  result<task_outcome> run(const task_input& in) override {
+    if (!audience::is_data_activity(in.act->type)) {
+      if (next_) return next_->run(in);
+      return make_error(errc::failed, in.act->id,
+                        std::string("no runner for activity type ") + to_string(in.act->type));
+    }
+    auto schema = load_schema();
+    if (!schema) return schema.err();
+    auto conn = borrow();
+    if (!conn) return conn.err();
+    audience::data_options opts;
+    opts.campaign_dimension = in.dimension;
+    opts.import_dir = o_.import_dir;
+    auto out = audience::run_data_activity(*conn.value(), schema.value(), in, opts);
+    give_back(std::move(conn.value()));
+    return out;
+  }
+
+ private:
+  result<entity_schema> load_schema() const {
+    std::ifstream f(o_.data_dir + "/schema.json");
+    if (!f)
+      return make_error(errc::failed, o_.data_dir + "/schema.json",
+                        "no entity schema applied (run `batonctl schema apply FILE`)");
+    std::stringstream text;
+    text << f.rdbuf();
+    auto v = parse_entity_schema(text.str());
+    if (!v.ok())
+      return make_error(errc::failed, o_.data_dir + "/schema.json",
+                        "the stored entity schema does not parse");
+    return std::move(*v.schema);
+  }
+
+  result<std::unique_ptr<audience::backend>> borrow() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (!idle_.empty()) {
+        auto b = std::move(idle_.back());
+        idle_.pop_back();
+        return b;
+      }
+    }
+    return audience::open_backend(o_.url, o_.data_dir);
+  }
+
+  void give_back(std::unique_ptr<audience::backend> b) {
+    std::lock_guard<std::mutex> g(mu_);
+    idle_.push_back(std::move(b));
+  }
+
+  data_runner_options o_;
+  std::shared_ptr<activity_runner> next_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<audience::backend>> idle_;
+};
+
+}  // namespace
+
+std::shared_ptr<activity_runner> make_data_runner(data_runner_options o,
+                                                  std::shared_ptr<activity_runner> next) {
+  return std::make_shared<data_runner>(std::move(o), std::move(next));
+}
+
+std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
+                                                    const std::string& url,
+                                                    const std::string& import_dir) {
+  return make_flow_runner(make_data_runner({data_dir, url, import_dir}));
+}
+
+}  // namespace baton

@@ -1,0 +1,29 @@
+// The data plane as an activity_runner: targeting and data activities run on the worker threads
+// against the configured backend (SQLite in the data dir, or PostgreSQL), each worker borrowing
+// its own connection from a small pool. The entity schema is re-read for each task, so a
+// `batonctl schema apply` takes effect without restarting the engine.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actors/activity_runner.hpp"
+
+namespace baton {
+
+struct data_runner_options {
+  std::string data_dir;    // holds schema.json and, by default, data.sqlite
+  std::string url;         // "" = sqlite in data_dir; "postgresql://..." = PostgreSQL
+  std::string import_dir;  // load_file reads only under here ("" = DATA_DIR/import)
+};
+
+// Runs the data activities; hands every other type to `next` (or refuses it).
+std::shared_ptr<activity_runner> make_data_runner(data_runner_options o,
+                                                  std::shared_ptr<activity_runner> next = nullptr);
+
+// The runner an engine over `data_dir` normally uses: flow control, then the data plane.
+std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
+                                                    const std::string& url,
+                                                    const std::string& import_dir);
+
+}  // namespace baton
