@@ -136,7 +136,10 @@ void arm_timer(self_ptr self) {
   auto consider = [&](time_us t) {
     if (t > 0 && (at == 0 || t < at)) at = t;
   };
-  if (s.st.status == campaign_status::live || s.st.status == campaign_status::scheduled)
+  // A planned run can only start once the current one has ended (which plans it again): a slot
+  // passing during a run must not wake the timer over and over.
+  if ((s.st.status == campaign_status::live || s.st.status == campaign_status::scheduled) &&
+      !s.st.active_run())
     consider(s.st.next_run);
   if (auto* r = s.st.active_run())
     for (auto& [id, t] : r->tasks)
@@ -156,9 +159,8 @@ void start_tasks(self_ptr self) {
     if (s.tasks.count(key)) continue;
     task_job job;
     job.act = *s.st.def->find_activity(id);
-    job.input = task_input{s.id,    r->number, nullptr,     inputs_of(*s.st.def, *r, id),
-                           r->vars, r->test,   s.ctx->now()};
-    job.data_dimension = s.st.def->dimension;
+    job.input = task_input{s.id,    r->number, nullptr,      inputs_of(*s.st.def, *r, id),
+                           r->vars, r->test,   s.ctx->now(), s.st.def->dimension};
     s.tasks[key] = spawn_task_actor(self, s.ctx, caf::actor_cast<caf::actor>(self), std::move(job));
   }
 }
@@ -214,7 +216,17 @@ void carry_out(self_ptr self, decision d, const command_context& c, const api_co
          [self, rp, reply](result<append_result> r) mutable {
            if (!r) return reply_error(rp, r.err());
            auto j = reply ? reply() : ok_json(self);
-           if (r->duplicate) j["duplicate"] = true;
+           if (r->duplicate) {
+             j["duplicate"] = true;
+             // The first command with this id was carried out by another campaign (two creates
+             // racing with one id): answer with that one, as a repeat would be answered.
+             std::string first = r->ranges.empty() ? stream_of(self) : r->ranges.front().stream;
+             if (first != stream_of(self) && first.rfind("campaign/", 0) == 0) {
+               j["id"] = first.substr(9);
+               auto other = load_campaign(*self->state.ctx->opts.store, first.substr(9));
+               if (other) j["status"] = to_string(other->status);
+             }
+           }
            rp.deliver(j.dump());
            step(self);
          });
@@ -333,8 +345,12 @@ void handle_task_done(self_ptr self, std::uint32_t run, const std::string& activ
   if (!o.signal)
     return finish_task(self, run, activity,
                        decide_task_done(s.st, run, activity, o, engine_context_for(self)));
-  api_command trigger{"trigger", o.signal->target,   "engine",
-                      "",        "campaign/" + s.id, o.signal->vars};
+  // The command id names this task: if a crash makes the task run again, the target recognises
+  // the repeat and does not start a second run.
+  api_command trigger{
+      "trigger",          o.signal->target,
+      "engine",           "signal/" + s.id + "/" + std::to_string(run) + "/" + activity,
+      "campaign/" + s.id, o.signal->vars};
   self->request(s.ctx->registry, std::chrono::seconds(30), command_atom::value, trigger)
       .then(
           [self, run, activity, o](std::string&) {

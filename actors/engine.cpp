@@ -19,6 +19,7 @@ struct registry_state {
   engine_ctx_ptr ctx;
   std::map<std::string, caf::actor> campaigns;
   std::mt19937_64 rng{std::random_device{}()};
+  bool stopping = false;  // shutdown: no new commands; waits for the campaign actors to end
   static inline const char* name = "registry";
 };
 
@@ -44,7 +45,7 @@ void forward(registry_ptr self, const std::string& id, api_command cmd, caf::res
   self->request(a, caf::infinite, command_atom::value, cmd)
       .then([rp](std::string& r) mutable { rp.deliver(r); },
             [self, id, cmd, rp, retry, a](caf::error& e) mutable {
-              if (retry && e == caf::sec::request_receiver_down) {
+              if (retry && e == caf::sec::request_receiver_down && !self->state.stopping) {
                 if (auto it = self->state.campaigns.find(id);
                     it != self->state.campaigns.end() && it->second == a)
                   self->state.campaigns.erase(it);
@@ -120,6 +121,8 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
 }
 
 caf::result<std::string> route(registry_ptr self, api_command& cmd) {
+  if (self->state.stopping)
+    return to_caf(make_error(errc::unavailable, "engine", "the engine is stopping"));
   if (cmd.verb == "create") return create(self, cmd);
   if (cmd.verb == "list") return list_campaigns(self, cmd);
   if (cmd.verb == "validate") {
@@ -136,6 +139,18 @@ caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   return caf::delegated<std::string>{};
 }
 
+// The end of a shutdown. Campaign actors go first: each one finishes the append it is awaiting
+// (stopping the writer under it would leave it waiting forever). Then the workers, the timer
+// and the writer stop.
+void finish_shutdown(registry_ptr self) {
+  auto& st = self->state;
+  if (!st.stopping || !st.campaigns.empty()) return;
+  for (auto& w : st.ctx->workers) self->send_exit(w, caf::exit_reason::user_shutdown);
+  self->send_exit(st.ctx->timer, caf::exit_reason::user_shutdown);
+  self->send_exit(st.ctx->writer, caf::exit_reason::user_shutdown);
+  self->quit();
+}
+
 caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
   return sys.spawn([ctx](registry_ptr self) -> caf::behavior {
     self->state.ctx = ctx;
@@ -146,13 +161,15 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
           m.erase(it);
           break;
         }
+      finish_shutdown(self);
     });
     return {
         [self](command_atom, api_command& cmd) -> caf::result<std::string> {
           return route(self, cmd);
         },
         [self](fired_atom, const std::string& id) {
-          if (campaign_exists(self, id)) self->send(campaign_actor(self, id), tick_atom::value);
+          if (!self->state.stopping && campaign_exists(self, id))
+            self->send(campaign_actor(self, id), tick_atom::value);
         },
         [self](tick_atom) { self->send(self->state.ctx->timer, tick_atom::value); },
         [self](subscribe_atom a, std::string& campaign, caf::actor& who) {
@@ -162,15 +179,15 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
           self->send(self->state.ctx->writer, a, who);
         },
         [self](shutdown_atom) {
-          auto& ctx = *self->state.ctx;
+          // Campaign actors go first (a commit in flight still gets its answer from the writer);
+          // the writer, timer and workers follow once the last campaign actor is down.
+          self->state.stopping = true;
           for (auto& [id, a] : self->state.campaigns)
             self->send_exit(a, caf::exit_reason::user_shutdown);
-          for (auto& w : ctx.workers) self->send_exit(w, caf::exit_reason::user_shutdown);
-          self->send_exit(ctx.timer, caf::exit_reason::user_shutdown);
-          self->send_exit(ctx.writer, caf::exit_reason::user_shutdown);
-          self->quit();
+          finish_shutdown(self);
         },
         [self](idle_atom) {  // recover every campaign that has unfinished business
+          if (self->state.stopping) return;
           for (auto& head : self->state.ctx->opts.store->streams("campaign/"))
             campaign_actor(self, head.stream.substr(9));
         },
