@@ -51,6 +51,7 @@ std::string scalar(const nlohmann::json& v) {
 std::string payload_summary(const nlohmann::json& p) {
   std::string out;
   for (auto it = p.begin(); it != p.end(); ++it) {
+    if (it.key() == "logs") continue;  // long; `--json` has them
     std::string v;
     if (it.key() == "definition")
       v = "<" + std::to_string(scalar(it.value()).size()) + " bytes>";
