@@ -98,6 +98,17 @@ std::optional<column_type> type_from_declared(dialect d, const std::string& decl
 }
 
 status ensure_internal_tables(backend& b) {
+  // DDL even with IF NOT EXISTS takes table locks (PostgreSQL's CREATE INDEX takes a SHARE lock
+  // before it looks), which deadlocks concurrent activity transactions: look first.
+  auto have = query_int(
+      b, b.kind() == dialect::sqlite
+             ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+               "('baton_worktables', 'baton_audiences', 'baton_history', 'baton_incremental')"
+             : "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+               "current_schema() AND table_name IN ('baton_worktables', 'baton_audiences', "
+               "'baton_history', 'baton_incremental')");
+  if (!have) return have.err();
+  if (*have == 4) return ok_status();
   const char* ddl[] = {
       "CREATE TABLE IF NOT EXISTS baton_worktables (table_name TEXT PRIMARY KEY, campaign TEXT "
       "NOT NULL, run BIGINT NOT NULL, activity TEXT NOT NULL, output TEXT NOT NULL, dimension "

@@ -90,7 +90,9 @@ std::string run_pipeline(backend& b, const entity_schema& schema, std::uint32_t 
     in.act = &a;
     in.now = 1'795'000'000'000'000;
     if (prev) in.inputs.push_back({"prev", *prev});
+    auto t0 = bench::steady::now();
     auto r = run_data_activity(b, schema, in, data_options{"profiles", "", 50ull << 20});
+    counts += a.id + ":" + std::to_string(bench::seconds_since(t0)).substr(0, 5) + "s ";
     if (!r) {
       std::fprintf(stderr, "error: %s: %s\n", a.id.c_str(), r.err().message().c_str());
       std::exit(1);
