@@ -10,8 +10,16 @@
 #include "actors/client.hpp"
 
 int main(int argc, char** argv) {
+  const char* usage = "usage: baton-example-client HOST:PORT CAMPAIGN.json\n";
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::cout
+        << usage
+        << "Creates and publishes the campaign on batond at HOST:PORT, then prints its events "
+           "until the run ends.\n";
+    return 0;
+  }
   if (argc != 3) {
-    std::cerr << "usage: baton-example-client HOST:PORT CAMPAIGN.json\n";
+    std::cerr << usage;
     return 2;
   }
   std::string target = argv[1];
