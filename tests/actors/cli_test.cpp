@@ -211,7 +211,7 @@ TEST_CASE("batonctl exit codes and error lines", "[e2e][cli]") {
   }
 }
 
-TEST_CASE("--help works for every command and subcommand", "[e2e][cli]") {
+TEST_CASE("every command and subcommand answers --help", "[e2e][cli]") {
   work_dir wd;
   std::vector<std::vector<std::string>> batonctl = {
       {}, {"init"}, {"events"}, {"run"}, {"campaign"}};

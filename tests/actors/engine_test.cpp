@@ -91,8 +91,9 @@ bool wait_started(const json& v, const std::string& activity) {
 
 }  // namespace
 
-TEST_CASE("a flow-control campaign runs to completion; its wait ends only once the clock passes it",
-          "[engine]") {
+TEST_CASE(
+    "a flow-control campaign runs to completion, its wait ending only once the clock passes it",
+    "[engine]") {
   engine_fixture f;
   auto id = f.create(flow_control_json());
   CHECK(f.show(id)["status"] == "draft");
@@ -134,7 +135,7 @@ TEST_CASE("a flow-control campaign runs to completion; its wait ends only once t
   CHECK(f.events_of_type(id, "run_ended").size() == 1);
 }
 
-TEST_CASE("pause during a wait starts nothing; resume completes the run", "[engine]") {
+TEST_CASE("pause during a wait starts nothing, resume completes the run", "[engine]") {
   engine_fixture f;
   auto id = f.create(flow_control_json());
   f.ok("publish", id);
@@ -297,7 +298,7 @@ TEST_CASE("a signal campaign runs once per trigger with the signal's variables",
   CHECK(v["status"] == "live");  // recurring: waits for the next signal
 }
 
-TEST_CASE("an end activity signals another campaign; a signal to a draft fails the task",
+TEST_CASE("an end activity signals another campaign, and a signal to a draft fails the task",
           "[engine]") {
   engine_fixture f;
   SECTION("to a live signal campaign: it starts with the variables") {

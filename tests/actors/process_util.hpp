@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -89,7 +90,13 @@ class child_process {
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+    // A binary being relinked by a concurrent build is briefly missing or busy: retry a little.
+    int rc = 0;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+      if (rc != ETXTBSY && rc != EACCES && rc != ENOENT) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     posix_spawn_file_actions_destroy(&fa);
     INFO("spawning " << argv[0]);
     REQUIRE(rc == 0);
