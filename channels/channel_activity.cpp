@@ -1,0 +1,107 @@
+#include "channels/channel_activity.hpp"
+
+namespace baton::channels {
+
+namespace {
+
+// The template members of a channel type.
+std::vector<const char*> template_members(baton::channel ch) {
+  switch (ch) {
+    case baton::channel::email:
+      return {"subject", "body"};
+    case baton::channel::sms:
+      return {"text"};
+    case baton::channel::push:
+      return {"title", "body"};
+  }
+  return {};
+}
+
+compiled_template* slot(channel_activity& a, std::string_view member) {
+  if (member == "subject") return &a.subject;
+  if (member == "body") return &a.body;
+  if (member == "text") return &a.text;
+  return &a.title;
+}
+
+}  // namespace
+
+result<channel_activity> parse_channel_activity(const activity& a) {
+  if (!is_channel(a.type))
+    return make_error(errc::validation, a.id, "not a channel activity (email, sms or push)");
+  const auto& o = a.options;
+  channel_activity out;
+  out.id = a.id;
+  out.channel = *channel_from_string(to_string(a.type));
+  out.connector = o.value("channel", std::string(to_string(a.type)));
+  auto cat = category_from_string(o.value("category", std::string("marketing")));
+  if (!cat) return make_error(errc::validation, "category", "expected marketing or transactional");
+  out.category = *cat;
+  out.from = o.value("from", std::string());
+  for (const char* member : template_members(out.channel)) {
+    std::string text = o.value(member, std::string());
+    bool html = out.channel == baton::channel::email && std::string_view(member) == "body" &&
+                looks_like_html(text);
+    auto t = compile_template(text, html ? escaping::html : escaping::none);
+    if (!t) return make_error(errc::validation, member, t.err().what);
+    *slot(out, member) = std::move(*t);
+    if (html) out.html = true;
+  }
+  if (o.contains("throttle") && o["throttle"].contains("perSecond") &&
+      o["throttle"]["perSecond"].is_number_integer())
+    out.per_second = o["throttle"]["perSecond"].get<std::int64_t>();
+  if (o.contains("waves")) out.waves = o["waves"];
+  out.confirm = o.value("confirm", false);
+  return out;
+}
+
+problems check_channel_templates(const campaign_definition& d) {
+  problems out;
+  for (std::size_t i = 0; i < d.activities.size(); ++i) {
+    const auto& a = d.activities[i];
+    if (!is_channel(a.type)) continue;
+    std::string base = pointer_append("/activities", i);
+    for (const char* member : template_members(*channel_from_string(to_string(a.type)))) {
+      auto it = a.options.find(member);
+      if (it == a.options.end() || !it->is_string()) continue;
+      if (auto t = compile_template(it->get<std::string>()); !t)
+        out.push_back({pointer_append(base, member), t.err().what, problem::severity::error});
+    }
+  }
+  return out;
+}
+
+std::variant<message, exclusion> prepare_message(const channel_activity& act,
+                                                 const recipient_rules& rules,
+                                                 const send_context& ctx,
+                                                 const std::string& recipient,
+                                                 const nlohmann::json& row) {
+  auto e = check_recipient(rules, row);
+  if (!e.eligible) return exclusion{recipient, e.reason};
+  message m;
+  m.message_id = make_message_id(ctx.campaign, ctx.run, act.id, recipient);
+  m.campaign = ctx.campaign;
+  m.run = ctx.run;
+  m.activity = act.id;
+  m.channel = act.channel;
+  m.recipient = recipient;
+  m.address = std::move(e.address);
+  m.from = act.from;
+  switch (act.channel) {
+    case baton::channel::email:
+      m.subject = act.subject.render(row);
+      m.body = act.body.render(row);
+      m.html = act.html;
+      break;
+    case baton::channel::sms:
+      m.text = act.text.render(row);
+      break;
+    case baton::channel::push:
+      m.title = act.title.render(row);
+      m.body = act.body.render(row);
+      break;
+  }
+  return m;
+}
+
+}  // namespace baton::channels

@@ -1,0 +1,60 @@
+// A channel activity (email, sms, push) ready to send: its options read from the validated
+// definition, its templates compiled. prepare_message turns one row into a message or an
+// exclusion; check_channel_templates is the publish-time check of every template of a campaign.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "channels/eligibility.hpp"
+#include "channels/message.hpp"
+#include "channels/personalise.hpp"
+#include "model/definition.hpp"
+
+namespace baton::channels {
+
+struct channel_activity {
+  std::string id;
+  baton::channel channel = baton::channel::email;
+  std::string connector;  // the `channel` option: the connector's name (default: the type)
+  channels::category category = category::marketing;
+  std::string from;
+  compiled_template subject, body, text, title;  // those of the channel; the others empty
+  bool html = false;                             // email body looks like HTML
+  std::optional<std::int64_t> per_second;        // throttle.perSecond
+  nlohmann::json waves;                          // the `waves` option as given (null = none)
+  bool confirm = false;
+};
+
+// Reads an email/sms/push activity. A template syntax error is errc::validation with `where`
+// the member's name ("subject", "body", "text", "title"); other types are errc::validation too.
+result<channel_activity> parse_channel_activity(const activity& a);
+
+// Every template syntax error of the campaign's channel activities, at its JSON pointer
+// ("/activities/3/body"). Call at publish: a template error must block publication.
+problems check_channel_templates(const campaign_definition& d);
+
+struct send_context {
+  std::string campaign;
+  std::uint32_t run = 0;
+};
+
+struct exclusion {
+  std::string recipient;
+  exclusion_reason reason = exclusion_reason::no_address;
+};
+
+// One row of the population -> the message for it, or why it is excluded. `row` holds the
+// worktable columns (address, consent, personalisation); `recipient` is the row's entity key.
+// Rendering cannot fail: missing names render as "".
+std::variant<message, exclusion> prepare_message(const channel_activity& act,
+                                                 const recipient_rules& rules,
+                                                 const send_context& ctx,
+                                                 const std::string& recipient,
+                                                 const nlohmann::json& row);
+
+}  // namespace baton::channels

@@ -1,0 +1,47 @@
+// One outgoing message, rendered and addressed, with its stable idempotency key: the same
+// (campaign, run, activity, recipient) always gives the same message_id, so a delivery replayed
+// after a crash carries the key the connector has already seen (INTERFACES.md §6).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "events/result.hpp"
+#include "model/entity_schema.hpp"
+
+namespace baton::channels {
+
+struct message {
+  std::string message_id;  // make_message_id(campaign, run, activity, recipient)
+  std::string campaign;
+  std::uint32_t run = 0;
+  std::string activity;
+  baton::channel channel = baton::channel::email;
+  std::string recipient;  // the entity key, as text
+  std::string address;    // normalised (trimmed; sms without separators)
+  std::string from;       // the activity's `from` option ("" = the connector's default)
+  // Rendered content: email uses subject/body, sms text, push title/body.
+  std::string subject;
+  std::string body;
+  std::string text;
+  std::string title;
+  bool html = false;  // email body is HTML (the template looked like HTML: see personalise.hpp)
+  bool operator==(const message&) const = default;
+};
+
+// 32 lowercase hex digits: the first 128 bits of SHA-256 over a length-prefixed encoding of the
+// four parts (so no choice of ids can make two different tuples collide by concatenation).
+std::string make_message_id(std::string_view campaign, std::uint32_t run, std::string_view activity,
+                            std::string_view recipient);
+
+// The outbox / webhook JSON: message_id, campaign, run, activity, channel, recipient, address,
+// then the content members of the channel (email: subject, body; sms: text; push: title, body),
+// `from` when set and `html` when true.
+nlohmann::json to_json(const message& m);
+// The inverse (errc::validation naming the first bad member).
+result<message> message_from_json(const nlohmann::json& j);
+
+}  // namespace baton::channels

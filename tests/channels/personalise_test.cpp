@@ -1,0 +1,178 @@
+// Templates (variables, missing names, arrays, syntax errors), message ids and JSON, and
+// reading a channel activity from a validated campaign.
+#include <catch2/catch.hpp>
+
+#include "channels/channel_activity.hpp"
+#include "channels/message.hpp"
+#include "channels/personalise.hpp"
+
+using namespace baton;
+using namespace baton::channels;
+using nlohmann::json;
+
+namespace {
+
+std::string render(const std::string& text, const json& row, escaping e = escaping::none) {
+  auto t = compile_template(text, e);
+  REQUIRE(t.ok());
+  return t->render(row);
+}
+
+}  // namespace
+
+TEST_CASE("templates substitute columns: strings, numbers, booleans, null", "[templates]") {
+  json row = {
+      {"first_name", "Ada"}, {"points", 1200}, {"ratio", 0.25}, {"vip", true}, {"city", nullptr}};
+  CHECK(render("Hello {{first_name}}, {{points}} points ({{ratio}})", row) ==
+        "Hello Ada, 1200 points (0.25)");
+  CHECK(render("{{#vip}}VIP {{/vip}}{{^city}}somewhere{{/city}}", row) == "VIP somewhere");
+  CHECK(render("{{ first_name }}!", row) == "Ada!");
+}
+
+TEST_CASE("missing names render as nothing, never as an error", "[templates]") {
+  CHECK(render("Hi {{nobody}}.", json::object()) == "Hi .");
+  CHECK(render("{{#nothing}}x{{/nothing}}{{^nothing}}y{{/nothing}}", json::object()) == "y");
+  CHECK(render("Hi {{name}}", json::array()) == "Hi ");  // not even an object
+}
+
+TEST_CASE("enrichment arrays are Mustache lists", "[templates]") {
+  json row = {{"first_name", "Ada"},
+              {"purchases", json::array({{{"name", "tea"}, {"amount", 3.5}},
+                                         {{"name", "cake"}, {"amount", 2}}})}};
+  CHECK(render("{{#purchases}}{{name}}={{amount}};{{/purchases}}", row) == "tea=3.5;cake=2;");
+  CHECK(render("{{#purchases}}{{first_name}} {{/purchases}}", row) == "Ada Ada ");
+  CHECK(render("{{^purchases}}none{{/purchases}}", {{"purchases", json::array()}}) == "none");
+  CHECK(render("{{#tags}}[{{.}}]{{/tags}}", {{"tags", {"a", "b"}}}) == "[a][b]");
+}
+
+TEST_CASE("dotted names reach nested objects and columns named with dots", "[templates]") {
+  CHECK(render("{{household.city}}", {{"household", {{"city", "Lyon"}}}}) == "Lyon");
+  CHECK(render("{{household.city}}", {{"household.city", "Paris"}}) == "Paris");
+}
+
+TEST_CASE("escaping: none for text, html for HTML mail bodies", "[templates]") {
+  json row = {{"name", "O'Brien & <Co>"}};
+  CHECK(render("{{name}}", row) == "O'Brien & <Co>");
+  CHECK(render("<p>{{name}}</p>", row, escaping::html) == "<p>O&apos;Brien &amp; &lt;Co&gt;</p>");
+  CHECK(render("<p>{{{name}}}</p>", row, escaping::html) == "<p>O'Brien & <Co></p>");
+  CHECK(looks_like_html("<p>Hello</p>"));
+  CHECK(looks_like_html("Hi<br/>there"));
+  CHECK_FALSE(looks_like_html("a < b and 3<4"));
+}
+
+TEST_CASE("syntax errors are validation errors with a position", "[templates]") {
+  auto unclosed = compile_template("Hello {{first_name");
+  REQUIRE_FALSE(unclosed.ok());
+  CHECK(unclosed.err().code == errc::validation);
+  CHECK_THAT(unclosed.err().what, Catch::Contains("line 1, column 7"));
+  auto section = compile_template("line one\n{{#items}}x");
+  REQUIRE_FALSE(section.ok());
+  CHECK_THAT(section.err().what, Catch::Contains("items"));
+  CHECK_THAT(section.err().what, Catch::Contains("line 2"));
+  CHECK_FALSE(compile_template("{{/items}}").ok());
+  CHECK_FALSE(compile_template("{{#a}}x{{/b}}").ok());
+  CHECK_FALSE(compile_template("{{> header}}").ok());
+  CHECK(compile_template("").ok());
+  CHECK(compile_template("no tags at all").ok());
+}
+
+TEST_CASE("a template lists the names it reads at top level", "[templates]") {
+  auto t = compile_template("{{a}} {{#list}}{{inner}}{{/list}} {{{raw}}} {{& amp}} {{x.y}} {{a}}");
+  REQUIRE(t.ok());
+  CHECK(t->names() == std::vector<std::string>{"a", "list", "raw", "amp", "x"});
+}
+
+TEST_CASE("message ids are stable, distinct and 32 hex digits", "[message]") {
+  auto id = make_message_id("c1", 3, "mail", "42");
+  CHECK(id.size() == 32);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(id == make_message_id("c1", 3, "mail", "42"));
+  CHECK(id != make_message_id("c1", 4, "mail", "42"));
+  CHECK(id != make_message_id("c1", 3, "mail2", "42"));
+  CHECK(id != make_message_id("c1", 3, "mail", "43"));
+  // Length-prefixed parts: moving a character between parts changes the id.
+  CHECK(make_message_id("ab", 1, "c", "d") != make_message_id("a", 1, "bc", "d"));
+}
+
+TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[message]") {
+  message m{"id1",  "c1", 2,  "mail", baton::channel::email, "42", "a@b.co", "S <s@b.co>", "Subj",
+            "Body", "",   "", false};
+  json j = to_json(m);
+  for (const char* k : {"message_id", "campaign", "run", "activity", "channel", "recipient",
+                        "address", "subject", "body"})
+    CHECK(j.contains(k));
+  CHECK_FALSE(j.contains("text"));
+  CHECK(j["channel"] == "email");
+  auto back = message_from_json(j);
+  REQUIRE(back.ok());
+  CHECK(*back == m);
+  message s = m;
+  s.channel = baton::channel::sms;
+  s.text = "Hi";
+  CHECK(to_json(s).contains("text"));
+  CHECK_FALSE(to_json(s).contains("subject"));
+  message p = m;
+  p.channel = baton::channel::push;
+  p.title = "T";
+  CHECK(to_json(p)["title"] == "T");
+  CHECK_FALSE(message_from_json(json{{"message_id", 1}}).ok());
+}
+
+TEST_CASE("a channel activity reads its options and compiles its templates", "[activity]") {
+  activity a;
+  a.id = "mail";
+  a.type = activity_type::email;
+  a.options = {{"subject", "Hi {{first_name}}"},
+               {"body", "<p>{{first_name}}</p>"},
+               {"from", "Shop <news@shop.example>"},
+               {"throttle", {{"perSecond", 50}}},
+               {"waves", 3},
+               {"category", "transactional"}};
+  auto act = parse_channel_activity(a);
+  REQUIRE(act.ok());
+  CHECK(act->connector == "email");
+  CHECK(act->category == category::transactional);
+  CHECK(act->html);
+  CHECK(act->per_second == 50);
+  CHECK(act->waves == 3);
+  a.options["body"] = "{{#x}}";
+  auto bad = parse_channel_activity(a);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.err().where == "body");
+}
+
+TEST_CASE("check_channel_templates points at the broken template", "[activity]") {
+  std::string doc = R"({"name": "n", "dimension": "profiles",
+    "activities": [{"id": "t", "type": "build_audience"},
+                   {"id": "s", "type": "sms", "text": "Hi {{#open}} never closed {{x}}"}],
+    "transitions": [{"from": "t", "to": "s"}]})";
+  auto v = validate_campaign(doc, nullptr);
+  REQUIRE(v.ok());  // the validator only checks that braces close
+  auto ps = check_channel_templates(*v.definition);
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].pointer == "/activities/1/text");
+  CHECK_THAT(ps[0].message, Catch::Contains("open"));
+}
+
+TEST_CASE("prepare_message renders a message or says why a row is excluded", "[activity]") {
+  activity a;
+  a.id = "push1";
+  a.type = activity_type::push;
+  a.options = {{"title", "Hi {{first_name}}"}, {"body", "{{#items}}{{.}} {{/items}}"}};
+  auto act = parse_channel_activity(a);
+  REQUIRE(act.ok());
+  recipient_rules rules{baton::channel::push, category::marketing, "token", "push_ok"};
+  send_context ctx{"c9", 4};
+  json row = {{"first_name", "Ada"}, {"items", {"x", "y"}}, {"token", "tok-1"}, {"push_ok", 1}};
+  auto r = prepare_message(*act, rules, ctx, "7", row);
+  REQUIRE(std::holds_alternative<message>(r));
+  const auto& m = std::get<message>(r);
+  CHECK(m.message_id == make_message_id("c9", 4, "push1", "7"));
+  CHECK(m.title == "Hi Ada");
+  CHECK(m.body == "x y ");
+  CHECK(m.address == "tok-1");
+  row["push_ok"] = false;
+  auto ex = prepare_message(*act, rules, ctx, "7", row);
+  REQUIRE(std::holds_alternative<exclusion>(ex));
+  CHECK(std::get<exclusion>(ex).reason == exclusion_reason::no_consent);
+}

@@ -1,0 +1,235 @@
+// The SMTP connector against a real SMTP server: aiosmtpd (Debian python3-aiosmtpd, an RFC 5321
+// server) started by the test on a free loopback port, storing what it receives in a Maildir.
+// Checks delivery counts, headers, connection reuse, replies 5xx/4xx, STARTTLS and refusals.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "channels/smtp.hpp"
+#include "support.hpp"
+
+using namespace baton;
+using namespace baton::channels;
+using namespace baton::channels::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* k_python = "/usr/bin/python3";
+
+// A handler that refuses some recipients, so the test sees real 5xx and 4xx replies.
+const char* k_handler = R"(from aiosmtpd.handlers import Mailbox
+class Picky(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith('reject'):
+            return '550 5.1.1 no such user'
+        if address.startswith('later'):
+            return '451 4.3.0 try again later'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+)";
+
+struct smtp_server {
+  scratch_dir dir;
+  int port = free_port();
+  fs::path maildir = dir.path / "maildir";
+  std::unique_ptr<child_process> proc;
+
+  explicit smtp_server(std::vector<std::string> extra = {}) {
+    std::ofstream(dir.path / "picky.py") << k_handler;
+    std::vector<std::string> argv = {k_python, "-m",         "aiosmtpd",
+                                     "-n",     "-l",         "127.0.0.1:" + std::to_string(port),
+                                     "-c",     "picky.Picky"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(maildir.string());
+    proc =
+        std::make_unique<child_process>(argv, std::vector<std::string>{"PYTHONPATH=" + dir.str()},
+                                        (dir.path / "server.log").string());
+    if (!wait_for_port(port, *proc))
+      FAIL("aiosmtpd did not start (run scripts/install-deps for python3-aiosmtpd): " +
+           read_file(dir.path / "server.log"));
+  }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port); }
+
+  // The messages delivered so far, as header name -> value maps (plus "" -> body).
+  std::vector<std::map<std::string, std::string>> delivered() const {
+    std::vector<std::map<std::string, std::string>> out;
+    if (!fs::exists(maildir / "new")) return out;
+    for (const auto& f : fs::directory_iterator(maildir / "new")) {
+      std::map<std::string, std::string> h;
+      auto text = read_file(f.path());
+      auto sep = text.find("\n\n");
+      std::string last;
+      for (const auto& line : lines_of(text.substr(0, sep) + "\n")) {
+        if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+          h[last] += line;
+          continue;
+        }
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        last = line.substr(0, colon);
+        h[last] = line.substr(colon + 2);
+      }
+      h[""] = sep == std::string::npos ? "" : text.substr(sep + 2);
+      out.push_back(h);
+    }
+    return out;
+  }
+};
+
+std::string base64_decode(const std::string& in) {
+  std::string out;
+  int bits = 0, val = 0;
+  for (char c : in) {
+    const char* p =
+        std::strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", c);
+    if (!p || !c) continue;
+    val = (val << 6) |
+          static_cast<int>(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+    if ((bits += 6) >= 8) out.push_back(static_cast<char>((val >> (bits -= 8)) & 0xFF));
+  }
+  return out;
+}
+
+smtp_options options_for(const std::string& url) {
+  smtp_options o;
+  o.url = url;
+  o.message_id_domain = "test.example";
+  o.timeout_seconds = 10;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("SMTP delivers every message over one connection with Baton's headers", "[smtp]") {
+  smtp_server server;
+  manual_clock clock;
+  smtp_connector smtp(options_for(server.url()), &clock);
+  auto batch = sample_batch(0, 8);
+  auto rs = smtp.send(batch);
+  REQUIRE(rs.size() == 8);
+  for (const auto& r : rs) CHECK(r.sent());
+  auto rs2 = smtp.send(sample_batch(8, 10));  // a second batch on the kept connection
+  for (const auto& r : rs2) CHECK(r.sent());
+  auto got = server.delivered();
+  REQUIRE(got.size() == 10);
+  std::set<std::string> ids, peers;
+  for (auto& h : got) {
+    ids.insert(h["X-Baton-Message-Id"]);
+    CHECK(h["Message-ID"] == "<" + h["X-Baton-Message-Id"] + "@test.example>");
+    CHECK(h["From"] == "Shop <news@shop.example>");
+    CHECK(h["X-MailFrom"] == "news@shop.example");
+    CHECK(h["Date"] == "Thu, 01 Jan 2026 00:00:00 +0000");  // from the injected clock
+    CHECK(h["Content-Type"] == "text/plain; charset=UTF-8");
+    peers.insert(h["X-Peer"]);
+  }
+  for (const auto& m : sample_batch(0, 10)) CHECK(ids.count(m.message_id));
+  CHECK(peers.size() == 1);  // one TCP connection for both batches
+  auto& one = got.front();
+  CHECK(one["X-RcptTo"] == one["To"].substr(1, one["To"].size() - 2));
+  CHECK_THAT(one[""], Catch::Contains("the sale is on."));
+}
+
+TEST_CASE("SMTP encodes non-ASCII subjects and bodies", "[smtp]") {
+  smtp_server server;
+  smtp_connector smtp(options_for(server.url()), nullptr);
+  auto m = sample_email(1);
+  m.subject = "Grüße aus Köln — {{ü}}";
+  m.body = "Liebe Grüße\n.a line starting with a dot\n";
+  m.html = true;
+  REQUIRE(smtp.send({m})[0].sent());
+  auto got = server.delivered();
+  REQUIRE(got.size() == 1);
+  auto subject = got[0]["Subject"];
+  REQUIRE(subject.rfind("=?UTF-8?B?", 0) == 0);
+  std::string decoded;
+  for (std::size_t at = 0; (at = subject.find("=?UTF-8?B?", at)) != std::string::npos;) {
+    auto end = subject.find("?=", at + 10);
+    decoded += base64_decode(subject.substr(at + 10, end - at - 10));
+    at = end;
+  }
+  CHECK(decoded == m.subject);
+  CHECK(got[0]["Content-Transfer-Encoding"] == "base64");
+  CHECK(got[0]["Content-Type"] == "text/html; charset=UTF-8");
+  auto body = base64_decode(got[0][""]);
+  CHECK(body == "Liebe Grüße\r\n.a line starting with a dot\r\n");
+}
+
+TEST_CASE("SMTP replies: 5xx fails for good, 4xx may be retried, the rest still go", "[smtp]") {
+  smtp_server server;
+  smtp_connector smtp(options_for(server.url()), nullptr);
+  auto batch = sample_batch(0, 4);
+  batch[1].address = "reject@example.com";
+  batch[2].address = "later@example.com";
+  auto rs = smtp.send(batch);
+  CHECK(rs[0].sent());
+  CHECK_FALSE(rs[1].sent());
+  CHECK_FALSE(rs[1].retryable);
+  CHECK_THAT(rs[1].reason, Catch::Contains("550"));
+  CHECK_FALSE(rs[2].sent());
+  CHECK(rs[2].retryable);
+  CHECK_THAT(rs[2].reason, Catch::Contains("451"));
+  CHECK(rs[3].sent());
+  CHECK(server.delivered().size() == 2);
+  auto no_from = sample_email(9);
+  no_from.from.clear();
+  auto r = smtp.send({no_from});
+  CHECK_FALSE(r[0].sent());
+  CHECK_THAT(r[0].reason, Catch::Contains("from"));
+}
+
+TEST_CASE("SMTP with STARTTLS, verifying the server's certificate", "[smtp]") {
+  scratch_dir certs;
+  std::string cert = certs.str() + "/cert.pem", key = certs.str() + "/key.pem";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  smtp_server server({"--tlscert", cert, "--tlskey", key});  // STARTTLS required by the server
+  auto o = options_for(server.url());
+  o.tls = smtp_tls::starttls;
+  o.ca_file = cert;
+  smtp_connector tls(o, nullptr);
+  auto rs = tls.send(sample_batch(0, 3));
+  for (const auto& r : rs) CHECK(r.sent());
+  CHECK(server.delivered().size() == 3);
+
+  smtp_connector plain(options_for(server.url()), nullptr);  // no STARTTLS: the server refuses
+  auto refused = plain.send(sample_batch(3, 4));
+  CHECK_FALSE(refused[0].sent());
+  CHECK_THAT(refused[0].reason, Catch::Contains("530"));
+
+  auto unverified = options_for(server.url());
+  unverified.tls = smtp_tls::starttls;  // the self-signed certificate is not in the system store
+  smtp_connector bad(unverified, nullptr);
+  auto rejected = bad.send(sample_batch(4, 6));
+  CHECK_FALSE(rejected[0].sent());
+  CHECK(rejected[0].retryable);
+  CHECK(rejected[1].reason == rejected[0].reason);  // the rest of the batch failed at once
+  CHECK(server.delivered().size() == 3);
+}
+
+TEST_CASE("SMTP without a server fails the batch at once, retryably", "[smtp]") {
+  smtp_connector smtp(options_for("smtp://127.0.0.1:" + std::to_string(free_port())), nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  auto rs = smtp.send(sample_batch(0, 20));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  for (const auto& r : rs) {
+    CHECK_FALSE(r.sent());
+    CHECK(r.retryable);
+  }
+}
+
+TEST_CASE("format_email writes the headers the contract names", "[smtp]") {
+  auto m = sample_email(5);
+  m.subject = "line\r\nBcc: evil@example.com";  // header injection is flattened
+  auto text = format_email(m, options_for("smtp://x"), 0);
+  CHECK_THAT(text, Catch::Contains("Message-ID: <" + m.message_id + "@test.example>\r\n"));
+  CHECK_THAT(text, Catch::Contains("X-Baton-Message-Id: " + m.message_id + "\r\n"));
+  CHECK_THAT(text, Catch::Contains("Subject: line  Bcc: evil@example.com\r\n"));
+  CHECK_THAT(text, Catch::Contains("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
+  CHECK_THAT(text, Catch::Contains("\r\n\r\nDear customer 5,\r\nthe sale is on.\r\n"));
+  CHECK(envelope_address("Shop <news@shop.example>") == "news@shop.example");
+  CHECK(envelope_address(" a@b.co ") == "a@b.co");
+}
