@@ -130,3 +130,14 @@ struct SignalSent {             # type 27: an end activity signalled another cam
   target    @2 :Text;
   variables @3 :List(KeyValue);
 }
+
+struct DeliveryProgress {       # type 28: a batch of a channel activity is durably done
+  run        @0 :UInt32;
+  activity   @1 :Text;
+  wave       @2 :UInt32;          # the wave the batch belonged to (0-based)
+  position   @3 :UInt64;          # rows of the population handled so far, in key order
+  sent       @4 :UInt64;          # cumulative
+  failed     @5 :UInt64;          # cumulative
+  exclusions @6 :List(KeyValue);  # reason -> cumulative count
+  sentTable  @7 :Text;            # worktable collecting the keys sent (the `out` population)
+}

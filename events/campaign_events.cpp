@@ -57,6 +57,7 @@ BATON_CODEC(task_waiting, TaskWaiting)
 BATON_CODEC(transition_fired, TransitionFired)
 BATON_CODEC(alert_raised, AlertRaised)
 BATON_CODEC(signal_sent, SignalSent)
+BATON_CODEC(delivery_progress, DeliveryProgress)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -213,6 +214,27 @@ void codec<signal_sent>::write(schema::Builder b, const signal_sent& e) {
 }
 signal_sent codec<signal_sent>::read(schema::Reader r) {
   return {r.getRun(), to_std(r.getActivity()), to_std(r.getTarget()), read_vars(r.getVariables())};
+}
+
+void codec<delivery_progress>::write(schema::Builder b, const delivery_progress& e) {
+  b.setRun(e.run);
+  b.setActivity(e.activity);
+  b.setWave(e.wave);
+  b.setPosition(e.position);
+  b.setSent(e.sent);
+  b.setFailed(e.failed);
+  write_vars(b.initExclusions(n(e.exclusions.size())), e.exclusions);
+  b.setSentTable(e.sent_table);
+}
+delivery_progress codec<delivery_progress>::read(schema::Reader r) {
+  return {r.getRun(),
+          to_std(r.getActivity()),
+          r.getWave(),
+          r.getPosition(),
+          r.getSent(),
+          r.getFailed(),
+          read_vars(r.getExclusions()),
+          to_std(r.getSentTable())};
 }
 
 template <class T, std::size_t I = 0>

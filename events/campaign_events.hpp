@@ -136,11 +136,22 @@ struct signal_sent {
   variables vars;
 };
 
+struct delivery_progress {
+  static constexpr std::uint16_t type = 28;
+  bool operator==(const delivery_progress&) const = default;
+  std::uint32_t run = 0;
+  std::string activity;
+  std::uint32_t wave = 0;
+  std::uint64_t position = 0, sent = 0, failed = 0;
+  variables exclusions;  // reason -> cumulative count (as decimal text)
+  std::string sent_table;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
-                 transition_fired, alert_raised, signal_sent>;
+                 transition_fired, alert_raised, signal_sent, delivery_progress>;
 
 // A store event (type, version 1, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

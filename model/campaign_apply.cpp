@@ -153,6 +153,8 @@ status on(campaign_state& s, const task_started& e, const event& env) {
   (*t)->started_at = env.time;
   (*t)->ended_at = 0;
   (*t)->error.clear();
+  (*t)->wait_until = 0;  // a channel resuming after a wave wait runs again
+  (*t)->wait_reason.clear();
   return ok_status();
 }
 
@@ -194,10 +196,12 @@ status on(campaign_state& s, const task_skipped& e, const event& env) {
 status on(campaign_state& s, const task_waiting& e, const event& env) {
   auto t = task_of(s, e.run, e.activity, env);
   if (!t) return t.err();
-  if (e.reason == "needs-confirmation")
+  if (e.reason == "needs-confirmation") {
     (*t)->status = task_status::needs_confirmation;
-  else
+  } else {
     (*t)->wait_until = e.until_us;
+    (*t)->wait_reason = e.reason;
+  }
   return ok_status();
 }
 
@@ -214,6 +218,13 @@ status on(campaign_state& s, const alert_raised& e, const event& env) {
 }
 
 status on(campaign_state&, const signal_sent&, const event&) {
+  return ok_status();
+}
+
+status on(campaign_state& s, const delivery_progress& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->progress = e;
   return ok_status();
 }
 

@@ -66,6 +66,27 @@ ev::population pop_from(const json& j) {
   return {j.at("output"), j.at("table"), j.at("count"), j.at("dimension"), j.at("fingerprint")};
 }
 
+json to_j(const ev::delivery_progress& p) {
+  return {{"run", p.run},
+          {"activity", p.activity},
+          {"wave", p.wave},
+          {"position", p.position},
+          {"sent", p.sent},
+          {"failed", p.failed},
+          {"exclusions", p.exclusions},
+          {"sentTable", p.sent_table}};
+}
+ev::delivery_progress progress_from(const json& j) {
+  return {j.at("run"),
+          j.at("activity"),
+          j.at("wave"),
+          j.at("position"),
+          j.at("sent"),
+          j.at("failed"),
+          j.at("exclusions").get<ev::variables>(),
+          j.at("sentTable")};
+}
+
 json to_j(const task_state& t) {
   json outs = json::array();
   for (auto& p : t.outputs) outs.push_back(to_j(p));
@@ -82,7 +103,9 @@ json to_j(const task_state& t) {
           {"passThrough", t.pass_through},
           {"waitUntil", t.wait_until},
           {"confirmed", t.confirmed},
-          {"logs", t.logs}};
+          {"logs", t.logs},
+          {"waitReason", t.wait_reason},
+          {"progress", t.progress ? to_j(*t.progress) : json(nullptr)}};
 }
 task_state task_from(const json& j) {
   task_state t;
@@ -100,6 +123,8 @@ task_state task_from(const json& j) {
   t.wait_until = j.at("waitUntil");
   t.confirmed = j.at("confirmed");
   t.logs = j.at("logs").get<std::vector<std::string>>();
+  t.wait_reason = j.at("waitReason");
+  if (!j.at("progress").is_null()) t.progress = progress_from(j.at("progress"));
   return t;
 }
 

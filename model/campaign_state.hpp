@@ -50,7 +50,9 @@ struct task_state {
   std::string policy;                   // failed: the policy that applied
   std::string skip_reason;              // skipped
   bool pass_through = false;            // skipped, but its input flows on (test-run save_audience)
-  time_us wait_until = 0;               // a wait activity in progress
+  time_us wait_until = 0;               // a wait activity, or a channel between waves
+  std::string wait_reason;              // "wait" or "wave" while wait_until is set
+  std::optional<ev::delivery_progress> progress;  // a channel activity's last durable batch
   bool confirmed = false;
   std::vector<std::string> logs;
 };

@@ -2,6 +2,7 @@
 // as pure functions from a task's inputs to its outcome (wait is a durable timer in the engine).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,6 +21,10 @@ struct task_input {
   bool test = false;
   time_us now = 0;
   std::string dimension;  // the campaign's targeting dimension
+  // Channel activities: where a re-run resumes (the last durable batch), and how to make a
+  // batch's progress durable before going on (blocks; an error means stop now).
+  std::optional<ev::delivery_progress> progress;
+  std::function<status(const ev::delivery_progress&)> checkpoint;
 };
 
 bool is_flow_activity(activity_type t);  // fork, and_join, test, alert, end

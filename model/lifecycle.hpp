@@ -29,6 +29,9 @@ struct task_outcome {
   std::vector<std::string> logs;
   std::optional<ev::alert_raised> alert;  // alert activity
   std::optional<ev::signal_sent> signal;  // end activity that signalled another campaign
+  // A channel activity between two waves: not done; run it again (it resumes from its last
+  // durable progress) at this instant.
+  std::optional<time_us> resume_at;
 };
 
 // `definition_json` must already have been validated (validate_campaign).
@@ -60,6 +63,9 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
                           const task_outcome& o, const command_context& c);
 decision decide_task_failed(const campaign_state& s, std::uint32_t run, const std::string& activity,
                             const std::string& message, const command_context& c);
+// A channel activity's batch is durably handled (recorded before the next batch is sent).
+decision decide_progress(const campaign_state& s, const ev::delivery_progress& p,
+                         const command_context& c);
 decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
                              const std::string& activity, const command_context& c);
 

@@ -107,6 +107,15 @@ void maybe_start_run(const campaign_state& s, time_us now, events& out) {
 
 }  // namespace
 
+decision decide_progress(const campaign_state& s, const ev::delivery_progress& p,
+                         const command_context&) {
+  auto r = running_task(s, p.run, p.activity);
+  if (!r) return r.err();
+  auto* a = s.def->find_activity(p.activity);
+  if (!a || !is_channel(a->type)) return refused(p.activity + " is not a channel activity");
+  return events{p};
+}
+
 error_policy policy_for(const campaign_definition& def, const std::string& activity) {
   auto* a = def.find_activity(activity);
   return a && a->on_error ? *a->on_error : def.errors;
@@ -117,6 +126,10 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
   auto r = running_task(s, run, activity);
   if (!r) return r.err();
   events out;
+  if (o.resume_at) {  // between waves: the task waits (durably) and runs again
+    out.push_back(ev::task_waiting{run, activity, *o.resume_at, "wave"});
+    return out;
+  }
   if (o.alert) out.push_back(*o.alert);
   if (o.signal) out.push_back(*o.signal);
   out.push_back(ev::task_completed{run, activity, o.count_in, o.outputs, o.logs});
@@ -166,6 +179,8 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
   auto* t = (*r)->task(activity);
   if (t->wait_until == 0 || t->wait_until > c.now)
     return refused("wait of " + activity + " has not elapsed");
+  if (t->wait_reason == "wave")  // the next wave of a channel activity: run it again
+    return events{ev::task_started{run, activity, t->attempt + 1, t->count_in}};
   task_outcome o;
   o.count_in = t->count_in;
   for (auto& [src, p] : inputs_of(*s.def, **r, activity)) {

@@ -32,7 +32,8 @@ std::vector<campaign_event> one_of_each() {
       task_waiting{3, "pause", 1'767'229'200'000'000, "wait"},
       transition_fired{3, "split", "vip", "mail", 17},
       alert_raised{3, "warn", "Heads up", "Low count"},
-      signal_sent{3, "end", "c-2", vars}};
+      signal_sent{3, "end", "c-2", vars},
+      delivery_progress{3, "mail", 1, 500, 480, 2, {{"no consent", "18"}}, "wt_sent"}};
 }
 
 }  // namespace
