@@ -155,7 +155,8 @@ std::string graph_dot(const campaign_state& s, std::uint32_t run) {
   auto* r = pick_run(s, run);
   auto quote = [](const std::string& x) {
     std::string q = "\"";
-    for (char c : x) q += c == '"' ? std::string("\\\"") : std::string(1, c);  // labels keep their \n
+    for (char c : x)
+      q += c == '"' ? std::string("\\\"") : std::string(1, c);  // labels keep their \n
     return q + "\"";
   };
   std::string out = "digraph " + quote(s.def->name) + " {\n  rankdir=LR;\n  node [shape=box];\n";

@@ -6,9 +6,12 @@ std::string pointer_append(const std::string& pointer, const std::string& token)
   std::string out = pointer;
   out += '/';
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }

@@ -43,10 +43,10 @@ class cron_expression {
 struct schedule {
   enum class kind { asap, at, cron, signal };
   kind k = kind::asap;
-  time_us at = 0;                          // kind::at
-  std::optional<cron_expression> cron;     // kind::cron
-  std::string timezone = "UTC";            // kind::cron
-  std::optional<time_us> from, until;      // kind::cron validity window [from, until)
+  time_us at = 0;                       // kind::at
+  std::optional<cron_expression> cron;  // kind::cron
+  std::string timezone = "UTC";         // kind::cron
+  std::optional<time_us> from, until;   // kind::cron validity window [from, until)
 };
 
 // Parses the "schedule" member of a campaign (INTERFACES.md §4): absent/null -> asap,

@@ -10,8 +10,8 @@
 
 namespace baton {
 
-using time_us = std::int64_t;     // an instant: microseconds since 1970-01-01T00:00:00Z
-using duration_us = std::int64_t; // a length of time in microseconds
+using time_us = std::int64_t;      // an instant: microseconds since 1970-01-01T00:00:00Z
+using duration_us = std::int64_t;  // a length of time in microseconds
 
 constexpr duration_us us_per_second = 1'000'000;
 constexpr duration_us us_per_minute = 60 * us_per_second;
