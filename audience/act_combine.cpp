@@ -34,9 +34,9 @@ result<std::vector<member>> combine_inputs(activity_run& r) {
   }
   for (std::size_t i = 0; i < ms.size(); ++i) {
     if (ms[i].wt.dimension != ms[0].wt.dimension || ms[i].wt.row_key != ms[0].wt.row_key)
-      return r.invalid("inputs", "the inputs hold different rows (`" + ms[0].source + "`: " +
-                                     ms[0].wt.dimension + ", `" + ms[i].source + "`: " +
-                                     ms[i].wt.dimension + ")");
+      return r.invalid("inputs", "the inputs hold different rows (`" + ms[0].source +
+                                     "`: " + ms[0].wt.dimension + ", `" + ms[i].source +
+                                     "`: " + ms[i].wt.dimension + ")");
     ms[i].s = population_scope(r.schema, ms[i].wt);
     ms[i].s.wt_alias = "w" + std::to_string(i);
     ms[i].s.ent_alias = "t" + std::to_string(i);
@@ -96,7 +96,8 @@ status union_into(activity_run& r, const std::vector<member>& ms, const worktabl
     if (!m) return m.err();
     nmatch = m->size();
     std::string sel = select_columns(wt.columns, ms[i].s.wt_alias);
-    for (std::size_t k = 0; k < m->size(); ++k) sel += ", " + (*m)[k] + " AS baton_m" + std::to_string(k);
+    for (std::size_t k = 0; k < m->size(); ++k)
+      sel += ", " + (*m)[k] + " AS baton_m" + std::to_string(k);
     sel += ", " + std::to_string(i) + " AS baton_src";
     parts += (i ? " UNION ALL SELECT " : "SELECT ") + sel + population_from(ms[i].s);
   }
@@ -119,18 +120,18 @@ status union_into(activity_run& r, const std::vector<member>& ms, const worktabl
     where += " AND NOT (" + all + ")";
   }
   std::string sql = "INSERT INTO " + quote_id(wt.table) + " (" + cols + ") SELECT " +
-                    select_columns(wt.columns, "z") + " FROM (SELECT u.*, row_number() OVER (PARTITION BY " +
-                    partition + " ORDER BY baton_src, " + quote_id(wt.row_key) +
-                    ") AS baton_rn FROM (" + parts + ") u) z WHERE " + where +
-                    " ON CONFLICT DO NOTHING";
+                    select_columns(wt.columns, "z") +
+                    " FROM (SELECT u.*, row_number() OVER (PARTITION BY " + partition +
+                    " ORDER BY baton_src, " + quote_id(wt.row_key) + ") AS baton_rn FROM (" +
+                    parts + ") u) z WHERE " + where + " ON CONFLICT DO NOTHING";
   auto res = r.b.exec(sql);
   if (!res) return res.err();
   return ok_status();
 }
 
 // Rows of the primary whose match value is in every other input (`every`) or in none.
-status primary_into(activity_run& r, const std::vector<member>& ms, const worktable& wt,
-                    bool every, bool negate) {
+status primary_into(activity_run& r, const std::vector<member>& ms, const worktable& wt, bool every,
+                    bool negate) {
   auto m0 = match_sql(r, ms[0]);
   if (!m0) return m0.err();
   std::string cond;
@@ -198,7 +199,8 @@ status ranked_rows(activity_run& r, sql_builder& q, const worktable& in, const s
     if (!f) return r.invalid("field", f.err().what);
     if (method == "non_empty") {
       q << "CASE WHEN " << f->sql << " IS NULL"
-        << (f->type == column_type::string ? " OR " + f->sql + " = ''" : "") << " THEN 1 ELSE 0 END, ";
+        << (f->type == column_type::string ? " OR " + f->sql + " = ''" : "")
+        << " THEN 1 ELSE 0 END, ";
     } else {
       const json values = r.o.value("values", json::array());
       q << "CASE";

@@ -63,17 +63,18 @@ status collect_json(activity_run& r, sql_builder& q, const scope& s, const json&
     inner += ", " + fs->sql + " AS " + alias;
     std::string v = "x." + alias;
     if (fs->type == column_type::boolean && !pg)
-      v = "CASE WHEN " + v + " IS NULL THEN NULL WHEN " + v + " THEN json('true') ELSE json('false') END";
+      v = "CASE WHEN " + v + " IS NULL THEN NULL WHEN " + v +
+          " THEN json('true') ELSE json('false') END";
     if (fs->type == column_type::datetime && pg)
       v = "to_char(" + v + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
     obj += (obj.empty() ? "'" : ", '") + name + "', " + v;
   }
   if (pg)
     q << "(SELECT coalesce(json_agg(json_build_object(" << obj
-      << ")), '[]'::json)::text FROM (SELECT 1 AS baton_ord"
-      << inner;
+      << ")), '[]'::json)::text FROM (SELECT 1 AS baton_ord" << inner;
   else
-    q << "(SELECT json_group_array(json_object(" << obj << ")) FROM (SELECT 1 AS baton_ord" << inner;
+    q << "(SELECT json_group_array(json_object(" << obj << ")) FROM (SELECT 1 AS baton_ord"
+      << inner;
   if (auto st = collect_from(r, q, s, attr, *l, below, ptr); !st) return st;
   q << " LIMIT " << std::to_string(n) << ") x)";
   return ok_status();
@@ -112,7 +113,8 @@ status add_attribute(activity_run& r, const scope& s, const json& attr, const st
                          auto fs = field_sql(lb->second, field, r.env);
                          if (!fs) return status(fs.err());
                          q << "(SELECT " << fs->sql;
-                         if (auto st = collect_from(r, q, s, attr, *lb->first, lb->second, ptr); !st)
+                         if (auto st = collect_from(r, q, s, attr, *lb->first, lb->second, ptr);
+                             !st)
                            return st;
                          q << " LIMIT 1 OFFSET " << std::to_string(i - 1) << ")";
                          return ok_status();
@@ -187,7 +189,8 @@ status enrichment(activity_run& r) {
     if (auto st = add_join(r, s, *main, cols, *other); !st) return st;
   worktable out = *main;
   for (const auto& a : cols) {
-    if (out.find(a.col.name)) return r.invalid("attributes", "column `" + a.col.name + "` exists already");
+    if (out.find(a.col.name))
+      return r.invalid("attributes", "column `" + a.col.name + "` exists already");
     out.columns.push_back(a.col);
   }
   if (auto st = r.create(out, "out"); !st) return st;

@@ -29,18 +29,20 @@ result<std::string> confined_path(activity_run& r) {
   fs::path p = fs::weakly_canonical(root / r.o.value("path", ""), ec);
   auto rel = p.lexically_relative(root);
   if (ec || rel.empty() || *rel.begin() == "..")
-    return r.invalid("path", "`" + r.o.value("path", "") + "` is outside the import directory " +
-                                 root.string());
-  if (!fs::exists(p, ec)) return make_error(errc::not_found, "/activities/" + r.in.act->id + "/path",
-                                            "no file `" + r.o.value("path", "") +
-                                                "` in the import directory " + root.string());
+    return r.invalid(
+        "path", "`" + r.o.value("path", "") + "` is outside the import directory " + root.string());
+  if (!fs::exists(p, ec))
+    return make_error(
+        errc::not_found, "/activities/" + r.in.act->id + "/path",
+        "no file `" + r.o.value("path", "") + "` in the import directory " + root.string());
   if (fs::file_size(p, ec) > r.opts.max_file_bytes)
     return r.invalid("path", "the file is larger than the load_file limit of " +
                                  std::to_string(r.opts.max_file_bytes >> 20) + " MB");
   return p.string();
 }
 
-result<std::vector<file_column>> file_columns(activity_run& r, const std::vector<std::string>* header) {
+result<std::vector<file_column>> file_columns(activity_run& r,
+                                              const std::vector<std::string>* header) {
   std::vector<file_column> cols;
   const json decl = r.o.value("columns", json::array());
   if (decl.empty()) {
@@ -69,7 +71,8 @@ result<std::vector<file_column>> file_columns(activity_run& r, const std::vector
     if (header) {
       auto it = std::find(header->begin(), header->end(), fc.name);
       if (it == header->end())
-        return r.invalid("columns/" + std::to_string(i), "the file's header has no column `" + fc.name + "`");
+        return r.invalid("columns/" + std::to_string(i),
+                         "the file's header has no column `" + fc.name + "`");
       fc.field = static_cast<std::size_t>(it - header->begin());
     }
     cols.push_back(std::move(fc));
@@ -131,17 +134,23 @@ status load_file(activity_run& r) {
   std::size_t width = header ? head.size() : cols->size();
   worktable out{"", "", "_line", "", {{"_line", column_type::integer, false}}};
   for (const auto& c : *cols) out.columns.push_back({c.name, c.type, false});
-  worktable rej{"", "", "_line", "", {{"_line", column_type::integer, false},
-                                      {"_reason", column_type::string, false},
-                                      {"_record", column_type::string, false}}};
+  worktable rej{"",
+                "",
+                "_line",
+                "",
+                {{"_line", column_type::integer, false},
+                 {"_reason", column_type::string, false},
+                 {"_record", column_type::string, false}}};
   if (auto st = r.create(out, "out"); !st) return st;
   if (auto st = r.create(rej, "rejects"); !st) return st;
   std::string marks;
-  for (std::size_t i = 0; i < out.columns.size(); ++i) marks += (i ? ", " : "") + r.b.placeholder(static_cast<int>(i) + 1);
+  for (std::size_t i = 0; i < out.columns.size(); ++i)
+    marks += (i ? ", " : "") + r.b.placeholder(static_cast<int>(i) + 1);
   auto ins = r.b.prepare("INSERT INTO " + quote_id(out.table) + " (" + column_list(out.columns) +
                          ") VALUES (" + marks + ")");
-  auto ins_rej = r.b.prepare("INSERT INTO " + quote_id(rej.table) + " (_line, _reason, _record) VALUES (" +
-                             r.b.placeholder(1) + ", " + r.b.placeholder(2) + ", " + r.b.placeholder(3) + ")");
+  auto ins_rej =
+      r.b.prepare("INSERT INTO " + quote_id(rej.table) + " (_line, _reason, _record) VALUES (" +
+                  r.b.placeholder(1) + ", " + r.b.placeholder(2) + ", " + r.b.placeholder(3) + ")");
   if (!ins) return ins.err();
   if (!ins_rej) return ins_rej.err();
   std::int64_t max_errors = r.o.value("maxErrors", 0), errors = 0;
@@ -153,9 +162,10 @@ status load_file(activity_run& r) {
     if (!*more) break;
     vals.assign(1, value::integer(static_cast<std::int64_t>(line)));
     auto reason = convert_record(*cols, fields, width, vals);
-    auto res = reason ? (*ins_rej)->run({value::integer(static_cast<std::int64_t>(line)),
-                                         value::text(*reason), value::text(csv_join(fields, delim[0]))})
-                      : (*ins)->run(vals);
+    auto res =
+        reason ? (*ins_rej)->run({value::integer(static_cast<std::int64_t>(line)),
+                                  value::text(*reason), value::text(csv_join(fields, delim[0]))})
+               : (*ins)->run(vals);
     if (!res) return res.err();
     if (reason && ++errors == 1) first_error = "line " + std::to_string(line) + ": " + *reason;
   }

@@ -24,7 +24,8 @@ status candidates(activity_run& r, sql_builder& q, const scope& s, const json& s
 }
 
 // The row limit of a subset over `n` candidates (none = -1).
-result<std::int64_t> limit_of(activity_run& r, const json& subset, const std::function<result<std::int64_t>()>& count,
+result<std::int64_t> limit_of(activity_run& r, const json& subset,
+                              const std::function<result<std::int64_t>()>& count,
                               const std::string& ptr) {
   if (!subset.contains("limit")) return std::int64_t{-1};
   const json& l = subset["limit"];

@@ -52,11 +52,11 @@ status copy_rows(backend& b, const std::string& from, const worktable& to) {
 
 status from_audience(activity_run& r, const std::string& name, const std::string& dimension) {
   auto aud = find_audience(r.b, name);
-  if (!aud) return make_error(aud.err().code, "/activities/" + r.in.act->id + "/audience",
-                              aud.err().what);
+  if (!aud)
+    return make_error(aud.err().code, "/activities/" + r.in.act->id + "/audience", aud.err().what);
   if (!dimension.empty() && aud->wt.dimension != dimension)
-    return r.invalid("audience", "audience `" + name + "` holds " + aud->wt.dimension +
-                                     ", not " + dimension);
+    return r.invalid("audience",
+                     "audience `" + name + "` holds " + aud->wt.dimension + ", not " + dimension);
   worktable wt = aud->wt;
   if (auto st = r.create(wt, "out"); !st) return st;
   if (auto st = copy_rows(r.b, aud->table, wt); !st) return st;
@@ -193,13 +193,13 @@ status incremental_query(activity_run& r) {
   } else {
     std::string field = r.o.value("field", "");
     std::optional<std::int64_t> last;
-    auto st = r.b.query("SELECT max(ran_at) FROM baton_incremental WHERE campaign = " +
-                            r.b.placeholder(1) + " AND activity = " + r.b.placeholder(2) +
-                            " AND run < " + r.b.placeholder(3),
-                        {camp, act, run_no}, [&](const row& row) {
-                          if (!row[0].null) last = convert(row[0], column_type::integer)->i;
-                          return false;
-                        });
+    auto st = r.b.query(
+        "SELECT max(ran_at) FROM baton_incremental WHERE campaign = " + r.b.placeholder(1) +
+            " AND activity = " + r.b.placeholder(2) + " AND run < " + r.b.placeholder(3),
+        {camp, act, run_no}, [&](const row& row) {
+          if (!row[0].null) last = convert(row[0], column_type::integer)->i;
+          return false;
+        });
     if (!st) return st;
     extra = [&, last](sql_builder& q, const scope& s) -> status {
       if (!last) return ok_status();
@@ -208,7 +208,8 @@ status incremental_query(activity_run& r) {
       if (!is_temporal(f->type)) return r.invalid("field", "`" + field + "` is not a date");
       bool date = f->type == column_type::date;
       q << " AND " << f->sql << (date ? " >= " : " > ");
-      q.param(date ? value::date(canonical_date(*last)) : value::datetime(canonical_datetime(*last)));
+      q.param(date ? value::date(canonical_date(*last))
+                   : value::datetime(canonical_datetime(*last)));
       return ok_status();
     };
   }

@@ -27,14 +27,15 @@ status reconciliation(activity_run& r) {
       cond += (cond.empty() ? "" : " AND ") + field->sql + " = " + file->sql;
     } else {  // compare as text: correct, but cannot use an index
       as_text = true;
-      cond += (cond.empty() ? "" : " AND ") + std::string("CAST(") + field->sql + " AS TEXT) = CAST(" +
-              file->sql + " AS TEXT)";
+      cond += (cond.empty() ? "" : " AND ") + std::string("CAST(") + field->sql +
+              " AS TEXT) = CAST(" + file->sql + " AS TEXT)";
     }
   }
   if (cond.empty()) return r.invalid("rules", "reconciliation needs at least one rule");
   if (as_text)
-    r.log("warning: a rule compares columns of different types as text; declare the file "
-          "column with the entity field's type to use its index");
+    r.log(
+        "warning: a rule compares columns of different types as text; declare the file "
+        "column with the entity field's type to use its index");
   const column* key = e->find_column(e->key);
   std::string key_col = in->find(e->key) ? "_" + e->key : e->key;
   worktable out = *in;
@@ -42,12 +43,13 @@ status reconciliation(activity_run& r) {
   out.dim_key = key_col;
   out.columns.insert(out.columns.begin() + 1, wt_column{key_col, key->type, false});
   if (auto st = r.create(out, "out"); !st) return st;
-  std::string match = "(SELECT m." + quote_id(e->key) + " FROM " + quote_id(e->name) +
-                      " m WHERE " + cond + " ORDER BY m." + quote_id(e->key) + " LIMIT 1)";
+  std::string match = "(SELECT m." + quote_id(e->key) + " FROM " + quote_id(e->name) + " m WHERE " +
+                      cond + " ORDER BY m." + quote_id(e->key) + " LIMIT 1)";
   std::string sql = "INSERT INTO " + quote_id(out.table) + " (" + column_list(out.columns) +
                     ") SELECT z.* FROM (SELECT w." + quote_id(in->row_key) + ", " + match + " AS " +
                     quote_id(key_col);
-  for (std::size_t i = 1; i < in->columns.size(); ++i) sql += ", w." + quote_id(in->columns[i].name);
+  for (std::size_t i = 1; i < in->columns.size(); ++i)
+    sql += ", w." + quote_id(in->columns[i].name);
   sql += population_from(s) + ") z";
   if (!r.o.value("keepUnreconciled", true)) sql += " WHERE z." + quote_id(key_col) + " IS NOT NULL";
   if (auto res = r.b.exec(sql); !res) return res.err();
@@ -62,7 +64,8 @@ status reconciliation(activity_run& r) {
 namespace {
 
 struct mapping {
-  std::vector<std::pair<std::string, const column*>> keys, fields;  // (population column, entity column)
+  std::vector<std::pair<std::string, const column*>> keys,
+      fields;  // (population column, entity column)
 };
 
 result<mapping> update_mapping(activity_run& r, const entity& e) {
@@ -70,7 +73,8 @@ result<mapping> update_mapping(activity_run& r, const entity& e) {
   const json keys = r.o.value("keys", json::array()), fields = r.o.value("fields", json::object());
   for (const auto& k : keys) {
     const column* c = e.find_column(k[1].get<std::string>());
-    if (!c) return r.invalid("keys", "no column `" + k[1].get<std::string>() + "` in `" + e.name + "`");
+    if (!c)
+      return r.invalid("keys", "no column `" + k[1].get<std::string>() + "` in `" + e.name + "`");
     m.keys.emplace_back(k[0].get<std::string>(), c);
   }
   for (const auto& [field, col] : fields.items()) {
@@ -81,15 +85,18 @@ result<mapping> update_mapping(activity_run& r, const entity& e) {
   return m;
 }
 
-std::string statement_for(const backend& b, const entity& e, const mapping& m, const std::string& op) {
+std::string statement_for(const backend& b, const entity& e, const mapping& m,
+                          const std::string& op) {
   int n = 0;
   auto ph = [&] { return b.placeholder(++n); };
   std::string where;
   if (op == "update" || op == "delete") {
     std::string sets;
     if (op == "update")
-      for (const auto& [col, c] : m.fields) sets += (sets.empty() ? "" : ", ") + quote_id(c->name) + " = " + ph();
-    for (const auto& [col, c] : m.keys) where += (where.empty() ? "" : " AND ") + quote_id(c->name) + " = " + ph();
+      for (const auto& [col, c] : m.fields)
+        sets += (sets.empty() ? "" : ", ") + quote_id(c->name) + " = " + ph();
+    for (const auto& [col, c] : m.keys)
+      where += (where.empty() ? "" : " AND ") + quote_id(c->name) + " = " + ph();
     return op == "update" ? "UPDATE " + quote_id(e.name) + " SET " + sets + " WHERE " + where
                           : "DELETE FROM " + quote_id(e.name) + " WHERE " + where;
   }
@@ -100,7 +107,8 @@ std::string statement_for(const backend& b, const entity& e, const mapping& m, c
       cols += (cols.empty() ? "" : ", ") + quote_id(c->name);
       vals += (vals.empty() ? "" : ", ") + ph();
     }
-  return "INSERT INTO " + quote_id(e.name) + " (" + cols + ") VALUES (" + vals + ") ON CONFLICT DO NOTHING";
+  return "INSERT INTO " + quote_id(e.name) + " (" + cols + ") VALUES (" + vals +
+         ") ON CONFLICT DO NOTHING";
 }
 
 // The values of `list` from `row` (starting at `at`) converted to the entity's types.
@@ -135,8 +143,8 @@ status update_data(activity_run& r) {
   for (const auto* list : {&m->keys, &m->fields})
     for (const auto& kv : *list) has_pk = has_pk || kv.second->name == e->key;
   if ((op == "insert" || op == "upsert") && !has_pk)
-    return r.invalid("fields", "inserting into `" + e->name + "` needs a value for its key `" + e->key +
-                                   "`: map it in `keys` or `fields`");
+    return r.invalid("fields", "inserting into `" + e->name + "` needs a value for its key `" +
+                                   e->key + "`: map it in `keys` or `fields`");
   if (op != "insert" && m->keys.empty()) return r.invalid("keys", "`" + op + "` needs `keys`");
   scope s = population_scope(r.schema, *in);
   std::string select = "SELECT w." + quote_id(in->row_key);
@@ -146,14 +154,16 @@ status update_data(activity_run& r) {
       if (!f) return r.invalid(list == &m->keys ? "keys" : "fields", f.err().what);
       select += ", " + f->sql;
     }
-  worktable rej{"", in->row_key == in->dim_key ? in->dimension : "", in->row_key,
+  worktable rej{"",
+                in->row_key == in->dim_key ? in->dimension : "",
+                in->row_key,
                 in->row_key == in->dim_key ? in->dim_key : "",
                 {in->columns[0], {"_reason", column_type::string, false}}};
   if (auto st = r.create(rej, "rejects"); !st) return st;
   auto upd = r.b.prepare(statement_for(r.b, *e, *m, op == "upsert" ? "update" : op));
   auto ins = r.b.prepare(statement_for(r.b, *e, *m, "insert"));
-  auto add_rej = r.b.prepare("INSERT INTO " + quote_id(rej.table) + " VALUES (" + r.b.placeholder(1) +
-                             ", " + r.b.placeholder(2) + ")");
+  auto add_rej = r.b.prepare("INSERT INTO " + quote_id(rej.table) + " VALUES (" +
+                             r.b.placeholder(1) + ", " + r.b.placeholder(2) + ")");
   if (!upd) return upd.err();
   if (!ins) return ins.err();
   if (!add_rej) return add_rej.err();
@@ -173,7 +183,8 @@ status update_data(activity_run& r) {
       std::vector<value> p = fv;
       p.insert(p.end(), kv.begin(), kv.end());
       result<std::uint64_t> n = std::uint64_t{0};
-      if (op == "update" || op == "delete" || op == "upsert") n = (*upd)->run(op == "delete" ? kv : p);
+      if (op == "update" || op == "delete" || op == "upsert")
+        n = (*upd)->run(op == "delete" ? kv : p);
       if (n && *n == 0 && (op == "insert" || op == "upsert")) {
         typed(m->keys, rw, 1, false, all, &seen);
         typed(m->fields, rw, 1 + m->keys.size(), false, all, &seen);
@@ -187,7 +198,9 @@ status update_data(activity_run& r) {
         ++applied;
     }
     if (reason)
-      if (auto res = (*add_rej)->run({convert(rw[0], in->columns[0].type).value(), value::text(*reason)}); !res)
+      if (auto res =
+              (*add_rej)->run({convert(rw[0], in->columns[0].type).value(), value::text(*reason)});
+          !res)
         return res.err();
   }
   r.log(op + ": " + std::to_string(applied) + " row(s) of " + e->name);
@@ -195,9 +208,9 @@ status update_data(activity_run& r) {
   if (auto s2 = r.create(out, "out"); !s2) return s2;
   std::string rk = quote_id(in->row_key);
   auto res = r.b.exec("INSERT INTO " + quote_id(out.table) + " (" + column_list(out.columns) +
-                      ") SELECT " + select_columns(out.columns, "w") + " FROM " + quote_id(in->table) +
-                      " w WHERE NOT EXISTS (SELECT 1 FROM " + quote_id(rej.table) + " x WHERE x." + rk +
-                      " = w." + rk + ")");
+                      ") SELECT " + select_columns(out.columns, "w") + " FROM " +
+                      quote_id(in->table) + " w WHERE NOT EXISTS (SELECT 1 FROM " +
+                      quote_id(rej.table) + " x WHERE x." + rk + " = w." + rk + ")");
   if (!res) return res.err();
   if (auto s3 = r.emit(out, "out"); !s3) return s3;
   return r.emit(rej, "rejects");

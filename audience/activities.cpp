@@ -17,8 +17,8 @@ std::string input_dimension(const T& in) {
 }
 
 error activity_run::invalid(const std::string& where, const std::string& what) const {
-  return make_error(errc::validation, "/activities/" + in.act->id + (where.empty() ? "" : "/" + where),
-                    what);
+  return make_error(errc::validation,
+                    "/activities/" + in.act->id + (where.empty() ? "" : "/" + where), what);
 }
 
 result<worktable> activity_run::input(std::size_t i) {
@@ -26,9 +26,9 @@ result<worktable> activity_run::input(std::size_t i) {
   const auto& [source, pop] = in.inputs[i];
   auto wt = describe_worktable(b, pop.table);
   if (!wt)
-    return make_error(wt.err().code, "/activities/" + in.act->id,
-                      "the population from `" + source + "` (table " + pop.table +
-                          ") is gone: " + wt.err().what);
+    return make_error(
+        wt.err().code, "/activities/" + in.act->id,
+        "the population from `" + source + "` (table " + pop.table + ") is gone: " + wt.err().what);
   return wt;
 }
 
@@ -123,8 +123,8 @@ status dispatch(activity_run& r) {
     case activity_type::update_data:
       return update_data(r);
     default:
-      return r.invalid("", std::string("`") + to_string(r.in.act->type) +
-                               "` is not a data-plane activity");
+      return r.invalid(
+          "", std::string("`") + to_string(r.in.act->type) + "` is not a data-plane activity");
   }
 }
 
@@ -154,9 +154,10 @@ result<task_outcome> run_data_activity(backend& b, const entity_schema& schema,
                                        const task_input& in, const data_options& opts) {
   if (!in.act) return make_error(errc::validation, "", "no activity to run");
   data_options effective = opts;
-  if (effective.campaign_dimension.empty()) effective.campaign_dimension = detail::input_dimension(in);
-  detail::activity_run r{b, schema, in, effective, in.act->options, {in.campaign, in.run, in.act->id},
-                         {}, {}, {}};
+  if (effective.campaign_dimension.empty())
+    effective.campaign_dimension = detail::input_dimension(in);
+  detail::activity_run r{
+      b, schema, in, effective, in.act->options, {in.campaign, in.run, in.act->id}, {}, {}, {}};
   r.env.vars = &in.vars;
   r.env.now = in.now;
   r.seed = in.campaign + "/" + std::to_string(in.run) + "/" + in.act->id + "/";

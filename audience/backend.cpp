@@ -80,8 +80,7 @@ status with_transaction(backend& b, const std::function<status()>& body) {
   return b.commit();
 }
 
-result<std::unique_ptr<backend>> open_backend(const std::string& url,
-                                              const std::string& data_dir) {
+result<std::unique_ptr<backend>> open_backend(const std::string& url, const std::string& data_dir) {
   namespace fs = std::filesystem;
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
     return detail::open_postgres(url);

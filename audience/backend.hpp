@@ -36,7 +36,8 @@ class backend {
   virtual std::string describe() const = 0;  // "sqlite:/path/data.sqlite", "postgresql://host/db"
 
   // Runs one statement; returns the number of rows it changed (0 for DDL).
-  virtual result<std::uint64_t> exec(const std::string& sql, const std::vector<value>& params = {}) = 0;
+  virtual result<std::uint64_t> exec(const std::string& sql,
+                                     const std::vector<value>& params = {}) = 0;
   // Runs a query and streams its rows (typed by what the backend returns: integer, float,
   // boolean (PostgreSQL), text; use convert() for the column types of a schema).
   virtual status query(const std::string& sql, const std::vector<value>& params,
@@ -105,7 +106,8 @@ inline result<std::uint64_t> exec(backend& b, const sql_builder& q) {
   return b.exec(q.sql(), q.params());
 }
 // The first column of the first row as an integer (0 when there is no row or it is null).
-result<std::int64_t> query_int(backend& b, const std::string& sql, const std::vector<value>& p = {});
+result<std::int64_t> query_int(backend& b, const std::string& sql,
+                               const std::vector<value>& p = {});
 
 // Runs `body` in a transaction: commits when it succeeds, rolls back when it fails.
 status with_transaction(backend& b, const std::function<status()>& body);

@@ -115,11 +115,13 @@ result<std::pair<const link*, scope>> link_below(const scope& s, const json& nam
   if (!s.ent) return invalid("links need rows of an entity; these rows have no dimension");
   if (!name.is_string()) return invalid("`link` must be a link name");
   const link* l = s.ent->find_link(name.get<std::string>());
-  if (!l) return invalid("`" + name.get<std::string>() + "` is not a link of `" + s.ent->name + "`");
+  if (!l)
+    return invalid("`" + name.get<std::string>() + "` is not a link of `" + s.ent->name + "`");
   if (l->card != cardinality::one_to_many)
     return invalid("`" + l->name + "` is a " + to_string(l->card) +
                    " link; exists and aggregates need a one-to-many link (use a field path such "
-                   "as `" + l->name + ".column`)");
+                   "as `" +
+                   l->name + ".column`)");
   scope below;
   below.schema = s.schema;
   below.ent = s.schema->find_entity(l->to);
@@ -247,7 +249,8 @@ std::string link_condition(const link& l, const std::string& from_alias,
 result<typed_sql> field_sql(const scope& s, const std::string& path, filter_env& env) {
   if (path.empty()) return invalid("a field path is required");
   if (s.wt && path.find('.') == std::string::npos)
-    if (const wt_column* c = s.wt->find(path)) return typed_sql{col(s.wt_alias, c->name), c->type, c->json};
+    if (const wt_column* c = s.wt->find(path))
+      return typed_sql{col(s.wt_alias, c->name), c->type, c->json};
   if (!s.ent) return invalid("unknown column `" + path + "` (these rows have no dimension)");
   auto ref = s.schema->resolve_field(*s.ent, path);
   if (!ref) return make_error(errc::validation, "filter", ref.err().what);

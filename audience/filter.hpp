@@ -63,6 +63,7 @@ std::string population_from(const scope& s);
 scope population_scope(const entity_schema& schema, const worktable& wt);
 
 // The join condition of a link from `from_alias` (its entity) to `to_alias` (its target).
-std::string link_condition(const link& l, const std::string& from_alias, const std::string& to_alias);
+std::string link_condition(const link& l, const std::string& from_alias,
+                           const std::string& to_alias);
 
 }  // namespace baton::audience

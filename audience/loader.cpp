@@ -41,24 +41,25 @@ result<column_map> map_header(const entity& e, const std::vector<std::string>& h
     if (used) m.bound.push_back(i);
   }
   if (!has_key)
-    return make_error(errc::validation, where + ":1",
-                      "the header has no column `" + e.key + "`, the key of entity `" + e.name +
-                          "`");
+    return make_error(
+        errc::validation, where + ":1",
+        "the header has no column `" + e.key + "`, the key of entity `" + e.name + "`");
   return m;
 }
 
 std::string statement_sql(const backend& b, const entity& e, const column_map& m, load_mode mode,
                           bool empty_table) {
-  if (mode == load_mode::remove) return "DELETE FROM " + quote_id(e.name) + " WHERE " +
-                                        quote_id(e.key) + " = " + b.placeholder(1);
+  if (mode == load_mode::remove)
+    return "DELETE FROM " + quote_id(e.name) + " WHERE " + quote_id(e.key) + " = " +
+           b.placeholder(1);
   std::string cols, vals, sets;
   int n = 0;
   for (std::size_t i : m.bound) {
     const std::string& name = m.cols[i]->name;
     cols += (n ? ", " : "") + quote_id(name);
     vals += (n ? ", " : "") + b.placeholder(n + 1);
-    if (name != e.key) sets += (sets.empty() ? "" : ", ") + quote_id(name) + " = excluded." +
-                               quote_id(name);
+    if (name != e.key)
+      sets += (sets.empty() ? "" : ", ") + quote_id(name) + " = excluded." + quote_id(name);
     ++n;
   }
   // Into an empty SQLite table every row carries the same columns, so replacing a row of the
@@ -116,14 +117,15 @@ class rejects_file {
 };
 
 // The secondary indexes of `table` as their CREATE statements (SQLite and PostgreSQL).
-result<std::vector<std::pair<std::string, std::string>>> secondary_indexes(backend& b,
-                                                                           const std::string& table) {
+result<std::vector<std::pair<std::string, std::string>>> secondary_indexes(
+    backend& b, const std::string& table) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::string sql = b.kind() == dialect::sqlite
-                        ? "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                          "AND sql IS NOT NULL"
-                        : "SELECT indexname::text, indexdef::text FROM pg_indexes WHERE schemaname = "
-                          "current_schema() AND tablename = $1 AND indexname NOT LIKE '%_pkey'";
+  std::string sql =
+      b.kind() == dialect::sqlite
+          ? "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL"
+          : "SELECT indexname::text, indexdef::text FROM pg_indexes WHERE schemaname = "
+            "current_schema() AND tablename = $1 AND indexname NOT LIKE '%_pkey'";
   auto st = b.query(sql, {value::text(table)}, [&](const row& r) {
     out.emplace_back(r[0].s, r[1].s);
     return true;
@@ -173,7 +175,8 @@ std::optional<load_mode> load_mode_from_string(const std::string& s) {
 
 result<load_report> load_csv(backend& b, const entity_schema& schema, const load_request& req) {
   const entity* e = schema.find_entity(req.entity);
-  if (!e) return make_error(errc::not_found, req.entity, "no entity `" + req.entity + "` in the schema");
+  if (!e)
+    return make_error(errc::not_found, req.entity, "no entity `" + req.entity + "` in the schema");
   auto reader = csv_reader::open(req.path);
   if (!reader) return reader.err();
   auto& csv = **reader;

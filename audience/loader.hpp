@@ -23,10 +23,10 @@ struct load_progress {
 };
 
 struct load_report {
-  std::uint64_t rows = 0;      // records read (header excluded)
-  std::uint64_t applied = 0;   // rows inserted, updated or deleted
-  std::uint64_t rejected = 0;  // rows written to the rejects file
-  std::uint64_t missing = 0;   // delete mode: keys that matched no row
+  std::uint64_t rows = 0;                  // records read (header excluded)
+  std::uint64_t applied = 0;               // rows inserted, updated or deleted
+  std::uint64_t rejected = 0;              // rows written to the rejects file
+  std::uint64_t missing = 0;               // delete mode: keys that matched no row
   std::vector<std::string> first_rejects;  // "line N: reason" for the first 10
 };
 
@@ -34,8 +34,8 @@ struct load_request {
   std::string entity;
   std::string path;
   load_mode mode = load_mode::upsert;
-  std::string rejects_path;  // "" = none written (they are still counted)
-  std::size_t batch_rows = 50000;  // rows per transaction
+  std::string rejects_path;                            // "" = none written (they are still counted)
+  std::size_t batch_rows = 50000;                      // rows per transaction
   std::function<void(const load_progress&)> progress;  // called after each batch (optional)
 };
 

@@ -135,10 +135,10 @@ class pg_backend : public backend {
   result<std::uint64_t> exec(const std::string& sql, const std::vector<value>& params) override {
     if (params.empty()) return finish(c_, PQexec(c_, sql.c_str()), sql);
     pg_params p(params);
-    return finish(c_,
-                  PQexecParams(c_, sql.c_str(), p.n(), p.types.data(), p.ptrs.data(), nullptr,
-                               nullptr, 0),
-                  sql);
+    return finish(
+        c_,
+        PQexecParams(c_, sql.c_str(), p.n(), p.types.data(), p.ptrs.data(), nullptr, nullptr, 0),
+        sql);
   }
 
   status query(const std::string& sql, const std::vector<value>& params,
@@ -230,9 +230,10 @@ result<std::unique_ptr<backend>> open_postgres(const std::string& url) {
   }
   PQsetNoticeProcessor(c, quiet_notices, nullptr);
   auto b = std::make_unique<pg_backend>(c, url);
-  auto r = b->exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
-                   "SET client_min_messages = warning",
-                   {});
+  auto r = b->exec(
+      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
+      "SET client_min_messages = warning",
+      {});
   if (!r) return make_error(errc::unavailable, "postgresql", r.err().what);
   return std::unique_ptr<backend>(std::move(b));
 }

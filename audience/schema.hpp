@@ -16,7 +16,8 @@ namespace baton::audience {
 status apply_schema(backend& b, const entity_schema& schema);
 
 // The number of rows of an entity (errc::not_found for an entity the schema does not have).
-result<std::uint64_t> count_rows(backend& b, const entity_schema& schema, const std::string& entity);
+result<std::uint64_t> count_rows(backend& b, const entity_schema& schema,
+                                 const std::string& entity);
 
 // The internal tables: baton_worktables (registry of worktables and their columns),
 // baton_audiences (saved audiences), baton_history and baton_incremental (incremental queries).

@@ -102,8 +102,9 @@ bool valid_date(std::string_view text) {
 
 result<time_us> parse_datetime(std::string_view s) {
   auto bad = [&] {
-    return make_error(errc::validation, "",
-                      "`" + std::string(s) + "` is not an ISO-8601 date-time (YYYY-MM-DDTHH:MM:SSZ)");
+    return make_error(
+        errc::validation, "",
+        "`" + std::string(s) + "` is not an ISO-8601 date-time (YYYY-MM-DDTHH:MM:SSZ)");
   };
   int y, m, d;
   if (!parse_ymd(s, y, m, d)) return bad();
@@ -182,8 +183,10 @@ result<value> parse_value(std::string_view text, column_type t) {
     }
     case column_type::boolean: {
       std::string l = lower(text);
-      if (l == "true" || l == "1" || l == "yes" || l == "t" || l == "y") return value::boolean(true);
-      if (l == "false" || l == "0" || l == "no" || l == "f" || l == "n") return value::boolean(false);
+      if (l == "true" || l == "1" || l == "yes" || l == "t" || l == "y")
+        return value::boolean(true);
+      if (l == "false" || l == "0" || l == "no" || l == "f" || l == "n")
+        return value::boolean(false);
       return bad("a boolean (true/false, 1/0, yes/no)");
     }
     case column_type::date:

@@ -94,15 +94,16 @@ nlohmann::json worktable::columns_json() const {
 std::vector<wt_column> worktable::columns_from_json(const nlohmann::json& j) {
   std::vector<wt_column> cols;
   for (const auto& o : j)
-    cols.push_back({o.value("name", ""),
-                    column_type_from_string(o.value("type", "string")).value_or(column_type::string),
-                    o.value("json", false)});
+    cols.push_back(
+        {o.value("name", ""),
+         column_type_from_string(o.value("type", "string")).value_or(column_type::string),
+         o.value("json", false)});
   return cols;
 }
 
 std::string worktable_name(const wt_owner& o, const std::string& output) {
-  std::string full = o.campaign + '\x1f' + std::to_string(o.run) + '\x1f' + o.activity + '\x1f' +
-                     output;
+  std::string full =
+      o.campaign + '\x1f' + std::to_string(o.run) + '\x1f' + o.activity + '\x1f' + output;
   std::string h = hex64(mix(fnv(full, 0xcbf29ce484222325ULL))).substr(0, 8);
   return "wt_" + sanitise(o.campaign, 14) + "_r" + std::to_string(o.run) + "_" +
          sanitise(o.activity, 14) + "_" + sanitise(output, 10) + "_" + h;
@@ -169,21 +170,22 @@ namespace {
 result<std::vector<std::string>> registered(backend& b, const std::string& where,
                                             const std::vector<value>& params) {
   std::vector<std::string> tables;
-  auto st = b.query("SELECT table_name FROM baton_worktables WHERE " + where, params,
-                    [&](const row& r) {
-                      tables.push_back(r[0].s);
-                      return true;
-                    });
+  auto st =
+      b.query("SELECT table_name FROM baton_worktables WHERE " + where, params, [&](const row& r) {
+        tables.push_back(r[0].s);
+        return true;
+      });
   if (!st) return st.err();
   return tables;
 }
 }  // namespace
 
 status drop_activity_worktables(backend& b, const wt_owner& o) {
-  auto tables = registered(b,
-                           "campaign = " + b.placeholder(1) + " AND run = " + b.placeholder(2) +
-                               " AND activity = " + b.placeholder(3),
-                           {value::text(o.campaign), value::integer(o.run), value::text(o.activity)});
+  auto tables =
+      registered(b,
+                 "campaign = " + b.placeholder(1) + " AND run = " + b.placeholder(2) +
+                     " AND activity = " + b.placeholder(3),
+                 {value::text(o.campaign), value::integer(o.run), value::text(o.activity)});
   if (!tables) return tables.err();
   for (const auto& t : *tables)
     if (auto st = drop_worktable(b, t); !st) return st;
@@ -215,7 +217,8 @@ result<std::string> fingerprint(backend& b, const std::string& table,
   std::string bytes;
   auto st = b.query("SELECT " + cols + " FROM " + quote_id(table), {}, [&](const row& r) {
     bytes.clear();
-    for (std::size_t i = 0; i < r.size() && i < columns.size(); ++i) canonical(r[i], columns[i], bytes);
+    for (std::size_t i = 0; i < r.size() && i < columns.size(); ++i)
+      canonical(r[i], columns[i], bytes);
     sum1 += mix(fnv(bytes, 0xcbf29ce484222325ULL));
     sum2 += mix(fnv(bytes, 0x84222325cbf29ce4ULL) ^ 0x5bd1e995ULL);
     ++n;
@@ -227,7 +230,8 @@ result<std::string> fingerprint(backend& b, const std::string& table,
   return hex64(sum1 ^ mix(n) ^ fnv(header, 0xcbf29ce484222325ULL)) + hex64(sum2 ^ mix(n + 1));
 }
 
-result<ev::population> finish_worktable(backend& b, const worktable& wt, const std::string& output) {
+result<ev::population> finish_worktable(backend& b, const worktable& wt,
+                                        const std::string& output) {
   auto n = query_int(b, "SELECT count(*) FROM " + quote_id(wt.table));
   if (!n) return n.err();
   auto fp = fingerprint(b, wt.table, wt.columns);

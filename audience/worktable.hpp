@@ -26,9 +26,9 @@ struct wt_column {
 
 struct worktable {
   std::string table;
-  std::string dimension;  // entity name; "" for file rows
-  std::string row_key;    // unique per row: the dimension's key, or "_line"
-  std::string dim_key;    // the column holding the dimension's key ("" without dimension)
+  std::string dimension;           // entity name; "" for file rows
+  std::string row_key;             // unique per row: the dimension's key, or "_line"
+  std::string dim_key;             // the column holding the dimension's key ("" without dimension)
   std::vector<wt_column> columns;  // every column, the row key first
 
   const wt_column* find(std::string_view name) const;

@@ -3,8 +3,8 @@
 // build_audience (exists + aggregate) → deduplication → enrichment → 3-way split through
 // run_data_activity, against the same SQL hand-written and run by the `sqlite3` shell on the same
 // database file (P7). One JSON line per figure on stdout; progress on stderr.
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -49,23 +49,34 @@ DROP TABLE b_rest;
 std::vector<json> pipeline() {
   json filter = {{"all",
                   {{{"field", "email_opt_in"}, {"op", "eq"}, {"value", true}},
-                   {{"exists", {{"link", "purchases"},
-                                {"where", {{"field", "category"}, {"op", "eq"}, {"value", "shoes"}}}}}},
+                   {{"exists",
+                     {{"link", "purchases"},
+                      {"where", {{"field", "category"}, {"op", "eq"}, {"value", "shoes"}}}}}},
                    {{"aggregate", {{"link", "purchases"}, {"fn", "sum"}, {"field", "amount"}}},
                     {"op", "ge"},
                     {"value", 500}}}}};
   json subsets = json::array();
-  subsets.push_back({{"name", "gold"}, {"filter", {{"field", "loyalty"}, {"op", "eq"}, {"value", "gold"}}}});
-  subsets.push_back({{"name", "big"}, {"filter", {{"field", "total_spent"}, {"op", "ge"}, {"value", 1000}}}});
+  subsets.push_back(
+      {{"name", "gold"}, {"filter", {{"field", "loyalty"}, {"op", "eq"}, {"value", "gold"}}}});
+  subsets.push_back(
+      {{"name", "big"}, {"filter", {{"field", "total_spent"}, {"op", "ge"}, {"value", 1000}}}});
   subsets.push_back({{"name", "rest"}});
   return {
       {{"id", "aud"}, {"type", "build_audience"}, {"filter", filter}},
-      {{"id", "dedup"}, {"type", "deduplication"}, {"keys", json::array({"email"})},
-       {"method", "expression"}, {"orderBy", {{"field", "created_at"}, {"direction", "desc"}}}},
-      {{"id", "enr"}, {"type", "enrichment"},
-       {"attributes", {{{"name", "city"}, {"field", "household.city"}},
-                       {{"name", "total_spent"}, {"link", "purchases"}, {"aggregate", "sum"}, {"field", "amount"}},
-                       {{"name", "orders"}, {"link", "purchases"}, {"aggregate", "count"}}}}},
+      {{"id", "dedup"},
+       {"type", "deduplication"},
+       {"keys", json::array({"email"})},
+       {"method", "expression"},
+       {"orderBy", {{"field", "created_at"}, {"direction", "desc"}}}},
+      {{"id", "enr"},
+       {"type", "enrichment"},
+       {"attributes",
+        {{{"name", "city"}, {"field", "household.city"}},
+         {{"name", "total_spent"},
+          {"link", "purchases"},
+          {"aggregate", "sum"},
+          {"field", "amount"}},
+         {{"name", "orders"}, {"link", "purchases"}, {"aggregate", "count"}}}}},
       {{"id", "split"}, {"type", "split"}, {"subsets", subsets}},
   };
 }
@@ -98,7 +109,8 @@ std::string run_pipeline(backend& b, const entity_schema& schema, std::uint32_t 
       std::exit(1);
     }
     prev = r->outputs.at(0);
-    for (const auto& p : r->outputs) counts += a.id + "/" + p.output + "=" + std::to_string(p.count) + " ";
+    for (const auto& p : r->outputs)
+      counts += a.id + "/" + p.output + "=" + std::to_string(p.count) + " ";
   }
   return counts;
 }
@@ -135,11 +147,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (k == "--csv") a.csv = next();
-    else if (k == "--dir") a.dir = next();
-    else if (k == "--schema") a.schema = next();
-    else if (k == "--runs") a.runs = std::atoi(next().c_str());
-    else if (k == "--sqlite3") a.sqlite3 = next();
+    if (k == "--csv")
+      a.csv = next();
+    else if (k == "--dir")
+      a.dir = next();
+    else if (k == "--schema")
+      a.schema = next();
+    else if (k == "--runs")
+      a.runs = std::atoi(next().c_str());
+    else if (k == "--sqlite3")
+      a.sqlite3 = next();
   }
   if (a.csv.empty() || a.dir.empty() || a.schema.empty()) {
     std::fprintf(stderr, "usage: baton_bench_data --csv DIR --dir DIR --schema FILE [--runs N]\n");
@@ -180,7 +197,8 @@ int main(int argc, char** argv) {
     auto t0 = bench::steady::now();
     std::string counts = run_pipeline(b, schema, static_cast<std::uint32_t>(run));
     ours.push_back(bench::seconds_since(t0));
-    std::string cmd = a.sqlite3 + " " + a.dir + "/data.sqlite < " + sql_file + " > " + a.dir + "/baseline.out";
+    std::string cmd =
+        a.sqlite3 + " " + a.dir + "/data.sqlite < " + sql_file + " > " + a.dir + "/baseline.out";
     t0 = bench::steady::now();
     if (std::system(cmd.c_str()) != 0) return 1;
     base.push_back(bench::seconds_since(t0));
@@ -193,7 +211,9 @@ int main(int argc, char** argv) {
   double ratio = bench::median_ratio(ours, base);
   bench::json_line()
       .str("id", "P7")
-      .str("what", "data plane: build_audience (exists + aggregate) -> dedup -> enrichment -> 3-way split, SQLite")
+      .str("what",
+           "data plane: build_audience (exists + aggregate) -> dedup -> enrichment -> 3-way split, "
+           "SQLite")
       .num("value", bench::median(ours), 2)
       .str("unit", "s")
       .str("baseline", "sqlite3 shell, the same SQL hand-written, same database file")

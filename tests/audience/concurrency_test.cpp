@@ -14,7 +14,8 @@ TEST_CASE("workers with their own connections run activities concurrently", "[au
   test_db db(kind);
   db.load_sample();
   runner alone(db);
-  json q = {{"id", "q"}, {"type", "build_audience"},
+  json q = {{"id", "q"},
+            {"type", "build_audience"},
             {"filter", {{"field", "loyalty"}, {"op", "eq"}, {"value", "gold"}}}};
   auto expected = output(alone.ok(q), "out").fingerprint;
   std::vector<std::string> fingerprints(4), errors(4);

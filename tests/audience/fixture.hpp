@@ -167,7 +167,8 @@ struct runner {
   data_options opts{"profiles", "", 50ull << 20};
   std::vector<std::unique_ptr<activity>> keep;
 
-  result<task_outcome> go(const json& a, std::vector<std::pair<std::string, ev::population>> inputs = {}) {
+  result<task_outcome> go(const json& a,
+                          std::vector<std::pair<std::string, ev::population>> inputs = {}) {
     auto act = std::make_unique<activity>();
     act->id = a.at("id");
     act->type = *activity_type_from_string(a.at("type").get<std::string>());

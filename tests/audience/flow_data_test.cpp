@@ -15,23 +15,32 @@ json f(const char* field, const char* op, json v = nullptr) {
 using inputs = std::vector<std::pair<std::string, ev::population>>;
 }  // namespace
 
-TEST_CASE("split evaluates subsets in order on what remains, or with overlap", "[audience][split]") {
+TEST_CASE("split evaluates subsets in order on what remains, or with overlap",
+          "[audience][split]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();
   runner r(db);
   auto all = r.ok({{"id", "all"}, {"type", "build_audience"}});
   inputs in = {{"all", output(all, "out")}};
-  json subsets = {{{"name", "top_gold"}, {"filter", f("loyalty", "eq", "gold")}, {"limit", 2},
-                   {"orderBy", {{"field", "score"}, {"direction", "desc"}}}},
-                  {{"name", "optin"}, {"filter", f("email_opt_in", "eq", true)}},
-                  {{"name", "platinum"}, {"filter", f("loyalty", "eq", "platinum")}, {"skipEmpty", true}}};
+  json subsets = {
+      {{"name", "top_gold"},
+       {"filter", f("loyalty", "eq", "gold")},
+       {"limit", 2},
+       {"orderBy", {{"field", "score"}, {"direction", "desc"}}}},
+      {{"name", "optin"}, {"filter", f("email_opt_in", "eq", true)}},
+      {{"name", "platinum"}, {"filter", f("loyalty", "eq", "platinum")}, {"skipEmpty", true}}};
   auto s = r.ok({{"id", "s"}, {"type", "split"}, {"subsets", subsets}, {"complement", true}}, in);
   CHECK(ids(*db.b, output(s, "top_gold")) == strings{"3", "5"});
   CHECK(ids(*db.b, output(s, "optin")) == strings{"1", "4", "6"});
   CHECK_FALSE(has_output(s, "platinum"));
   CHECK(ids(*db.b, output(s, "complement")) == strings{"2"});
-  auto o = r.ok({{"id", "so"}, {"type", "split"}, {"subsets", subsets}, {"overlap", true}, {"complement", true}}, in);
+  auto o = r.ok({{"id", "so"},
+                 {"type", "split"},
+                 {"subsets", subsets},
+                 {"overlap", true},
+                 {"complement", true}},
+                in);
   CHECK(ids(*db.b, output(o, "optin")) == strings{"1", "3", "4", "6"});
   CHECK(ids(*db.b, output(o, "complement")) == strings{"2"});
   json pct = {{{"name", "half"}, {"limit", "50%"}}, {{"name", "rest"}}};
@@ -40,12 +49,15 @@ TEST_CASE("split evaluates subsets in order on what remains, or with overlap", "
   CHECK(output(p1, "half").count == 3);
   CHECK(output(p1, "rest").count == 3);
   CHECK(output(p1, "half").fingerprint == output(p2, "half").fingerprint);  // seeded sample
-  auto bad = r.go({{"id", "sb"}, {"type", "split"},
-                   {"subsets", {{{"name", "x"}, {"filter", f("nope", "eq", 1)}}}}}, in);
+  auto bad = r.go({{"id", "sb"},
+                   {"type", "split"},
+                   {"subsets", {{{"name", "x"}, {"filter", f("nope", "eq", 1)}}}}},
+                  in);
   CHECK(bad.err().code == errc::validation);
 }
 
-TEST_CASE("enrichment adds attributes, aggregates, collected lines and joins", "[audience][enrichment]") {
+TEST_CASE("enrichment adds attributes, aggregates, collected lines and joins",
+          "[audience][enrichment]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();
@@ -54,13 +66,24 @@ TEST_CASE("enrichment adds attributes, aggregates, collected lines and joins", "
   json attrs = {
       {{"name", "city"}, {"field", "household.city"}},
       {{"name", "total"}, {"link", "purchases"}, {"aggregate", "sum"}, {"field", "amount"}},
-      {{"name", "shoes"}, {"link", "purchases"}, {"aggregate", "count"}, {"where", f("category", "eq", "shoes")}},
+      {{"name", "shoes"},
+       {"link", "purchases"},
+       {"aggregate", "count"},
+       {"where", f("category", "eq", "shoes")}},
       {{"name", "last_buy"}, {"link", "purchases"}, {"aggregate", "max"}, {"field", "bought_at"}},
-      {{"name", "recent"}, {"link", "purchases"}, {"collect", 2}, {"fields", json::array({"category"})},
+      {{"name", "recent"},
+       {"link", "purchases"},
+       {"collect", 2},
+       {"fields", json::array({"category"})},
        {"orderBy", {{"field", "bought_at"}, {"direction", "desc"}}}},
-      {{"name", "big"}, {"link", "purchases"}, {"collect", 1}, {"fields", {"category", "amount"}},
-       {"orderBy", {{"field", "amount"}, {"direction", "desc"}}}, {"where", f("amount", "gt", 20)}}};
-  auto e = r.ok({{"id", "e"}, {"type", "enrichment"}, {"attributes", attrs}}, {{"few", output(few, "out")}});
+      {{"name", "big"},
+       {"link", "purchases"},
+       {"collect", 1},
+       {"fields", {"category", "amount"}},
+       {"orderBy", {{"field", "amount"}, {"direction", "desc"}}},
+       {"where", f("amount", "gt", 20)}}};
+  auto e = r.ok({{"id", "e"}, {"type", "enrichment"}, {"attributes", attrs}},
+                {{"few", output(few, "out")}});
   const auto& t = output(e, "out").table;
   CHECK(column_of(*db.b, t, "city", false) == strings{"Paris", "Paris", "Lyon"});
   CHECK(column_of(*db.b, t, "total", false) == strings{"175.5", "300", "10"});
@@ -74,15 +97,22 @@ TEST_CASE("enrichment adds attributes, aggregates, collected lines and joins", "
   CHECK(json::parse(arrays[0]) == json::parse(R"([{"category":"shoes"},{"category":"hats"}])"));
   CHECK(json::parse(arrays[2]) == json::parse(R"([{"category":"hats"}])"));
   // A later activity filters on an added column.
-  auto s = r.ok({{"id", "s"}, {"type", "split"}, {"subsets", {{{"name", "rich"}, {"filter", f("total", "gt", 100)}}}}},
+  auto s = r.ok({{"id", "s"},
+                 {"type", "split"},
+                 {"subsets", {{{"name", "rich"}, {"filter", f("total", "gt", 100)}}}}},
                 {{"e", output(e, "out")}});
   CHECK(ids(*db.b, output(s, "rich")) == strings{"1", "2"});
   // Join: the columns of another inbound worktable, by a pair of columns.
-  auto gold = r.ok({{"id", "gold"}, {"type", "enrichment"}, {"attributes", {{{"name", "tier"}, {"field", "loyalty"}}}}},
+  auto gold = r.ok({{"id", "gold"},
+                    {"type", "enrichment"},
+                    {"attributes", {{{"name", "tier"}, {"field", "loyalty"}}}}},
                    {{"few", output(few, "out")}});
-  auto j = r.ok({{"id", "j"}, {"type", "enrichment"}, {"join", {{"with", "gold"}, {"on", json::array({json::array({"id", "id"})})}}}},
+  auto j = r.ok({{"id", "j"},
+                 {"type", "enrichment"},
+                 {"join", {{"with", "gold"}, {"on", json::array({json::array({"id", "id"})})}}}},
                 {{"e", output(e, "out")}, {"gold", output(gold, "out")}});
-  CHECK(column_of(*db.b, output(j, "out").table, "tier", false) == strings{"gold", "silver", "gold"});
+  CHECK(column_of(*db.b, output(j, "out").table, "tier", false) ==
+        strings{"gold", "silver", "gold"});
 }
 
 TEST_CASE("save_audience and read_audience; test runs save nothing", "[audience][audiences]") {
@@ -90,24 +120,32 @@ TEST_CASE("save_audience and read_audience; test runs save nothing", "[audience]
   test_db db(kind);
   db.load_sample();
   runner r(db);
-  auto gold = r.ok({{"id", "gold"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "gold")}});
+  auto gold =
+      r.ok({{"id", "gold"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "gold")}});
   r.test = true;
-  auto t = r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}}, {{"gold", output(gold, "out")}});
+  auto t = r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}},
+                {{"gold", output(gold, "out")}});
   CHECK(output(t, "out").count == 3);
-  CHECK(r.go({{"id", "read"}, {"type", "read_audience"}, {"audience", "Gold members"}}).err().code == errc::not_found);
+  CHECK(
+      r.go({{"id", "read"}, {"type", "read_audience"}, {"audience", "Gold members"}}).err().code ==
+      errc::not_found);
   r.test = false;
-  r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}}, {{"gold", output(gold, "out")}});
+  r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}},
+       {{"gold", output(gold, "out")}});
   auto rd = r.ok({{"id", "read"}, {"type", "read_audience"}, {"audience", "Gold members"}});
   CHECK(ids(*db.b, output(rd, "out")) == strings{"1", "3", "5"});
   CHECK(output(rd, "out").fingerprint == output(gold, "out").fingerprint);
   auto b = r.ok({{"id", "b"}, {"type", "build_audience"}, {"audience", "Gold members"}});
   CHECK(output(b, "out").count == 3);
   // Overwritten by the next save.
-  auto silver = r.ok({{"id", "silver"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "silver")}});
+  auto silver = r.ok(
+      {{"id", "silver"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "silver")}});
   r.run = 2;
-  r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}}, {{"silver", output(silver, "out")}});
-  CHECK(ids(*db.b, output(r.ok({{"id", "read"}, {"type", "read_audience"}, {"audience", "Gold members"}}), "out")) ==
-        strings{"2"});
+  r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}},
+       {{"silver", output(silver, "out")}});
+  CHECK(ids(*db.b,
+            output(r.ok({{"id", "read"}, {"type", "read_audience"}, {"audience", "Gold members"}}),
+                   "out")) == strings{"2"});
   // Retention drops a run's worktables.
   auto dropped = drop_run_worktables(*db.b, "c1", 1);
   REQUIRE(dropped.ok());
@@ -115,7 +153,8 @@ TEST_CASE("save_audience and read_audience; test runs save nothing", "[audience]
   CHECK(describe_worktable(*db.b, output(gold, "out").table).err().code == errc::not_found);
 }
 
-TEST_CASE("incremental_query emits only new rows, idempotently per run", "[audience][incremental]") {
+TEST_CASE("incremental_query emits only new rows, idempotently per run",
+          "[audience][incremental]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();
@@ -130,14 +169,18 @@ TEST_CASE("incremental_query emits only new rows, idempotently per run", "[audie
   r.run = 3;
   CHECK(r.ok(q).outputs.empty());  // nothing new: the branch stops
   // With a history window, rows emitted before it come back.
-  json win = {{"id", "win"}, {"type", "incremental_query"}, {"historyDays", 2}, {"filter", f("id", "le", 2)}};
+  json win = {{"id", "win"},
+              {"type", "incremental_query"},
+              {"historyDays", 2},
+              {"filter", f("id", "le", 2)}};
   r.run = 1;
   CHECK(output(r.ok(win), "out").count == 2);
   r.run = 2;
   r.now += 3 * us_per_day;
   CHECK(output(r.ok(win), "out").count == 2);
   // date_field: rows whose date is after the previous run.
-  json df = {{"id", "df"}, {"type", "incremental_query"}, {"mode", "date_field"}, {"field", "created_at"}};
+  json df = {
+      {"id", "df"}, {"type", "incremental_query"}, {"mode", "date_field"}, {"field", "created_at"}};
   r.run = 1;
   CHECK(output(r.ok(df), "out").count == 7);
   db.load("profiles", "id,created_at\n8,2030-01-01T00:00:00Z\n");
@@ -145,7 +188,8 @@ TEST_CASE("incremental_query emits only new rows, idempotently per run", "[audie
   CHECK(ids(*db.b, output(r.ok(df), "out")) == strings{"8"});
 }
 
-TEST_CASE("load_file reads typed columns with null and error rules, confined", "[audience][load_file]") {
+TEST_CASE("load_file reads typed columns with null and error rules, confined",
+          "[audience][load_file]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();
@@ -153,14 +197,16 @@ TEST_CASE("load_file reads typed columns with null and error rules, confined", "
   fs::create_directories(fs::path(db.dir) / "import");
   r.opts.import_dir = (fs::path(db.dir) / "import").string();
   std::ofstream(fs::path(r.opts.import_dir) / "in.csv")
-      << "email;age;vip;since\na@x.com;31;yes;2020-01-01\nz@x.com;abc;no;\nb@x.com;;maybe;2021-02-02\n"
+      << "email;age;vip;since\na@x.com;31;yes;2020-01-01\nz@x.com;abc;no;\nb@x.com;;maybe;2021-02-"
+         "02\n"
       << "c@x.com;40;no;bad\n";
-  json cols = {{{"name", "email"}, {"type", "string"}, {"nulls", "required"}},
-               {{"name", "age"}, {"type", "integer"}, {"onError", "default"}, {"default", 0}},
-               {{"name", "vip"}, {"type", "boolean"}, {"onError", "ignore"}},
-               {{"name", "since"}, {"type", "date"}, {"nulls", "default"}, {"default", "1999-01-01"}}};
-  json lf = {{"id", "lf"}, {"type", "load_file"}, {"path", "in.csv"}, {"delimiter", ";"},
-             {"columns", cols}, {"maxErrors", 1}};
+  json cols = {
+      {{"name", "email"}, {"type", "string"}, {"nulls", "required"}},
+      {{"name", "age"}, {"type", "integer"}, {"onError", "default"}, {"default", 0}},
+      {{"name", "vip"}, {"type", "boolean"}, {"onError", "ignore"}},
+      {{"name", "since"}, {"type", "date"}, {"nulls", "default"}, {"default", "1999-01-01"}}};
+  json lf = {{"id", "lf"},       {"type", "load_file"}, {"path", "in.csv"},
+             {"delimiter", ";"}, {"columns", cols},     {"maxErrors", 1}};
   auto o = r.ok(lf);
   const auto& out = output(o, "out");
   CHECK(out.dimension.empty());
@@ -180,7 +226,8 @@ TEST_CASE("load_file reads typed columns with null and error rules, confined", "
   lf["path"] = "missing.csv";
   CHECK(r.go(lf).err().code == errc::not_found);
   // Header only: every column as text.
-  auto plain = r.ok({{"id", "plain"}, {"type", "load_file"}, {"path", "in.csv"}, {"delimiter", ";"}});
+  auto plain =
+      r.ok({{"id", "plain"}, {"type", "load_file"}, {"path", "in.csv"}, {"delimiter", ";"}});
   CHECK(output(plain, "out").count == 4);
 }
 
@@ -193,38 +240,69 @@ TEST_CASE("reconciliation and update_data turn file rows into entity rows", "[au
   r.opts.import_dir = (fs::path(db.dir) / "import").string();
   std::ofstream(fs::path(r.opts.import_dir) / "crm.csv")
       << "crm_id,mail,name,points\n100,b@x.com,Bobby,7\n101,new@x.com,Nina,x\n102,zz@x.com,Zed,3\n";
-  json cols = {{{"name", "crm_id"}, {"type", "integer"}}, {{"name", "mail"}}, {{"name", "name"}},
+  json cols = {{{"name", "crm_id"}, {"type", "integer"}},
+               {{"name", "mail"}},
+               {{"name", "name"}},
                {{"name", "points"}}};
   auto lf = r.ok({{"id", "lf"}, {"type", "load_file"}, {"path", "crm.csv"}, {"columns", cols}});
   inputs file = {{"lf", output(lf, "out")}};
-  auto rec = r.ok({{"id", "rec"}, {"type", "reconciliation"}, {"dimension", "profiles"},
-                   {"rules", json::array({json::array({"mail", "email"})})}}, file);
+  auto rec = r.ok({{"id", "rec"},
+                   {"type", "reconciliation"},
+                   {"dimension", "profiles"},
+                   {"rules", json::array({json::array({"mail", "email"})})}},
+                  file);
   CHECK(output(rec, "out").dimension == "profiles");
   CHECK(column_of(*db.b, output(rec, "out").table, "id", false) == strings{"2", "null", "null"});
-  auto drop = r.ok({{"id", "rec2"}, {"type", "reconciliation"}, {"dimension", "profiles"},
-                    {"rules", json::array({json::array({"mail", "email"})})}, {"keepUnreconciled", false}}, file);
+  auto drop = r.ok({{"id", "rec2"},
+                    {"type", "reconciliation"},
+                    {"dimension", "profiles"},
+                    {"rules", json::array({json::array({"mail", "email"})})},
+                    {"keepUnreconciled", false}},
+                   file);
   CHECK(output(drop, "out").count == 1);
   // Update the reconciled profile's first name from the file.
-  auto up = r.ok({{"id", "up"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "update"},
-                  {"keys", json::array({json::array({"id", "id"})})}, {"fields", {{"first_name", "name"}}}}, {{"rec2", output(drop, "out")}});
+  auto up = r.ok({{"id", "up"},
+                  {"type", "update_data"},
+                  {"entity", "profiles"},
+                  {"operation", "update"},
+                  {"keys", json::array({json::array({"id", "id"})})},
+                  {"fields", {{"first_name", "name"}}}},
+                 {{"rec2", output(drop, "out")}});
   CHECK(output(up, "out").count == 1);
   auto names = column_of(*db.b, "profiles", "first_name");
   CHECK(std::count(names.begin(), names.end(), "Bobby") == 1);
   CHECK(std::count(names.begin(), names.end(), "Bob") == 0);
   // Upsert every file row by crm id (as the key) with a score from text: a bad number is rejected.
-  auto ups = r.ok({{"id", "ups"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "upsert"},
-                   {"keys", json::array({json::array({"crm_id", "id"})})}, {"fields", {{"email", "mail"}, {"score", "points"}}}}, file);
+  auto ups = r.ok({{"id", "ups"},
+                   {"type", "update_data"},
+                   {"entity", "profiles"},
+                   {"operation", "upsert"},
+                   {"keys", json::array({json::array({"crm_id", "id"})})},
+                   {"fields", {{"email", "mail"}, {"score", "points"}}}},
+                  file);
   CHECK(output(ups, "out").count == 2);
   CHECK(column_of(*db.b, output(ups, "rejects").table, "_line") == strings{"3"});
   CHECK(count_rows(*db.b, db.schema, "profiles").value() == 8);
-  auto ins = r.ok({{"id", "ins"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "insert"},
-                   {"fields", {{"id", "crm_id"}}}}, file);
+  auto ins = r.ok({{"id", "ins"},
+                   {"type", "update_data"},
+                   {"entity", "profiles"},
+                   {"operation", "insert"},
+                   {"fields", {{"id", "crm_id"}}}},
+                  file);
   CHECK(output(ins, "rejects").count == 2);  // 100 and 102 exist now
-  auto del = r.ok({{"id", "del"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "delete"},
-                   {"keys", json::array({json::array({"crm_id", "id"})})}}, file);
+  auto del = r.ok({{"id", "del"},
+                   {"type", "update_data"},
+                   {"entity", "profiles"},
+                   {"operation", "delete"},
+                   {"keys", json::array({json::array({"crm_id", "id"})})}},
+                  file);
   CHECK(output(del, "out").count == 3);
   CHECK(count_rows(*db.b, db.schema, "profiles").value() == 6);
-  auto bad = r.go({{"id", "bad"}, {"type", "update_data"}, {"entity", "profiles"}, {"operation", "insert"},
-                   {"fields", {{"email", "mail"}}}}, file);
+  auto bad = r.go({{"id", "bad"},
+                   {"type", "update_data"},
+                   {"entity", "profiles"},
+                   {"operation", "insert"},
+                   {"fields", {{"email", "mail"}}}},
+                  file);
   CHECK(bad.err().what.find("needs a value for its key") != std::string::npos);
 }

@@ -43,7 +43,9 @@ json random_leaf(std::mt19937_64& rng) {
   auto pick = [&](int k) { return static_cast<int>(rng() % static_cast<std::uint64_t>(k)); };
   switch (pick(9)) {
     case 0:
-      return {{"field", "loyalty"}, {"op", pick(2) ? "eq" : "ne"}, {"value", pick(2) ? "gold" : "silver"}};
+      return {{"field", "loyalty"},
+              {"op", pick(2) ? "eq" : "ne"},
+              {"value", pick(2) ? "gold" : "silver"}};
     case 1:
       return {{"field", "score"}, {"op", pick(2) ? "lt" : "ge"}, {"value", pick(200)}};
     case 2:
@@ -55,13 +57,17 @@ json random_leaf(std::mt19937_64& rng) {
     case 5:
       return {{"field", "created_at"}, {"op", "ge"}, {"value", {{"daysAgo", 100 + pick(200)}}}};
     case 6:
-      return {{"exists", {{"link", "purchases"},
-                          {"where", {{"field", "amount"}, {"op", "gt"}, {"value", pick(500)}}}}}};
+      return {{"exists",
+               {{"link", "purchases"},
+                {"where", {{"field", "amount"}, {"op", "gt"}, {"value", pick(500)}}}}}};
     case 7:
-      return {{"aggregate", {{"link", "purchases"}, {"fn", pick(2) ? "sum" : "count"}, {"field", "amount"}}},
-              {"op", "ge"}, {"value", pick(2) ? 2 : 300}};
+      return {{"aggregate",
+               {{"link", "purchases"}, {"fn", pick(2) ? "sum" : "count"}, {"field", "amount"}}},
+              {"op", "ge"},
+              {"value", pick(2) ? 2 : 300}};
     default:
-      return {{"field", "first_name"}, {"op", "starts_with"}, {"value", "N" + std::to_string(pick(5))}};
+      return {
+          {"field", "first_name"}, {"op", "starts_with"}, {"value", "N" + std::to_string(pick(5))}};
   }
 }
 
@@ -70,7 +76,8 @@ json random_filter(std::mt19937_64& rng, int depth = 0) {
   if (depth > 1 || k == 0) return random_leaf(rng);
   if (k == 1) return {{"not", random_filter(rng, depth + 1)}};
   json items = json::array();
-  for (int i = 0; i < 2 + static_cast<int>(rng() % 2); ++i) items.push_back(random_filter(rng, depth + 1));
+  for (int i = 0; i < 2 + static_cast<int>(rng() % 2); ++i)
+    items.push_back(random_filter(rng, depth + 1));
   return {{k == 2 ? "all" : "any", items}};
 }
 
@@ -78,41 +85,74 @@ json random_filter(std::mt19937_64& rng, int depth = 0) {
 std::vector<std::pair<json, std::vector<std::string>>> scenario(std::mt19937_64& rng) {
   std::vector<std::pair<json, std::vector<std::string>>> s;
   for (int i = 0; i < 6; ++i)
-    s.push_back({{{"id", "q" + std::to_string(i)}, {"type", "build_audience"}, {"filter", random_filter(rng)}}, {}});
+    s.push_back({{{"id", "q" + std::to_string(i)},
+                  {"type", "build_audience"},
+                  {"filter", random_filter(rng)}},
+                 {}});
   s.push_back({{{"id", "all"}, {"type", "build_audience"}}, {}});
   s.push_back({{{"id", "u"}, {"type", "combine"}, {"mode", "union"}}, {"q0", "q1"}});
-  s.push_back({{{"id", "i"}, {"type", "combine"}, {"mode", "intersection"}, {"complement", true}}, {"q2", "q3"}});
-  s.push_back({{{"id", "x"}, {"type", "combine"}, {"mode", "exclusion"}, {"primary", "q4"}, {"complement", true}},
+  s.push_back({{{"id", "i"}, {"type", "combine"}, {"mode", "intersection"}, {"complement", true}},
+               {"q2", "q3"}});
+  s.push_back({{{"id", "x"},
+                {"type", "combine"},
+                {"mode", "exclusion"},
+                {"primary", "q4"},
+                {"complement", true}},
                {"q4", "q5"}});
-  s.push_back({{{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}, {"complement", true}}, {"all"}});
-  s.push_back({{{"id", "de"}, {"type", "deduplication"}, {"keys", json::array({"household_id"})}, {"keep", 2},
-                {"method", "expression"}, {"orderBy", {{"field", "score"}, {"direction", "desc"}}}},
+  s.push_back({{{"id", "dr"},
+                {"type", "deduplication"},
+                {"keys", json::array({"email"})},
+                {"complement", true}},
+               {"all"}});
+  s.push_back({{{"id", "de"},
+                {"type", "deduplication"},
+                {"keys", json::array({"household_id"})},
+                {"keep", 2},
+                {"method", "expression"},
+                {"orderBy", {{"field", "score"}, {"direction", "desc"}}}},
                {"u"}});
-  s.push_back({{{"id", "dv"}, {"type", "deduplication"}, {"keys", json::array({"email"})}, {"method", "value_list"},
-                {"field", "loyalty"}, {"values", {"gold", "silver"}}}, {"all"}});
-  s.push_back({{{"id", "e"}, {"type", "enrichment"},
-                {"attributes", {{{"name", "city"}, {"field", "household.city"}},
-                                {{"name", "spent"}, {"link", "purchases"}, {"aggregate", "sum"}, {"field", "amount"}},
-                                {{"name", "last"}, {"link", "purchases"}, {"aggregate", "max"}, {"field", "bought_at"}},
-                                {{"name", "top"}, {"link", "purchases"}, {"collect", 2},
-                                 {"fields", {"category", "amount", "bought_at"}},
-                                 {"orderBy", {{"field", "amount"}, {"direction", "desc"}}}}}}},
-               {"dr"}});
+  s.push_back({{{"id", "dv"},
+                {"type", "deduplication"},
+                {"keys", json::array({"email"})},
+                {"method", "value_list"},
+                {"field", "loyalty"},
+                {"values", {"gold", "silver"}}},
+               {"all"}});
+  s.push_back(
+      {{{"id", "e"},
+        {"type", "enrichment"},
+        {"attributes",
+         {{{"name", "city"}, {"field", "household.city"}},
+          {{"name", "spent"}, {"link", "purchases"}, {"aggregate", "sum"}, {"field", "amount"}},
+          {{"name", "last"}, {"link", "purchases"}, {"aggregate", "max"}, {"field", "bought_at"}},
+          {{"name", "top"},
+           {"link", "purchases"},
+           {"collect", 2},
+           {"fields", {"category", "amount", "bought_at"}},
+           {"orderBy", {{"field", "amount"}, {"direction", "desc"}}}}}}},
+       {"dr"}});
   json subsets = json::array();
   subsets.push_back({{"name", "a"}, {"filter", random_filter(rng)}, {"limit", "30%"}});
-  subsets.push_back({{"name", "b"}, {"limit", 50}, {"orderBy", {{"field", "spent"}, {"direction", "desc"}}}});
-  subsets.push_back({{"name", "c"}, {"filter", {{"field", "spent"}, {"op", "gt"}, {"value", 100}}}});
+  subsets.push_back(
+      {{"name", "b"}, {"limit", 50}, {"orderBy", {{"field", "spent"}, {"direction", "desc"}}}});
+  subsets.push_back(
+      {{"name", "c"}, {"filter", {{"field", "spent"}, {"op", "gt"}, {"value", 100}}}});
   json split = {{"id", "s"}, {"type", "split"}, {"complement", true}, {"subsets", subsets}};
   s.push_back({split, {"e"}});
-  s.push_back({{{"id", "pb"}, {"type", "build_audience"}, {"dimension", "purchases"},
-                {"filter", {{"field", "category"}, {"op", "eq"}, {"value", "hats"}}}}, {}});
-  s.push_back({{{"id", "cd"}, {"type", "change_dimension"}, {"to", "profiles"}, {"via", "profile"}}, {"pb"}});
+  s.push_back({{{"id", "pb"},
+                {"type", "build_audience"},
+                {"dimension", "purchases"},
+                {"filter", {{"field", "category"}, {"op", "eq"}, {"value", "hats"}}}},
+               {}});
+  s.push_back({{{"id", "cd"}, {"type", "change_dimension"}, {"to", "profiles"}, {"via", "profile"}},
+               {"pb"}});
   return s;
 }
 
 // Runs the scenario; returns "activity/output" -> "count fingerprint".
-std::map<std::string, std::string> run_scenario(test_db& db, const data_set& d,
-                                                const std::vector<std::pair<json, std::vector<std::string>>>& s) {
+std::map<std::string, std::string> run_scenario(
+    test_db& db, const data_set& d,
+    const std::vector<std::pair<json, std::vector<std::string>>>& s) {
   db.load("households", d.households);
   db.load("profiles", d.profiles);
   db.load("purchases", d.purchases);

@@ -6,7 +6,8 @@ using namespace baton;
 using namespace baton::audience;
 using namespace baton::audience::test;
 
-TEST_CASE("apply_schema is idempotent, adds columns and refuses type changes", "[audience][schema]") {
+TEST_CASE("apply_schema is idempotent, adds columns and refuses type changes",
+          "[audience][schema]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   REQUIRE(apply_schema(*db.b, db.schema).ok());  // a second time changes nothing
@@ -28,7 +29,8 @@ TEST_CASE("apply_schema is idempotent, adds columns and refuses type changes", "
   CHECK(count_rows(*db.b, db.schema, "nope").err().code == errc::not_found);
 }
 
-TEST_CASE("load_csv upserts, inserts and deletes with typed values and rejects", "[audience][load]") {
+TEST_CASE("load_csv upserts, inserts and deletes with typed values and rejects",
+          "[audience][load]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();
@@ -81,8 +83,10 @@ TEST_CASE("load_csv upserts, inserts and deletes with typed values and rejects",
     CHECK(first.rfind("3,", 0) == 0);
     // Datetimes are stored in UTC, in one canonical form on both backends.
     auto created = column_of(*db.b, "profiles", "created_at");
-    CHECK(std::find(created.begin(), created.end(), "2025-12-31T22:00:00.000000Z") != created.end());
-    CHECK(std::find(created.begin(), created.end(), "2026-01-01T10:00:00.000000Z") != created.end());
+    CHECK(std::find(created.begin(), created.end(), "2025-12-31T22:00:00.000000Z") !=
+          created.end());
+    CHECK(std::find(created.begin(), created.end(), "2026-01-01T10:00:00.000000Z") !=
+          created.end());
   }
 }
 
@@ -131,9 +135,11 @@ TEST_CASE("a hostile value is only ever a bound parameter", "[audience][filter]"
     CHECK(output(o, "out").count == 1);  // the text itself, found and harmless
   }
   r.vars["v"] = evil;
-  auto o = r.ok({{"id", "b_var"},
-                 {"type", "build_audience"},
-                 {"filter", {{"field", "first_name"}, {"op", "in"}, {"value", {evil, {{"variable", "v"}}}}}}});
+  auto o =
+      r.ok({{"id", "b_var"},
+            {"type", "build_audience"},
+            {"filter",
+             {{"field", "first_name"}, {"op", "in"}, {"value", {evil, {{"variable", "v"}}}}}}});
   CHECK(output(o, "out").count == 1);
   CHECK(count_rows(*db.b, db.schema, "profiles").value() == 7);
 }

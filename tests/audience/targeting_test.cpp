@@ -10,7 +10,8 @@ namespace {
 
 strings build(runner& r, const json& filter) {
   static int n = 0;
-  auto o = r.ok({{"id", "b" + std::to_string(++n)}, {"type", "build_audience"}, {"filter", filter}});
+  auto o =
+      r.ok({{"id", "b" + std::to_string(++n)}, {"type", "build_audience"}, {"filter", filter}});
   return ids(*r.db.b, output(o, "out"));
 }
 
@@ -46,7 +47,8 @@ TEST_CASE("build_audience compiles every filter form", "[audience][filter]") {
   CHECK(build(r, f("created_at", "ge", "2026-05-01T10:00:00Z")) == strings{"5", "6"});
   CHECK(build(r, f("created_at", "ge", {{"daysAgo", 180}})) == strings{"6"});  // now = 2026-11-18
   CHECK(build(r, f("household.city", "eq", "Paris")) == strings{"1", "2"});
-  CHECK(build(r, {{"all", {f("loyalty", "eq", "gold"), {{"not", f("household.city", "eq", "Paris")}}}}}) ==
+  CHECK(build(r, {{"all",
+                   {f("loyalty", "eq", "gold"), {{"not", f("household.city", "eq", "Paris")}}}}}) ==
         strings{"3", "5"});
   CHECK(build(r, {{"any", {f("score", "lt", 15), f("score", "gt", 55)}}}) == strings{"1", "6"});
   CHECK(build(r, {{"any", json::array()}}).empty());
@@ -54,16 +56,22 @@ TEST_CASE("build_audience compiles every filter form", "[audience][filter]") {
         strings{"1", "5"});
   CHECK(build(r, {{"not", {{"exists", {{"link", "purchases"}}}}}}) == strings{"4", "6"});
   CHECK(build(r, {{"aggregate", {{"link", "purchases"}, {"fn", "sum"}, {"field", "amount"}}},
-                  {"op", "ge"}, {"value", 100}}) == strings{"1", "2"});
-  CHECK(build(r, {{"aggregate", {{"link", "purchases"}, {"fn", "count"},
-                                 {"where", f("category", "eq", "hats")}}},
-                  {"op", "ge"}, {"value", 1}}) == strings{"1", "3"});
+                  {"op", "ge"},
+                  {"value", 100}}) == strings{"1", "2"});
+  CHECK(
+      build(r, {{"aggregate",
+                 {{"link", "purchases"}, {"fn", "count"}, {"where", f("category", "eq", "hats")}}},
+                {"op", "ge"},
+                {"value", 1}}) == strings{"1", "3"});
   CHECK(build(r, {{"aggregate", {{"link", "purchases"}, {"fn", "max"}, {"field", "bought_at"}}},
-                  {"op", "ge"}, {"value", {{"daysAgo", 10}}}}) == strings{"3", "5"});
+                  {"op", "ge"},
+                  {"value", {{"daysAgo", 10}}}}) == strings{"3", "5"});
   CHECK(build(r, {{"aggregate", {{"link", "purchases"}, {"fn", "avg"}, {"field", "amount"}}},
-                  {"op", "lt"}, {"value", 60}}) == strings{"1", "3"});
-  CHECK(build(r, {{"aggregate", {{"link", "purchases"}, {"fn", "count"}}}, {"op", "eq"}, {"value", 0}}) ==
-        strings{"4", "6"});
+                  {"op", "lt"},
+                  {"value", 60}}) == strings{"1", "3"});
+  CHECK(build(r, {{"aggregate", {{"link", "purchases"}, {"fn", "count"}}},
+                  {"op", "eq"},
+                  {"value", 0}}) == strings{"4", "6"});
   r.vars["tier"] = "silver";
   CHECK(build(r, f("loyalty", "eq", {{"variable", "tier"}})) == strings{"2"});
   // Another dimension, and all rows without a filter.
@@ -88,16 +96,21 @@ TEST_CASE("build_audience reports bad filters and emitEmpty", "[audience][filter
   CHECK(bad(f("score", "eq", "abc")).find("abc") != std::string::npos);
   CHECK(bad(f("score", "ge", {{"daysAgo", 1}})).find("daysAgo") != std::string::npos);
   CHECK(bad(f("loyalty", "eq", {{"variable", "nope"}})).find("nope") != std::string::npos);
-  CHECK(bad({{"feedback", {{"campaign", "x"}, {"event", "opened"}}}}).find("feedback") != std::string::npos);
+  CHECK(bad({{"feedback", {{"campaign", "x"}, {"event", "opened"}}}}).find("feedback") !=
+        std::string::npos);
   CHECK(bad({{"exists", {{"link", "household"}}}}).empty() == false);
-  auto empty = r.ok({{"id", "e1"}, {"type", "build_audience"}, {"emitEmpty", false},
+  auto empty = r.ok({{"id", "e1"},
+                     {"type", "build_audience"},
+                     {"emitEmpty", false},
                      {"filter", f("loyalty", "eq", "platinum")}});
   CHECK(empty.outputs.empty());
-  auto emitted = r.ok({{"id", "e2"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "platinum")}});
+  auto emitted =
+      r.ok({{"id", "e2"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "platinum")}});
   CHECK(output(emitted, "out").count == 0);
 }
 
-TEST_CASE("deduplication keeps N per group with each method, and the complement", "[audience][dedup]") {
+TEST_CASE("deduplication keeps N per group with each method, and the complement",
+          "[audience][dedup]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();
@@ -112,7 +125,8 @@ TEST_CASE("deduplication keeps N per group with each method, and the complement"
     return std::make_pair(ids(*db.b, output(o, "out")), ids(*db.b, output(o, "complement")));
   };
   // email groups: a {1,3}, b {2}, c {5,6}; 4 has no email and is never a duplicate.
-  auto [out1, comp1] = dedup("d1", {{"keys", json::array({"email"})}, {"method", "expression"},
+  auto [out1, comp1] = dedup("d1", {{"keys", json::array({"email"})},
+                                    {"method", "expression"},
                                     {"orderBy", {{"field", "score"}, {"direction", "desc"}}}});
   CHECK(out1 == strings{"2", "3", "4", "6"});
   CHECK(comp1 == strings{"1", "5"});
@@ -122,22 +136,28 @@ TEST_CASE("deduplication keeps N per group with each method, and the complement"
   auto [out0, comp0] = dedup("d0", {{"keys", json::array({"email"})}, {"keep", 0}});
   CHECK(out0.size() == 6);
   CHECK(comp0.empty());
-  auto [outn, compn] = dedup("dn", {{"keys", json::array({"email"})}, {"method", "non_empty"}, {"field", "loyalty"}});
+  auto [outn, compn] = dedup(
+      "dn", {{"keys", json::array({"email"})}, {"method", "non_empty"}, {"field", "loyalty"}});
   CHECK(outn.size() == 4);
   CHECK(std::count(outn.begin(), outn.end(), "5") == 1);  // 6 has no loyalty
   CHECK(std::count(compn.begin(), compn.end(), "6") == 1);
   // household groups: 1 {1 gold, 2 silver}, 2 {3 gold, 4 bronze}, 3 {5}; 6 has none.
-  auto [outv, compv] = dedup("dv", {{"keys", json::array({"household_id"})}, {"method", "value_list"},
-                                    {"field", "loyalty"}, {"values", {"bronze", "silver", "gold"}}});
+  auto [outv, compv] = dedup("dv", {{"keys", json::array({"household_id"})},
+                                    {"method", "value_list"},
+                                    {"field", "loyalty"},
+                                    {"values", {"bronze", "silver", "gold"}}});
   CHECK(outv == strings{"2", "4", "5", "6"});
   CHECK(compv == strings{"1", "3"});
   // Keys may be link paths: one per city.
-  auto [outc, compc] = dedup("dc", {{"keys", json::array({"household.city"})}, {"method", "expression"},
+  auto [outc, compc] = dedup("dc", {{"keys", json::array({"household.city"})},
+                                    {"method", "expression"},
                                     {"orderBy", {{"field", "id"}}}});
   CHECK(outc == strings{"1", "3", "5", "6"});
   // Random is seeded by campaign, run and activity: a re-run picks the same rows.
-  auto first = r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}}, in);
-  auto again = r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}}, in);
+  auto first =
+      r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}}, in);
+  auto again =
+      r.ok({{"id", "dr"}, {"type", "deduplication"}, {"keys", json::array({"email"})}}, in);
   CHECK(output(first, "out").count == 4);
   CHECK(output(first, "out").fingerprint == output(again, "out").fingerprint);
   CHECK(output(first, "out").table == output(again, "out").table);
@@ -148,8 +168,10 @@ TEST_CASE("combine: union, intersection and exclusion with complements", "[audie
   test_db db(kind);
   db.load_sample();
   runner r(db);
-  auto gold = r.ok({{"id", "gold"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "gold")}});
-  auto optin = r.ok({{"id", "optin"}, {"type", "build_audience"}, {"filter", f("email_opt_in", "eq", true)}});
+  auto gold =
+      r.ok({{"id", "gold"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "gold")}});
+  auto optin = r.ok(
+      {{"id", "optin"}, {"type", "build_audience"}, {"filter", f("email_opt_in", "eq", true)}});
   std::vector<std::pair<std::string, ev::population>> in = {{"gold", output(gold, "out")},
                                                             {"optin", output(optin, "out")}};
   auto combine = [&](const std::string& id, json opts) {
@@ -179,17 +201,22 @@ TEST_CASE("change_dimension moves along a link and de-duplicates", "[audience][c
   test_db db(kind);
   db.load_sample();
   runner r(db);
-  auto big = r.ok({{"id", "big"}, {"type", "build_audience"}, {"dimension", "purchases"},
+  auto big = r.ok({{"id", "big"},
+                   {"type", "build_audience"},
+                   {"dimension", "purchases"},
                    {"filter", f("amount", "ge", 50)}});
   CHECK(ids(*db.b, output(big, "out")) == strings{"1", "2", "4", "6"});
-  auto who = r.ok({{"id", "who"}, {"type", "change_dimension"}, {"to", "profiles"}, {"via", "profile"}},
-                  {{"big", output(big, "out")}});
+  auto who =
+      r.ok({{"id", "who"}, {"type", "change_dimension"}, {"to", "profiles"}, {"via", "profile"}},
+           {{"big", output(big, "out")}});
   CHECK(output(who, "out").dimension == "profiles");
   CHECK(ids(*db.b, output(who, "out")) == strings{"1", "2", "5"});
-  auto homes = r.ok({{"id", "homes"}, {"type", "change_dimension"}, {"to", "households"}, {"via", "household"}},
-                    {{"who", output(who, "out")}});
+  auto homes = r.ok(
+      {{"id", "homes"}, {"type", "change_dimension"}, {"to", "households"}, {"via", "household"}},
+      {{"who", output(who, "out")}});
   CHECK(ids(*db.b, output(homes, "out")) == strings{"1", "3"});
-  auto bad = r.go({{"id", "bad"}, {"type", "change_dimension"}, {"to", "profiles"}, {"via", "nope"}},
-                  {{"big", output(big, "out")}});
+  auto bad =
+      r.go({{"id", "bad"}, {"type", "change_dimension"}, {"to", "profiles"}, {"via", "nope"}},
+           {{"big", output(big, "out")}});
   CHECK(bad.err().code == errc::validation);
 }

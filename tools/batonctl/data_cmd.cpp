@@ -24,13 +24,16 @@ std::function<void(const audience::load_progress&)> progress_printer(bool quiet)
   bool tty = isatty(STDERR_FILENO);
   auto start = std::chrono::steady_clock::now();
   return [tty, start](const audience::load_progress& p) {
-    double pct = p.total_bytes ? 100.0 * static_cast<double>(p.bytes) / static_cast<double>(p.total_bytes) : 100.0;
+    double pct = p.total_bytes
+                     ? 100.0 * static_cast<double>(p.bytes) / static_cast<double>(p.total_bytes)
+                     : 100.0;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double rate = secs > 0 ? static_cast<double>(p.rows) / secs : 0;
     if (tty) {
       int filled = static_cast<int>(pct / 100.0 * 30);
-      std::fprintf(stderr, "\r[%-30s] %5.1f%%  %llu rows  %.0f rows/s", std::string(filled, '#').c_str(),
-                   pct, static_cast<unsigned long long>(p.rows), rate);
+      std::fprintf(stderr, "\r[%-30s] %5.1f%%  %llu rows  %.0f rows/s",
+                   std::string(filled, '#').c_str(), pct, static_cast<unsigned long long>(p.rows),
+                   rate);
       if (p.bytes >= p.total_bytes) std::fprintf(stderr, "\n");
     } else {
       std::fprintf(stderr, "loaded %llu rows (%.1f%%, %.0f rows/s)\n",
@@ -56,7 +59,7 @@ int run_load(context& ctx, const load_args& a) {
   auto r = audience::load_csv(**b, *schema, req);
   if (!r) return cli::fail(r.err());
   if (ctx.global.json) {
-    std::cout << nlohmann::json{{"entity", a.entity},   {"rows", r->rows},
+    std::cout << nlohmann::json{{"entity", a.entity},    {"rows", r->rows},
                                 {"applied", r->applied}, {"rejected", r->rejected},
                                 {"missing", r->missing}, {"rejects", a.rejects}}
                      .dump()
@@ -91,7 +94,8 @@ void add_data_commands(CLI::App& app, context& ctx) {
   auto* data = app.add_subcommand("data", "Load and count the data plane's entities");
   data->require_subcommand(1);
   auto args = std::make_shared<load_args>();
-  auto* load = data->add_subcommand("load", "Load an entity from a CSV file (header row of columns)");
+  auto* load =
+      data->add_subcommand("load", "Load an entity from a CSV file (header row of columns)");
   load->add_option("ENTITY", args->entity, "Entity name")->required();
   load->add_option("FILE", args->file, "CSV file")->required();
   load->add_option("--mode", args->mode, "upsert (default), insert or delete")

@@ -37,7 +37,8 @@ int run_apply(context& ctx, const std::string& file) {
   if (ctx.global.json) {
     auto names = nlohmann::json::array();
     for (const auto& e : v.schema->entities) names.push_back(e.name);
-    std::cout << nlohmann::json{{"entities", names}, {"backend", (*b)->describe()},
+    std::cout << nlohmann::json{{"entities", names},
+                                {"backend", (*b)->describe()},
                                 {"schema", schema_path(ctx)}}
                      .dump()
               << "\n";

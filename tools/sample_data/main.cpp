@@ -11,11 +11,13 @@
 
 namespace {
 
-const char* k_first[] = {"Ann", "Bob", "Chloe", "David", "Emma", "Farid", "Gina", "Hugo", "Ines",
-                         "Jules", "Karim", "Lea", "Marc", "Nora", "Oscar", "Paul", "Rita", "Sami"};
-const char* k_last[] = {"Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit",
-                        "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Michel", "Garcia"};
-const char* k_cities[] = {"Paris", "Lyon", "Marseille", "Lille", "Nantes", "Nice", "Brest", "Dijon"};
+const char* k_first[] = {"Ann",  "Bob",  "Chloe", "David", "Emma",  "Farid",
+                         "Gina", "Hugo", "Ines",  "Jules", "Karim", "Lea",
+                         "Marc", "Nora", "Oscar", "Paul",  "Rita",  "Sami"};
+const char* k_last[] = {"Martin", "Bernard", "Dubois", "Thomas", "Robert",  "Richard", "Petit",
+                        "Durand", "Leroy",   "Moreau", "Simon",  "Laurent", "Michel",  "Garcia"};
+const char* k_cities[] = {"Paris",  "Lyon", "Marseille", "Lille",
+                          "Nantes", "Nice", "Brest",     "Dijon"};
 const char* k_tiers[] = {"gold", "silver", "bronze"};
 const char* k_categories[] = {"shoes", "hats", "bags", "coats", "books", "toys"};
 
@@ -38,7 +40,9 @@ struct generator {
   std::uint64_t below(std::uint64_t n) { return rng() % n; }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
   template <std::size_t N>
-  const char* pick(const char* (&a)[N]) { return a[below(N)]; }
+  const char* pick(const char* (&a)[N]) {
+    return a[below(N)];
+  }
 };
 
 void write_households(generator& g, const std::filesystem::path& dir, std::uint64_t n) {
@@ -62,19 +66,22 @@ void write_profiles(generator& g, const std::filesystem::path& dir, std::uint64_
     std::string phone = g.chance(0.25) ? "" : "+336" + std::to_string(10000000 + g.below(89999999));
     std::string push = g.chance(0.5) ? "" : "tok" + std::to_string(g.rng() % 1000000000000ULL);
     std::string loyalty = g.chance(0.2) ? "" : g.pick(k_tiers);
-    std::string birth = g.chance(0.1) ? "" : std::to_string(1940 + g.below(66)) + "-" +
-                                                 (g.below(2) ? "0" : "1") + std::to_string(g.below(3)) + "-1" +
-                                                 std::to_string(g.below(9));
+    std::string birth = g.chance(0.1)
+                            ? ""
+                            : std::to_string(1940 + g.below(66)) + "-" + (g.below(2) ? "0" : "1") +
+                                  std::to_string(g.below(3)) + "-1" + std::to_string(g.below(9));
     if (birth.size() == 10 && birth.substr(5, 2) == "00") birth[6] = '1';
     std::string household = g.chance(0.1) ? "" : std::to_string(1 + g.below(households));
-    std::string score = g.chance(0.15) ? "" : std::to_string(g.below(1000)) + "." + std::to_string(g.below(10));
-    std::fprintf(f.get(), "%llu,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,2025-%02llu-%02lluT%02llu:%02llu:00Z\n",
-                 static_cast<unsigned long long>(i), email.c_str(), phone.c_str(), push.c_str(),
-                 g.pick(k_first), g.pick(k_last), loyalty.c_str(), g.chance(0.7) ? "true" : "false",
-                 g.chance(0.4) ? "true" : "false", g.chance(0.3) ? "true" : "false", birth.c_str(),
-                 household.c_str(), score.c_str(), static_cast<unsigned long long>(1 + g.below(12)),
-                 static_cast<unsigned long long>(1 + g.below(28)),
-                 static_cast<unsigned long long>(g.below(24)), static_cast<unsigned long long>(g.below(60)));
+    std::string score =
+        g.chance(0.15) ? "" : std::to_string(g.below(1000)) + "." + std::to_string(g.below(10));
+    std::fprintf(
+        f.get(), "%llu,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,2025-%02llu-%02lluT%02llu:%02llu:00Z\n",
+        static_cast<unsigned long long>(i), email.c_str(), phone.c_str(), push.c_str(),
+        g.pick(k_first), g.pick(k_last), loyalty.c_str(), g.chance(0.7) ? "true" : "false",
+        g.chance(0.4) ? "true" : "false", g.chance(0.3) ? "true" : "false", birth.c_str(),
+        household.c_str(), score.c_str(), static_cast<unsigned long long>(1 + g.below(12)),
+        static_cast<unsigned long long>(1 + g.below(28)),
+        static_cast<unsigned long long>(g.below(24)), static_cast<unsigned long long>(g.below(60)));
   }
 }
 
@@ -83,12 +90,14 @@ void write_purchases(generator& g, const std::filesystem::path& dir, std::uint64
   auto f = open_out(dir / "purchases.csv");
   std::fprintf(f.get(), "id,profile_id,amount,category,bought_at\n");
   for (std::uint64_t i = 1; i <= n; ++i)
-    std::fprintf(f.get(), "%llu,%llu,%llu.%02llu,%s,2026-%02llu-%02lluT%02llu:%02llu:00Z\n",
-                 static_cast<unsigned long long>(i), static_cast<unsigned long long>(1 + g.below(profiles)),
-                 static_cast<unsigned long long>(g.below(400)), static_cast<unsigned long long>(g.below(100)),
-                 g.pick(k_categories), static_cast<unsigned long long>(1 + g.below(10)),
-                 static_cast<unsigned long long>(1 + g.below(28)), static_cast<unsigned long long>(g.below(24)),
-                 static_cast<unsigned long long>(g.below(60)));
+    std::fprintf(
+        f.get(), "%llu,%llu,%llu.%02llu,%s,2026-%02llu-%02lluT%02llu:%02llu:00Z\n",
+        static_cast<unsigned long long>(i), static_cast<unsigned long long>(1 + g.below(profiles)),
+        static_cast<unsigned long long>(g.below(400)),
+        static_cast<unsigned long long>(g.below(100)), g.pick(k_categories),
+        static_cast<unsigned long long>(1 + g.below(10)),
+        static_cast<unsigned long long>(1 + g.below(28)),
+        static_cast<unsigned long long>(g.below(24)), static_cast<unsigned long long>(g.below(60)));
 }
 
 }  // namespace
@@ -99,7 +108,8 @@ int main(int argc, char** argv) {
   std::string out;
   app.add_option("--seed", seed, "Random seed (same seed, same files)");
   app.add_option("--profiles", profiles, "Number of profiles (default 1000)");
-  app.add_option("--purchases-per-profile", purchases_per_profile, "Average purchases per profile (5)");
+  app.add_option("--purchases-per-profile", purchases_per_profile,
+                 "Average purchases per profile (5)");
   app.add_option("--out", out, "Output directory")->required();
   CLI11_PARSE(app, argc, argv);
   std::error_code ec;
@@ -113,9 +123,11 @@ int main(int argc, char** argv) {
   write_households(g, out, households);
   write_profiles(g, out, profiles, households);
   write_purchases(g, out, profiles * purchases_per_profile, profiles);
-  std::printf("wrote %s/{households,profiles,purchases}.csv: %llu households, %llu profiles, %llu purchases\n",
-              out.c_str(), static_cast<unsigned long long>(households),
-              static_cast<unsigned long long>(profiles),
-              static_cast<unsigned long long>(profiles * purchases_per_profile));
+  std::printf(
+      "wrote %s/{households,profiles,purchases}.csv: %llu households, %llu profiles, %llu "
+      "purchases\n",
+      out.c_str(), static_cast<unsigned long long>(households),
+      static_cast<unsigned long long>(profiles),
+      static_cast<unsigned long long>(profiles * purchases_per_profile));
   return 0;
 }
