@@ -164,76 +164,93 @@ status save_audience(activity_run& r) {
   return ok_status();
 }
 
+namespace {
+
+using condition = std::function<status(sql_builder&, const scope&)>;
+
+// exclude_previous: forgets this run's history (a re-run) and what is older than historyDays;
+// the condition leaves out keys emitted by the runs remembered.
+result<condition> not_emitted_before(activity_run& r, const entity& e) {
+  std::int64_t days = r.o.value("historyDays", 0);
+  sql_builder del(r.b);
+  del << "DELETE FROM baton_history WHERE campaign = ";
+  del.param(value::text(r.in.campaign)) << " AND activity = ";
+  del.param(value::text(r.in.act->id)) << " AND (run = ";
+  del.param(value::integer(r.in.run)) << (days > 0 ? " OR emitted_at < " : " OR 1 = ");
+  del.param(value::integer(days > 0 ? r.in.now - days * us_per_day : 0)) << ")";
+  if (auto st = run(r.b, del); !st) return st.err();
+  std::string key = quote_id(e.key);
+  return condition([&r, key](sql_builder& q, const scope&) -> status {
+    q << " AND NOT EXISTS (SELECT 1 FROM baton_history h WHERE h.campaign = ";
+    q.param(value::text(r.in.campaign)) << " AND h.activity = ";
+    q.param(value::text(r.in.act->id)) << " AND h.key = CAST(t." << key << " AS TEXT))";
+    return ok_status();
+  });
+}
+
+// date_field: rows whose `field` is after the previous run of this activity (none: all rows).
+result<condition> changed_since_last_run(activity_run& r) {
+  std::optional<std::int64_t> last;
+  auto st =
+      r.b.query("SELECT max(ran_at) FROM baton_incremental WHERE campaign = " + r.b.placeholder(1) +
+                    " AND activity = " + r.b.placeholder(2) + " AND run < " + r.b.placeholder(3),
+                {value::text(r.in.campaign), value::text(r.in.act->id), value::integer(r.in.run)},
+                [&](const row& row) {
+                  if (!row[0].null) last = convert(row[0], column_type::integer)->i;
+                  return false;
+                });
+  if (!st) return st.err();
+  std::string field = r.o.value("field", "");
+  return condition([&r, last, field](sql_builder& q, const scope& s) -> status {
+    if (!last) return ok_status();
+    auto f = field_sql(s, field, r.env);
+    if (!f) return f.err();
+    if (!is_temporal(f->type)) return r.invalid("field", "`" + field + "` is not a date");
+    bool date = f->type == column_type::date;
+    q << " AND " << f->sql << (date ? " >= " : " > ");
+    q.param(date ? value::date(canonical_date(*last)) : value::datetime(canonical_datetime(*last)));
+    return ok_status();
+  });
+}
+
+// Remembers what this run emitted (exclude_previous) or when it ran (date_field).
+status remember_run(activity_run& r, const entity& e, const worktable& wt, bool history) {
+  std::vector<value> p = {value::text(r.in.campaign), value::text(r.in.act->id),
+                          value::integer(r.in.run)};
+  auto ph = [&](int n) { return r.b.placeholder(n); };
+  if (history) {
+    p.push_back(value::integer(r.in.now));
+    auto res =
+        r.b.exec("INSERT INTO baton_history (campaign, activity, run, key, emitted_at) SELECT " +
+                     ph(1) + ", " + ph(2) + ", " + ph(3) + ", CAST(" + quote_id(e.key) +
+                     " AS TEXT), " + ph(4) + " FROM " + quote_id(wt.table),
+                 p);
+    return res ? ok_status() : status(res.err());
+  }
+  auto del = r.b.exec("DELETE FROM baton_incremental WHERE campaign = " + ph(1) +
+                          " AND activity = " + ph(2) + " AND run = " + ph(3),
+                      p);
+  if (!del) return del.err();
+  p.push_back(value::integer(r.in.now));
+  auto ins = r.b.exec("INSERT INTO baton_incremental (campaign, activity, run, ran_at) VALUES (" +
+                          ph(1) + ", " + ph(2) + ", " + ph(3) + ", " + ph(4) + ")",
+                      p);
+  return ins ? ok_status() : status(ins.err());
+}
+
+}  // namespace
+
 status incremental_query(activity_run& r) {
-  std::string dim = r.o.value("dimension", r.opts.campaign_dimension);
   error err;
-  const entity* e = find_dimension(r, dim, err);
+  const entity* e = find_dimension(r, r.o.value("dimension", r.opts.campaign_dimension), err);
   if (!e) return err;
   worktable wt = entity_worktable(*e);
   if (auto st = r.create(wt, "out"); !st) return st;
-  std::string mode = r.o.value("mode", "exclude_previous");
-  auto camp = value::text(r.in.campaign), act = value::text(r.in.act->id);
-  auto run_no = value::integer(r.in.run);
-  std::function<status(sql_builder&, const scope&)> extra;
-  if (mode == "exclude_previous") {
-    std::int64_t days = r.o.value("historyDays", 0);
-    sql_builder del(r.b);
-    del << "DELETE FROM baton_history WHERE campaign = ";
-    del.param(camp) << " AND activity = ";
-    del.param(act) << " AND (run = ";
-    del.param(run_no) << (days > 0 ? " OR emitted_at < " : " OR 1 = ");
-    del.param(value::integer(days > 0 ? r.in.now - days * us_per_day : 0)) << ")";
-    if (auto st = run(r.b, del); !st) return st;
-    extra = [&](sql_builder& q, const scope&) -> status {
-      q << " AND NOT EXISTS (SELECT 1 FROM baton_history h WHERE h.campaign = ";
-      q.param(camp) << " AND h.activity = ";
-      q.param(act) << " AND h.key = CAST(t." << quote_id(e->key) << " AS TEXT))";
-      return ok_status();
-    };
-  } else {
-    std::string field = r.o.value("field", "");
-    std::optional<std::int64_t> last;
-    auto st = r.b.query(
-        "SELECT max(ran_at) FROM baton_incremental WHERE campaign = " + r.b.placeholder(1) +
-            " AND activity = " + r.b.placeholder(2) + " AND run < " + r.b.placeholder(3),
-        {camp, act, run_no}, [&](const row& row) {
-          if (!row[0].null) last = convert(row[0], column_type::integer)->i;
-          return false;
-        });
-    if (!st) return st;
-    extra = [&, last](sql_builder& q, const scope& s) -> status {
-      if (!last) return ok_status();
-      auto f = field_sql(s, field, r.env);
-      if (!f) return f.err();
-      if (!is_temporal(f->type)) return r.invalid("field", "`" + field + "` is not a date");
-      bool date = f->type == column_type::date;
-      q << " AND " << f->sql << (date ? " >= " : " > ");
-      q.param(date ? value::date(canonical_date(*last))
-                   : value::datetime(canonical_datetime(*last)));
-      return ok_status();
-    };
-  }
-  if (auto st = select_entity_rows(r, *e, wt, extra); !st) return st;
-  if (mode == "exclude_previous") {
-    sql_builder q(r.b);
-    q << "INSERT INTO baton_history (campaign, activity, run, key, emitted_at) SELECT ";
-    q.param(camp) << ", ";
-    q.param(act) << ", ";
-    q.param(run_no) << ", CAST(" << quote_id(e->key) << " AS TEXT), ";
-    q.param(value::integer(r.in.now)) << " FROM " << quote_id(wt.table);
-    if (auto st = run(r.b, q); !st) return st;
-  } else {
-    for (const std::string& sql :
-         {"DELETE FROM baton_incremental WHERE campaign = " + r.b.placeholder(1) +
-              " AND activity = " + r.b.placeholder(2) + " AND run = " + r.b.placeholder(3),
-          "INSERT INTO baton_incremental (campaign, activity, run, ran_at) VALUES (" +
-              r.b.placeholder(1) + ", " + r.b.placeholder(2) + ", " + r.b.placeholder(3) + ", " +
-              r.b.placeholder(4) + ")"}) {
-      std::vector<value> p = {camp, act, run_no};
-      if (sql.rfind("INSERT", 0) == 0) p.push_back(value::integer(r.in.now));
-      if (auto res = r.b.exec(sql, p); !res) return res.err();
-    }
-  }
+  bool history = r.o.value("mode", "exclude_previous") == "exclude_previous";
+  auto extra = history ? not_emitted_before(r, *e) : changed_since_last_run(r);
+  if (!extra) return extra.err();
+  if (auto st = select_entity_rows(r, *e, wt, *extra); !st) return st;
+  if (auto st = remember_run(r, *e, wt, history); !st) return st;
   return r.emit_unless_empty(wt, "out", "nothing new since the previous runs");
 }
 

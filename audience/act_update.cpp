@@ -131,43 +131,103 @@ std::optional<std::string> typed(const std::vector<std::pair<std::string, const 
 
 }  // namespace
 
+namespace {
+
+struct update_plan {
+  const entity* e = nullptr;
+  mapping m;
+  std::string op;
+  std::unique_ptr<statement> upd, ins, add_rej;
+};
+
+// Applies one row; returns the reason when it is rejected.
+result<std::optional<std::string>> apply_row(update_plan& p, const row& rw) {
+  std::vector<value> kv, fv, all;
+  std::vector<std::string> seen;
+  auto reason = typed(p.m.keys, rw, 1, p.op != "insert", kv);
+  if (!reason) reason = typed(p.m.fields, rw, 1 + p.m.keys.size(), false, fv);
+  if (reason) return reason;
+  std::vector<value> params = fv;
+  params.insert(params.end(), kv.begin(), kv.end());
+  result<std::uint64_t> n = std::uint64_t{0};
+  if (p.op != "insert") n = p.upd->run(p.op == "delete" ? kv : params);
+  if (n && *n == 0 && (p.op == "insert" || p.op == "upsert")) {
+    typed(p.m.keys, rw, 1, false, all, &seen);
+    typed(p.m.fields, rw, 1 + p.m.keys.size(), false, all, &seen);
+    n = p.ins->run(all);
+  }
+  if (!n) return n.err();
+  if (*n > 0) return std::optional<std::string>();
+  return std::optional<std::string>(
+      p.op == "insert" ? "a row of `" + p.e->name + "` with this key already exists"
+                       : "no row of `" + p.e->name + "` matches the keys");
+}
+
+// The plan of an update_data: entity, mapping, operation, checked against each other.
+result<update_plan> plan_update(activity_run& r) {
+  update_plan p;
+  p.e = r.schema.find_entity(r.o.value("entity", ""));
+  if (!p.e) return r.invalid("entity", "unknown entity `" + r.o.value("entity", "") + "`");
+  auto m = update_mapping(r, *p.e);
+  if (!m) return m.err();
+  p.m = *m;
+  p.op = r.o.value("operation", "upsert");
+  bool has_pk = false;
+  for (const auto* list : {&p.m.keys, &p.m.fields})
+    for (const auto& kv : *list) has_pk = has_pk || kv.second->name == p.e->key;
+  if ((p.op == "insert" || p.op == "upsert") && !has_pk)
+    return r.invalid("fields", "inserting into `" + p.e->name + "` needs a value for its key `" +
+                                   p.e->key + "`: map it in `keys` or `fields`");
+  if (p.op != "insert" && p.m.keys.empty()) return r.invalid("keys", "`" + p.op + "` needs `keys`");
+  auto upd = r.b.prepare(statement_for(r.b, *p.e, p.m, p.op == "upsert" ? "update" : p.op));
+  auto ins = r.b.prepare(statement_for(r.b, *p.e, p.m, "insert"));
+  if (!upd) return upd.err();
+  if (!ins) return ins.err();
+  p.upd = std::move(*upd);
+  p.ins = std::move(*ins);
+  return p;
+}
+
+// The input rows that were not rejected, as `out`.
+status emit_applied(activity_run& r, const worktable& in, const worktable& rej) {
+  worktable out = in;
+  if (auto st = r.create(out, "out"); !st) return st;
+  std::string rk = quote_id(in.row_key);
+  auto res = r.b.exec("INSERT INTO " + quote_id(out.table) + " (" + column_list(out.columns) +
+                      ") SELECT " + select_columns(out.columns, "w") + " FROM " +
+                      quote_id(in.table) + " w WHERE NOT EXISTS (SELECT 1 FROM " +
+                      quote_id(rej.table) + " x WHERE x." + rk + " = w." + rk + ")");
+  if (!res) return res.err();
+  return r.emit(out, "out");
+}
+
+}  // namespace
+
 status update_data(activity_run& r) {
   auto in = r.single_input();
   if (!in) return in.err();
-  const entity* e = r.schema.find_entity(r.o.value("entity", ""));
-  if (!e) return r.invalid("entity", "unknown entity `" + r.o.value("entity", "") + "`");
-  auto m = update_mapping(r, *e);
-  if (!m) return m.err();
-  std::string op = r.o.value("operation", "upsert");
-  bool has_pk = false;
-  for (const auto* list : {&m->keys, &m->fields})
-    for (const auto& kv : *list) has_pk = has_pk || kv.second->name == e->key;
-  if ((op == "insert" || op == "upsert") && !has_pk)
-    return r.invalid("fields", "inserting into `" + e->name + "` needs a value for its key `" +
-                                   e->key + "`: map it in `keys` or `fields`");
-  if (op != "insert" && m->keys.empty()) return r.invalid("keys", "`" + op + "` needs `keys`");
+  auto plan = plan_update(r);
+  if (!plan) return plan.err();
+  update_plan& p = *plan;
   scope s = population_scope(r.schema, *in);
   std::string select = "SELECT w." + quote_id(in->row_key);
-  for (const auto* list : {&m->keys, &m->fields})
+  for (const auto* list : {&p.m.keys, &p.m.fields})
     for (const auto& [col, c] : *list) {
       auto f = field_sql(s, col, r.env);
-      if (!f) return r.invalid(list == &m->keys ? "keys" : "fields", f.err().what);
+      if (!f) return r.invalid(list == &p.m.keys ? "keys" : "fields", f.err().what);
       select += ", " + f->sql;
     }
+  bool keyed = in->row_key == in->dim_key;
   worktable rej{"",
-                in->row_key == in->dim_key ? in->dimension : "",
+                keyed ? in->dimension : "",
                 in->row_key,
-                in->row_key == in->dim_key ? in->dim_key : "",
+                keyed ? in->dim_key : "",
                 {in->columns[0], {"_reason", column_type::string, false}}};
   if (auto st = r.create(rej, "rejects"); !st) return st;
-  auto upd = r.b.prepare(statement_for(r.b, *e, *m, op == "upsert" ? "update" : op));
-  auto ins = r.b.prepare(statement_for(r.b, *e, *m, "insert"));
   auto add_rej = r.b.prepare("INSERT INTO " + quote_id(rej.table) + " VALUES (" +
                              r.b.placeholder(1) + ", " + r.b.placeholder(2) + ")");
-  if (!upd) return upd.err();
-  if (!ins) return ins.err();
   if (!add_rej) return add_rej.err();
-  std::vector<row> rows;
+  std::vector<row> rows;  // read first: PostgreSQL runs one statement at a time per connection
   auto st = r.b.query(select + population_from(s), {}, [&](const row& rw) {
     rows.push_back(rw);
     return true;
@@ -175,44 +235,18 @@ status update_data(activity_run& r) {
   if (!st) return st;
   std::uint64_t applied = 0;
   for (const auto& rw : rows) {
-    std::vector<value> kv, fv, all;
-    std::vector<std::string> seen;
-    auto reason = typed(m->keys, rw, 1, op != "insert", kv);
-    if (!reason) reason = typed(m->fields, rw, 1 + m->keys.size(), false, fv);
-    if (!reason) {
-      std::vector<value> p = fv;
-      p.insert(p.end(), kv.begin(), kv.end());
-      result<std::uint64_t> n = std::uint64_t{0};
-      if (op == "update" || op == "delete" || op == "upsert")
-        n = (*upd)->run(op == "delete" ? kv : p);
-      if (n && *n == 0 && (op == "insert" || op == "upsert")) {
-        typed(m->keys, rw, 1, false, all, &seen);
-        typed(m->fields, rw, 1 + m->keys.size(), false, all, &seen);
-        n = (*ins)->run(all);
-      }
-      if (!n) return n.err();
-      if (*n == 0)
-        reason = op == "insert" ? "a row of `" + e->name + "` with this key already exists"
-                                : "no row of `" + e->name + "` matches the keys";
-      else
-        ++applied;
+    auto reason = apply_row(p, rw);
+    if (!reason) return reason.err();
+    if (!*reason) {
+      ++applied;
+      continue;
     }
-    if (reason)
-      if (auto res =
-              (*add_rej)->run({convert(rw[0], in->columns[0].type).value(), value::text(*reason)});
-          !res)
-        return res.err();
+    auto key = convert(rw[0], in->columns[0].type);
+    if (!key) return key.err();
+    if (auto res = (*add_rej)->run({*key, value::text(**reason)}); !res) return res.err();
   }
-  r.log(op + ": " + std::to_string(applied) + " row(s) of " + e->name);
-  worktable out = *in;
-  if (auto s2 = r.create(out, "out"); !s2) return s2;
-  std::string rk = quote_id(in->row_key);
-  auto res = r.b.exec("INSERT INTO " + quote_id(out.table) + " (" + column_list(out.columns) +
-                      ") SELECT " + select_columns(out.columns, "w") + " FROM " +
-                      quote_id(in->table) + " w WHERE NOT EXISTS (SELECT 1 FROM " +
-                      quote_id(rej.table) + " x WHERE x." + rk + " = w." + rk + ")");
-  if (!res) return res.err();
-  if (auto s3 = r.emit(out, "out"); !s3) return s3;
+  r.log(p.op + ": " + std::to_string(applied) + " row(s) of " + p.e->name);
+  if (auto s2 = emit_applied(r, *in, rej); !s2) return s2;
   return r.emit(rej, "rejects");
 }
 
