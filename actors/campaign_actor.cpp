@@ -159,8 +159,9 @@ void start_tasks(self_ptr self) {
     if (s.tasks.count(key)) continue;
     task_job job;
     job.act = *s.st.def->find_activity(id);
-    job.input = task_input{s.id,    r->number, nullptr,      inputs_of(*s.st.def, *r, id),
-                           r->vars, r->test,   s.ctx->now(), s.st.def->dimension};
+    job.input = task_input{s.id,       r->number, nullptr,      inputs_of(*s.st.def, *r, id),
+                           r->vars,    r->test,   s.ctx->now(), s.st.def->dimension,
+                           t.progress, nullptr};
     s.tasks[key] = spawn_task_actor(self, s.ctx, caf::actor_cast<caf::actor>(self), std::move(job));
   }
 }
@@ -421,6 +422,20 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
                const std::string& msg) {
           ++self->state.activity;
           handle_task_fail(self, run, activity, msg);
+        },
+        [self](progress_atom, ev::delivery_progress& p) -> caf::result<bool> {
+          ++self->state.activity;
+          auto rp = self->make_response_promise();
+          auto d = decide_progress(self->state.st, p, engine_context_for(self));
+          if (!d) return to_caf(d.err());
+          commit(self, std::move(d.value()), engine_context_for(self), "",
+                 [rp](result<append_result> r) mutable {
+                   if (r)
+                     rp.deliver(true);
+                   else
+                     rp.deliver(to_caf(r.err()));
+                 });
+          return caf::delegated<bool>{};
         },
         [self](tick_atom) {
           ++self->state.activity;

@@ -1,5 +1,7 @@
 #include "actors/data_runner.hpp"
 
+#include "actors/channel_runner.hpp"
+
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -9,6 +11,20 @@
 #include "audience/backend.hpp"
 
 namespace baton {
+
+result<entity_schema> read_entity_schema(const std::string& data_dir) {
+  std::ifstream f(data_dir + "/schema.json");
+  if (!f)
+    return make_error(errc::failed, data_dir + "/schema.json",
+                      "no entity schema applied (run `batonctl schema apply FILE`)");
+  std::stringstream text;
+  text << f.rdbuf();
+  auto v = parse_entity_schema(text.str());
+  if (!v.ok())
+    return make_error(errc::failed, data_dir + "/schema.json",
+                      "the stored entity schema does not parse");
+  return std::move(*v.schema);
+}
 
 namespace {
 
@@ -25,7 +41,7 @@ class data_runner final : public activity_runner {
       return make_error(errc::failed, in.act->id,
                         std::string("no runner for activity type ") + to_string(in.act->type));
     }
-    auto schema = load_schema();
+    auto schema = read_entity_schema(o_.data_dir);
     if (!schema) return schema.err();
     auto conn = borrow();
     if (!conn) return conn.err();
@@ -38,20 +54,6 @@ class data_runner final : public activity_runner {
   }
 
  private:
-  result<entity_schema> load_schema() const {
-    std::ifstream f(o_.data_dir + "/schema.json");
-    if (!f)
-      return make_error(errc::failed, o_.data_dir + "/schema.json",
-                        "no entity schema applied (run `batonctl schema apply FILE`)");
-    std::stringstream text;
-    text << f.rdbuf();
-    auto v = parse_entity_schema(text.str());
-    if (!v.ok())
-      return make_error(errc::failed, o_.data_dir + "/schema.json",
-                        "the stored entity schema does not parse");
-    return std::move(*v.schema);
-  }
-
   result<std::unique_ptr<audience::backend>> borrow() {
     {
       std::lock_guard<std::mutex> g(mu_);
@@ -84,8 +86,13 @@ std::shared_ptr<activity_runner> make_data_runner(data_runner_options o,
 
 std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
                                                     const std::string& url,
-                                                    const std::string& import_dir) {
-  return make_flow_runner(make_data_runner({data_dir, url, import_dir}));
+                                                    const std::string& import_dir,
+                                                    const nlohmann::json& channels) {
+  channel_runner_options c;
+  c.data_dir = data_dir;
+  c.url = url;
+  c.channels = channels;
+  return make_flow_runner(make_data_runner({data_dir, url, import_dir}, make_channel_runner(c)));
 }
 
 }  // namespace baton

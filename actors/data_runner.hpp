@@ -7,7 +7,10 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/activity_runner.hpp"
+#include "model/entity_schema.hpp"
 
 namespace baton {
 
@@ -17,13 +20,17 @@ struct data_runner_options {
   std::string import_dir;  // load_file reads only under here ("" = DATA_DIR/import)
 };
 
+// The entity schema last applied to the data dir (DATA_DIR/schema.json).
+result<entity_schema> read_entity_schema(const std::string& data_dir);
+
 // Runs the data activities; hands every other type to `next` (or refuses it).
 std::shared_ptr<activity_runner> make_data_runner(data_runner_options o,
                                                   std::shared_ptr<activity_runner> next = nullptr);
 
-// The runner an engine over `data_dir` normally uses: flow control, then the data plane.
+// The runner an engine over `data_dir` normally uses: flow control, the data plane, channels.
 std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
                                                     const std::string& url,
-                                                    const std::string& import_dir);
+                                                    const std::string& import_dir,
+                                                    const nlohmann::json& channels);
 
 }  // namespace baton

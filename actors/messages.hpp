@@ -21,6 +21,7 @@ using task_done_atom = caf::atom_constant<caf::atom("taskdone")>;
 using task_fail_atom = caf::atom_constant<caf::atom("taskfail")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
 
 // One atomic append for the event writer.
 struct append_batch {
@@ -32,6 +33,7 @@ struct append_batch {
 struct task_job {
   task_input input;
   activity act;
+  caf::actor campaign;  // where a channel's progress goes to be made durable
 };
 
 }  // namespace baton
@@ -40,3 +42,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::append_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::append_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::task_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::task_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::ev::delivery_progress)

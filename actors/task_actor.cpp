@@ -13,6 +13,7 @@ caf::actor spawn_task_actor(caf::local_actor* parent, engine_ctx_ptr ctx, caf::a
   return parent->spawn([ctx, campaign, job = std::move(job)](
                            caf::event_based_actor* self) mutable -> caf::behavior {
     job.input.act = &job.act;
+    job.campaign = campaign;
     auto run = job.input.run;
     auto id = job.act.id;
     auto report = [self, campaign, run, id](result<task_outcome> r) {

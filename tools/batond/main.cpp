@@ -84,7 +84,7 @@ int run_daemon(daemon_args& a) {
     eo.store = shared;
     eo.config = config.value();
     eo.schema = read_schema(a.g.data_dir);
-    eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir);
+    eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir, config->channels);
     auto engine = baton::spawn_engine(sys, eo);
     auto port =
         sys.middleman().publish(engine.api, config->listen_port, config->listen_host.c_str(), true);
