@@ -141,3 +141,12 @@ struct DeliveryProgress {       # type 28: a batch of a channel activity is dura
   exclusions @6 :List(KeyValue);  # reason -> cumulative count
   sentTable  @7 :Text;            # worktable collecting the keys sent (the `out` population)
 }
+
+struct FeedbackReceived {       # type 29: what happened to a sent message (feedback load / API)
+  run       @0 :UInt32;
+  activity  @1 :Text;
+  messageId @2 :Text;
+  event     @3 :Text;           # delivered, bounced, opened, clicked, unsubscribed
+  atUs      @4 :Int64;          # when it happened, as reported
+  recipient @5 :Text;
+}

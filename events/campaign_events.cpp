@@ -58,6 +58,7 @@ BATON_CODEC(transition_fired, TransitionFired)
 BATON_CODEC(alert_raised, AlertRaised)
 BATON_CODEC(signal_sent, SignalSent)
 BATON_CODEC(delivery_progress, DeliveryProgress)
+BATON_CODEC(feedback_received, FeedbackReceived)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -235,6 +236,19 @@ delivery_progress codec<delivery_progress>::read(schema::Reader r) {
           r.getFailed(),
           read_vars(r.getExclusions()),
           to_std(r.getSentTable())};
+}
+
+void codec<feedback_received>::write(schema::Builder b, const feedback_received& e) {
+  b.setRun(e.run);
+  b.setActivity(e.activity);
+  b.setMessageId(e.message_id);
+  b.setEvent(e.event);
+  b.setAtUs(e.at_us);
+  b.setRecipient(e.recipient);
+}
+feedback_received codec<feedback_received>::read(schema::Reader r) {
+  return {r.getRun(),  to_std(r.getActivity()), to_std(r.getMessageId()), to_std(r.getEvent()),
+          r.getAtUs(), to_std(r.getRecipient())};
 }
 
 template <class T, std::size_t I = 0>

@@ -147,11 +147,20 @@ struct delivery_progress {
   std::string sent_table;
 };
 
+struct feedback_received {
+  static constexpr std::uint16_t type = 29;
+  bool operator==(const feedback_received&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, message_id, event;
+  std::int64_t at_us = 0;
+  std::string recipient;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
-                 transition_fired, alert_raised, signal_sent, delivery_progress>;
+                 transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received>;
 
 // A store event (type, version 1, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

@@ -221,6 +221,15 @@ status on(campaign_state&, const signal_sent&, const event&) {
   return ok_status();
 }
 
+status on(campaign_state& s, const feedback_received& e, const event&) {
+  auto key = e.message_id + "|" + e.event + "|" + std::to_string(e.at_us);
+  if (!s.feedback_seen.insert(key).second) return ok_status();
+  auto& t = s.feedback[e.activity];
+  ++t.total[e.event];
+  t.unique[e.event].insert(e.message_id);
+  return ok_status();
+}
+
 status on(campaign_state& s, const delivery_progress& e, const event& env) {
   auto t = task_of(s, e.run, e.activity, env);
   if (!t) return t.err();

@@ -187,6 +187,10 @@ std::string encode_state(const campaign_state& s) {
             {"pendingSignals",
              json(std::vector<ev::variables>(s.pending_signals.begin(), s.pending_signals.end()))},
             {"alerts", alerts}};
+  json fb = json::object();
+  for (auto& [activity, t] : s.feedback) fb[activity] = {{"total", t.total}, {"unique", t.unique}};
+  j["feedback"] = fb;
+  j["feedbackSeen"] = s.feedback_seen;
   if (s.error)
     j["error"] = {
         {"activity", s.error->activity}, {"message", s.error->message}, {"run", s.error->run}};
@@ -218,6 +222,12 @@ result<campaign_state> decode_state(const std::string& bytes) {
     for (auto& a : j.at("alerts"))
       s.alerts.push_back(
           {a.at("run"), a.at("activity"), a.at("title"), a.at("message"), a.at("at")});
+    for (auto& [activity, t] : j.at("feedback").items()) {
+      auto& tally = s.feedback[activity];
+      tally.total = t.at("total").get<std::map<std::string, std::uint64_t>>();
+      tally.unique = t.at("unique").get<std::map<std::string, std::set<std::string>>>();
+    }
+    s.feedback_seen = j.at("feedbackSeen").get<std::set<std::string>>();
     if (j.contains("error"))
       s.error =
           error_marker{j["error"].at("activity"), j["error"].at("message"), j["error"].at("run")};

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,13 @@ struct alert_record {
   time_us at = 0;
 };
 
+// Feedback on one channel activity's messages (reports, PRODUCT.md §3).
+struct feedback_tally {
+  std::map<std::string, std::uint64_t> total;           // event -> how many reported
+  std::map<std::string, std::set<std::string>> unique;  // event -> distinct message ids
+  bool operator==(const feedback_tally&) const = default;
+};
+
 struct campaign_state {
   std::string id;
   std::uint64_t version = 0;      // stream events folded
@@ -100,6 +108,8 @@ struct campaign_state {
   bool published = false;
   std::deque<ev::variables> pending_signals;  // signals that arrived during a run
   std::vector<alert_record> alerts;
+  std::map<std::string, feedback_tally> feedback;  // by channel activity id
+  std::set<std::string> feedback_seen;             // "message|event|at": a repeat is not counted
 
   bool exists() const { return status != campaign_status::none; }
   run_state* active_run();

@@ -14,6 +14,10 @@ namespace baton {
 
 nlohmann::json campaign_to_json(const campaign_state& s);
 nlohmann::json campaign_summary_json(const campaign_state& s);
+// Per channel activity, over every run: people, targeted, sent, delivered, bounced, errors,
+// exclusions by reason, opens, unique opens, clicks, unique clicks, CTR, unsubscribes
+// (PRODUCT.md §3); `activity` = "" for all of them, plus the campaign's totals.
+nlohmann::json campaign_report(const campaign_state& s, const std::string& activity = "");
 // `run` = 0: the last run. Counts come from that run's tasks and transitions.
 std::string graph_text(const campaign_state& s, std::uint32_t run = 0);
 std::string graph_dot(const campaign_state& s, std::uint32_t run = 0);

@@ -63,6 +63,10 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
                           const task_outcome& o, const command_context& c);
 decision decide_task_failed(const campaign_state& s, std::uint32_t run, const std::string& activity,
                             const std::string& message, const command_context& c);
+// Feedback on sent messages (delivered, bounced, opened, clicked, unsubscribed); repeats of an
+// already recorded (message, event, time) are dropped.
+decision decide_feedback(const campaign_state& s, const std::vector<ev::feedback_received>& items,
+                         const command_context& c);
 // A channel activity's batch is durably handled (recorded before the next batch is sent).
 decision decide_progress(const campaign_state& s, const ev::delivery_progress& p,
                          const command_context& c);

@@ -1,32 +1,38 @@
 #include "model/planner.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <queue>
+#include <string_view>
 
 namespace baton {
 
 std::vector<std::string> topological_order(const campaign_definition& def) {
-  std::map<std::string, int> indegree;
-  std::map<std::string, std::size_t> position;
-  for (std::size_t i = 0; i < def.activities.size(); ++i) {
-    indegree[def.activities[i].id] = 0;
-    position[def.activities[i].id] = i;
+  // Kahn's algorithm over activity indexes; ties go to the earlier activity of the definition.
+  // Called on every planning step, so no per-step string maps and no scan of every transition
+  // per activity.
+  std::size_t n = def.activities.size();
+  std::map<std::string_view, std::size_t> position;
+  for (std::size_t i = 0; i < n; ++i) position.emplace(def.activities[i].id, i);
+  std::vector<int> indegree(n, 0);
+  std::vector<std::vector<std::size_t>> next(n);  // targets of each activity, in transition order
+  for (auto& t : def.transitions) {
+    auto from = position.find(t.from), to = position.find(t.to);
+    if (to != position.end()) ++indegree[to->second];
+    if (from != position.end() && to != position.end()) next[from->second].push_back(to->second);
   }
-  for (auto& t : def.transitions) indegree[t.to]++;
-  auto later = [&](const std::string& a, const std::string& b) {
-    return position[a] > position[b];
-  };
-  std::priority_queue<std::string, std::vector<std::string>, decltype(later)> ready(later);
-  for (auto& [id, d] : indegree)
-    if (d == 0) ready.push(id);
+  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+  for (std::size_t i = 0; i < n; ++i)
+    if (indegree[i] == 0) ready.push(i);
   std::vector<std::string> out;
+  out.reserve(n);
   while (!ready.empty()) {
-    auto id = ready.top();
+    auto i = ready.top();
     ready.pop();
-    out.push_back(id);
-    for (auto& t : def.transitions)
-      if (t.from == id && --indegree[t.to] == 0) ready.push(t.to);
+    out.push_back(def.activities[i].id);
+    for (auto j : next[i])
+      if (--indegree[j] == 0) ready.push(j);
   }
   return out;
 }

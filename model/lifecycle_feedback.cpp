@@ -1,0 +1,30 @@
+// Feedback on sent messages, recorded once per (message, event, time).
+#include <set>
+
+#include "model/lifecycle.hpp"
+
+namespace baton {
+
+decision decide_feedback(const campaign_state& s, const std::vector<ev::feedback_received>& items,
+                         const command_context& c) {
+  if (!s.exists() || s.status == campaign_status::deleted)
+    return make_error(errc::not_found, s.id, "no such campaign");
+  if (static_cast<int>(c.who) < static_cast<int>(role::approver))
+    return make_error(errc::refused, "",
+                      std::string("role ") + to_string(c.who) + " of " + c.actor +
+                          " may not load feedback (needs approver)");
+  std::vector<ev::campaign_event> out;
+  std::set<std::string> batch;
+  for (auto& f : items) {
+    auto* a = s.def->find_activity(f.activity);
+    if (!a || !is_channel(a->type))
+      return make_error(errc::validation, f.message_id,
+                        "activity '" + f.activity + "' is not a channel activity");
+    auto key = f.message_id + "|" + f.event + "|" + std::to_string(f.at_us);
+    if (s.feedback_seen.count(key) || !batch.insert(key).second) continue;
+    out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace baton
