@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "audience/deliveries.hpp"
+
 namespace baton::audience {
 
 using nlohmann::json;
@@ -185,6 +187,50 @@ status append_aggregate_sql(sql_builder& q, const scope& s, const json& body, fi
 
 namespace {
 
+// The entity key of the scope's rows, as text (how deliveries record their recipient).
+std::string key_text_sql(const scope& s) {
+  std::string key = s.wt && !s.wt->dim_key.empty() ? col(s.wt_alias, s.wt->dim_key)
+                                                   : col(s.ent_alias, s.ent->key);
+  const column* k = s.ent->find_column(s.ent->key);
+  if (k && k->type == column_type::string) return key;
+  return "CAST(" + key + " AS TEXT)";
+}
+
+// EXISTS a delivery of the campaign (and activity) to this row's key in its dimension, and for
+// an event other than "sent" a feedback row with that event. Matches nothing when nothing was
+// ever sent on this data plane (no delivery tables yet).
+status append_feedback(sql_builder& q, const scope& s, const json& body) {
+  if (!s.ent) return invalid("`feedback` needs rows of an entity; these rows have no dimension");
+  if (!body.is_object()) return invalid("`feedback` takes {\"campaign\", \"activity\", \"event\"}");
+  const json campaign = body.value("campaign", json());
+  const json activity = body.value("activity", json());
+  const json event = body.value("event", json());
+  if (!campaign.is_string() || campaign.get<std::string>().empty())
+    return invalid("`feedback` needs a `campaign` id");
+  if (!activity.is_null() && !activity.is_string())
+    return invalid("`feedback.activity` must be an activity id");
+  if (!event.is_string()) return invalid("`feedback` needs an `event`");
+  // The builder's backend is the caller's connection; this only reads the catalog.
+  auto there = delivery_tables_exist(const_cast<backend&>(q.target()));
+  if (!there) return there.err();
+  if (!*there) {
+    q << "(1 = 0)";
+    return ok_status();
+  }
+  q << "EXISTS (SELECT 1 FROM baton_deliveries bd WHERE bd.campaign = "
+    << q.bind(value::text(campaign.get<std::string>()));
+  q << " AND bd.dimension = " << q.bind(value::text(s.ent->name));
+  q << " AND bd.recipient = " << key_text_sql(s);
+  if (activity.is_string())
+    q << " AND bd.activity = " << q.bind(value::text(activity.get<std::string>()));
+  if (event.get<std::string>() != "sent")
+    q << " AND EXISTS (SELECT 1 FROM baton_feedback bf WHERE bf.message_id = bd.message_id AND "
+         "bf.event = "
+      << q.bind(value::text(event.get<std::string>())) << ")";
+  q << ")";
+  return ok_status();
+}
+
 status append_node(sql_builder& q, const scope& s, const json& f, filter_env& env, int depth) {
   if (depth > 32) return invalid("filter nested too deeply");
   if (!f.is_object()) return invalid("a filter must be an object");
@@ -225,10 +271,7 @@ status append_node(sql_builder& q, const scope& s, const json& f, filter_env& en
     auto lhs = [&]() { return append_aggregate_sql(q, s, f.at("aggregate"), env, t, depth); };
     return append_comparison(q, lhs, t, f, env);
   }
-  if (f.contains("feedback"))
-    return invalid(
-        "`feedback` filters (retargeting) need delivery feedback, which this data plane does "
-        "not have yet");
+  if (f.contains("feedback")) return append_feedback(q, s, f.at("feedback"));
   return invalid("a filter needs one of all, any, not, field, exists, aggregate");
 }
 

@@ -1,7 +1,9 @@
 // Filters (INTERFACES.md §4) compiled to SQL: the JSON tree becomes a WHERE expression whose
 // values are all bound parameters; field paths cross N-1/1-1 links as scalar subqueries,
 // `exists` and aggregates over 1-N links as correlated subqueries. Identifiers come only from the
-// entity schema or the worktable registry, quoted. `feedback` is refused until delivery exists.
+// entity schema or the worktable registry, quoted. `feedback` (retargeting) is an EXISTS over
+// baton_deliveries/baton_feedback (audience/deliveries.hpp) on the row's key as text; it matches
+// nothing while those tables do not exist.
 #pragma once
 
 #include <map>
