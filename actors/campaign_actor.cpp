@@ -20,10 +20,11 @@ struct campaign_actor_state {
   campaign_state st;
   std::map<std::string, caf::actor> tasks;  // "run/activity" -> running task actor
   std::vector<caf::response_promise> waiters;
-  bool restarted_tasks = false;   // recovery re-ran the tasks a crash interrupted
-  std::uint64_t activity = 0;     // bumps on every message: idle detection
-  time_us armed = -1;             // deadline given to the timer
-  std::uint64_t snapshot_at = 0;  // stream version of the last snapshot written
+  bool restarted_tasks = false;     // recovery re-ran the tasks a crash interrupted
+  std::uint64_t activity = 0;       // bumps on every message: idle detection
+  time_us armed = -1;               // deadline given to the timer
+  std::uint64_t snapshot_at = 0;    // stream version of the last snapshot written
+  std::uint64_t snapshot_size = 0;  // its size in bytes
   static inline const char* name = "campaign";
 };
 
@@ -39,16 +40,25 @@ nlohmann::json ok_json(self_ptr self) {
 }
 
 constexpr std::uint64_t snapshot_every = 256;  // events between snapshots: bounds recovery work
+// The interval also grows with the state: at least one event per this many bytes of the last
+// snapshot. Encoding costs in proportion to the state's size, which grows with the campaign's
+// runs; with a fixed interval a long-lived recurring campaign would pay more and more per event
+// appended (docs/benchmarks.md, P6). This keeps the encoding's cost per event fixed; recovery
+// then folds at most size/256 events after the snapshot.
+constexpr std::uint64_t snapshot_bytes_per_event = 256;
 
 // Snapshots bound the work of recovery: the next load folds only the events after it.
 void save_snapshot(self_ptr self) {
   auto& s = self->state;
   if (!s.st.exists() || s.st.version == s.snapshot_at) return;
+  auto bytes = encode_state(s.st);
+  auto size = bytes.size();
   auto st = s.ctx->opts.store->put_snapshot(
-      {stream_of(self), s.st.version, s.st.last_global, 1, encode_state(s.st)});
-  if (st)
+      {stream_of(self), s.st.version, s.st.last_global, 1, std::move(bytes)});
+  if (st) {
     s.snapshot_at = s.st.version;
-  else
+    s.snapshot_size = size;
+  } else
     spdlog::warn("campaign {}: snapshot not written: {}", s.id, st.err().message());
 }
 
@@ -92,7 +102,10 @@ void commit(self_ptr self, std::vector<ev::campaign_event> events, const command
                                 st.err().message());
               }
             }
-            if (s.st.version >= s.snapshot_at + snapshot_every) save_snapshot(self);
+            if (s.st.version >=
+                s.snapshot_at +
+                    std::max(snapshot_every, s.snapshot_size / snapshot_bytes_per_event))
+              save_snapshot(self);
             done(r);
           },
           [self, done](caf::error& err) {
@@ -264,6 +277,28 @@ void duplicate(self_ptr self, const api_command& cmd, const command_context& c,
             [rp](caf::error& e) mutable { rp.deliver(e); });
 }
 
+// Feedback the registry has matched to this campaign's messages: body = JSON array of
+// {run, activity, message_id, event, at_us, recipient}.
+void record_feedback(self_ptr self, const api_command& cmd, const command_context& c,
+                     caf::response_promise rp) {
+  std::vector<ev::feedback_received> items;
+  auto j = nlohmann::json::parse(cmd.body, nullptr, false);
+  if (!j.is_array())
+    return reply_error(rp, make_error(errc::validation, "feedback", "expected a JSON array"));
+  for (auto& f : j)
+    items.push_back({f.value("run", 0u), f.value("activity", ""), f.value("message_id", ""),
+                     f.value("event", ""), f.value("at_us", std::int64_t{0}),
+                     f.value("recipient", "")});
+  auto d = decide_feedback(self->state.st, items, c);
+  if (!d) return reply_error(rp, d.err());
+  auto n = d->size();
+  carry_out(self, std::move(d), c, cmd, rp, [self, n] {
+    auto r = ok_json(self);
+    r["recorded"] = n;
+    return r;
+  });
+}
+
 decision lifecycle(self_ptr self, const api_command& cmd, const command_context& c) {
   auto& st = self->state.st;
   const auto& v = cmd.verb;
@@ -319,6 +354,10 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
     return deliver_waiters(self);
   }
   if (cmd.verb == "duplicate") return duplicate(self, cmd, c, rp);
+  if (cmd.verb == "report")
+    return rp.deliver(
+        campaign_report(s.st, cmd.args.count("activity") ? cmd.args.at("activity") : "").dump());
+  if (cmd.verb == "feedback") return record_feedback(self, cmd, c, rp);
   if (!cmd.command_id.empty()) {
     if (auto prev = s.ctx->opts.store->command_result(cmd.command_id)) {
       auto j = ok_json(self);

@@ -6,11 +6,13 @@
 
 #include "actors/data_runner.hpp"
 #include "audience/backend.hpp"
+#include "audience/deliveries.hpp"
 #include "audience/worktable.hpp"
 #include "channels/channel_activity.hpp"
 #include "channels/connector.hpp"
 #include "channels/throttle.hpp"
 #include "channels/waves.hpp"
+#include "model/time.hpp"
 
 namespace baton {
 
@@ -43,6 +45,7 @@ class channel_runner final : public activity_runner {
     }
     auto b = audience::open_backend(o_.url, o_.data_dir);
     if (!b) return b.err();
+    if (auto t = audience::ensure_delivery_tables(*b.value()); !t) return t.err();
     return send(*b.value(), in);
   }
 
@@ -154,17 +157,24 @@ status channel_runner::send_batch(audience::backend& b, connector& c, const chan
                 " WHERE NOT EXISTS (SELECT 1 FROM " + audience::quote_id(st.p.sent_table) +
                 " WHERE " + audience::quote_id(wt.row_key) + " = " + b.placeholder(2) + ")";
   if (auto t = b.begin(); !t) return t;
+  std::vector<audience::delivery_row> sent_rows;
   for (std::size_t i = 0; i < results.size() && i < keys.size(); ++i) {
     if (!results[i].sent()) {
       ++st.p.failed;
       continue;
     }
     ++st.p.sent;
+    sent_rows.push_back({batch[i].message_id, in.campaign, in.run, in.act->id,
+                         to_string(batch[i].channel), keys[i], wt.dimension});
     auto v = audience::value::text(keys[i]);
     if (auto r = b.exec(insert, {v, v}); !r) {
       b.rollback();
       return r.err();
     }
+  }
+  if (auto r = audience::record_deliveries(b, sent_rows, format_time(clock_->now())); !r) {
+    b.rollback();
+    return r;
   }
   if (auto t = b.commit(); !t) return t;
   st.p.position = static_cast<std::uint64_t>(from + n);

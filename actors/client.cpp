@@ -75,6 +75,8 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
   eo.config = config.value();
   eo.real_time = o.real_time;
   eo.schema = load_schema(o.data_dir);
+  eo.data_dir = o.data_dir;
+  eo.data_url = config->data_url;
   eo.runner =
       make_engine_runner(o.data_dir, config->data_url, config->import_dir, config->channels);
   p->local = spawn_engine(*p->sys, eo);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/engine_context.hpp"
+#include "actors/feedback.hpp"
 #include "actors/messages.hpp"
 #include "actors/timer.hpp"
 #include "actors/writer.hpp"
@@ -127,11 +128,57 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   return caf::delegated<std::string>{};
 }
 
+// Feedback rows go to the campaigns their messages came from; the reply adds up the answers.
+caf::result<std::string> feedback(registry_ptr self, const api_command& cmd) {
+  auto batch = match_feedback(self->state.ctx->opts, cmd.body);
+  if (!batch) return to_caf(batch.err());
+  struct tally {
+    caf::response_promise rp;
+    std::size_t pending = 0;
+    std::uint64_t recorded = 0;
+    nlohmann::json rejected;
+    std::uint64_t accepted = 0;
+  };
+  auto t = std::make_shared<tally>();
+  t->rp = self->make_response_promise();
+  t->rejected = batch->rejected;
+  t->accepted = batch->accepted;
+  t->pending = batch->by_campaign.size();
+  auto finish = [t] {
+    if (t->pending > 0) return;
+    t->rp.deliver(nlohmann::json{
+        {"accepted", t->accepted}, {"recorded", t->recorded}, {"rejected", t->rejected}}
+                      .dump());
+  };
+  if (t->pending == 0) {
+    finish();
+    return caf::delegated<std::string>{};
+  }
+  for (auto& [id, items] : batch->by_campaign) {
+    api_command fb{"feedback", id, cmd.actor, "", items.dump(), {}};
+    self->request(campaign_actor(self, id), caf::infinite, command_atom::value, fb)
+        .then(
+            [t, finish](std::string& r) {
+              t->recorded += nlohmann::json::parse(r).value("recorded", std::uint64_t{0});
+              --t->pending;
+              finish();
+            },
+            [t, finish, id = id](caf::error& e) {
+              t->rejected.push_back(
+                  {{"line", 0}, {"reason", "campaign " + id + ": " + from_caf(e).message()}});
+              --t->pending;
+              finish();
+            });
+  }
+  return caf::delegated<std::string>{};
+}
+
 caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (self->state.stopping)
     return to_caf(make_error(errc::unavailable, "engine", "the engine is stopping"));
   if (cmd.verb == "create") return create(self, cmd);
   if (cmd.verb == "list") return list_campaigns(self, cmd);
+  if (cmd.verb == "feedback") return feedback(self, cmd);
   if (cmd.verb == "validate") {
     auto v = validate_campaign(cmd.body, self->state.ctx->opts.schema.get());
     if (!v.ok()) return to_caf(validation_error(v.issues));

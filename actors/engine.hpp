@@ -25,6 +25,8 @@ struct engine_options {
   bool durable = true;    // fsync each group commit
   engine_config config;
   std::shared_ptr<const entity_schema> schema;  // checks campaigns against it when set
+  std::string data_dir;                         // the data plane (feedback lookups, backups)
+  std::string data_url;                         // "" = sqlite in data_dir
 };
 
 struct engine_handles {

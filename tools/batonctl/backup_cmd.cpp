@@ -30,7 +30,8 @@ int run_backup(context& ctx, const std::string& target) {
 
 void add_backup_command(CLI::App& app, context& ctx) {
   auto dir = std::make_shared<std::string>();
-  auto* c = app.add_subcommand("backup", "Write a consistent copy of the event store to DIR (which must not exist)");
+  auto* c = app.add_subcommand(
+      "backup", "Write a consistent copy of the event store to DIR (which must not exist)");
   c->add_option("DIR", *dir, "Target directory")->required();
   c->callback([&ctx, dir] { ctx.exit_code = run_backup(ctx, *dir); });
 }

@@ -18,6 +18,7 @@ void add_events_command(CLI::App& app, context& ctx);
 void add_campaign_commands(CLI::App& app, context& ctx);
 void add_run_command(CLI::App& app, context& ctx);
 void add_backup_command(CLI::App& app, context& ctx);
+void add_report_commands(CLI::App& app, context& ctx);
 void add_schema_commands(CLI::App& app, context& ctx);
 void add_data_commands(CLI::App& app, context& ctx);
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   baton::ctl::add_campaign_commands(app, ctx);
   baton::ctl::add_run_command(app, ctx);
   baton::ctl::add_backup_command(app, ctx);
+  baton::ctl::add_report_commands(app, ctx);
   baton::ctl::add_schema_commands(app, ctx);
   baton::ctl::add_data_commands(app, ctx);
   app.parse_complete_callback([&] { baton::cli::resolve_defaults(ctx.global); });
