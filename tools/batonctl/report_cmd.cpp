@@ -1,5 +1,6 @@
 // `batonctl report ID [--activity A]` — delivery and feedback figures per channel activity — and
 // `batonctl feedback load FILE.csv` — message_id,event,time rows; unknown ids go to rejects.
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -15,6 +16,12 @@ std::string pad(std::string s, std::size_t w) {
   return s;
 }
 
+std::string percent(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", v);
+  return buf;
+}
+
 std::string report_text(const nlohmann::json& r) {
   std::ostringstream out;
   out << "Report of " << r.value("campaign", "") << " \"" << r.value("name", "") << "\"\n";
@@ -27,10 +34,9 @@ std::string report_text(const nlohmann::json& r) {
   auto row = [&](const std::string& name, const nlohmann::json& j) {
     out << pad(name, 24);
     for (auto* c : cols)
-      out << pad(j.contains(c) ? (j[c].is_number_float()
-                                      ? std::to_string(j[c].get<double>()).substr(0, 5) + "%"
-                                      : j[c].dump())
-                               : "-",
+      out << pad(j.contains(c)
+                     ? (j[c].is_number_float() ? percent(j[c].get<double>()) : j[c].dump())
+                     : "-",
                  13);
     out << "\n";
   };
