@@ -6,6 +6,7 @@
 
 #include "actors/engine_context.hpp"
 #include "actors/messages.hpp"
+#include "channels/channel_activity.hpp"
 #include "model/campaign_view.hpp"
 #include "model/lifecycle.hpp"
 #include "model/planner.hpp"
@@ -259,6 +260,9 @@ error validation_error(const problems& ps) {
 std::optional<error> check_definition(self_ptr self, const std::string& json_text) {
   auto v = validate_campaign(json_text, self->state.ctx->opts.schema.get());
   if (!v.ok()) return validation_error(v.issues);
+  // Template syntax is checked here too: a bad template blocks publication, never a send.
+  auto templates = channels::check_channel_templates(*v.definition);
+  if (has_errors(templates)) return validation_error(templates);
   return std::nullopt;
 }
 

@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/timer.hpp"
 #include "actors/writer.hpp"
+#include "channels/channel_activity.hpp"
 #include "model/campaign_view.hpp"
 
 namespace baton {
@@ -108,6 +109,8 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   auto& ctx = *self->state.ctx;
   auto v = validate_campaign(cmd.body, ctx.opts.schema.get());
   if (!v.ok()) return to_caf(validation_error(v.issues));
+  if (auto t = channels::check_channel_templates(*v.definition); has_errors(t))
+    return to_caf(validation_error(t));
   if (!cmd.command_id.empty())
     if (auto prev = ctx.opts.store->command_result(cmd.command_id); prev && !prev->ranges.empty())
       return nlohmann::json{{"id", prev->ranges.front().stream.substr(9)}, {"duplicate", true}}
