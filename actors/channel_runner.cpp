@@ -1,5 +1,6 @@
 #include "actors/channel_runner.hpp"
 
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,6 +25,20 @@ using namespace baton::channels;
 struct send_state {
   ev::delivery_progress p;
   std::map<std::string, std::uint64_t> excluded;
+  // Eligible rows handled so far (sent, failed, or past the send window): what waves count.
+  std::int64_t eligible() const {
+    auto it = excluded.find(to_string(exclusion_reason::outside_send_window));
+    return static_cast<std::int64_t>(p.sent + p.failed + (it == excluded.end() ? 0 : it->second));
+  }
+};
+
+constexpr std::int64_t k_no_limit = std::numeric_limits<std::int64_t>::max();
+
+// What one batch may take: at most `n` rows from row `from`, until `wave_end` eligible
+// recipients have been handled in all; eligible recipients from `sendable_end` on are past the
+// send window.
+struct batch_limits {
+  std::int64_t from = 0, n = 0, wave_end = k_no_limit, sendable_end = k_no_limit;
 };
 
 std::string key_of(const audience::value& v) {
@@ -51,11 +66,13 @@ class channel_runner final : public activity_runner {
 
  private:
   result<task_outcome> send(audience::backend& b, const task_input& in);
-  status send_batch(audience::backend& b, connector& c, const channel_activity& act,
-                    const recipient_rules& rules, const task_input& in,
-                    const audience::worktable& wt, const std::vector<struct out_col>& cols,
-                    const std::string& sql, std::int64_t from, std::int64_t n,
-                    std::int64_t sendable_end, send_state& st, throttle* pace);
+  result<std::int64_t> send_batch(audience::backend& b, connector& c, const channel_activity& act,
+                                  const recipient_rules& rules, const task_input& in,
+                                  const audience::worktable& wt,
+                                  const std::vector<struct out_col>& cols, const std::string& sql,
+                                  const batch_limits& lim, send_state& st, throttle* pace);
+  std::vector<delivery_result> deliver(connector& c, const std::vector<message>& batch,
+                                       throttle* pace);
 
   channel_runner_options o_;
   std::shared_ptr<activity_runner> next_;
@@ -84,15 +101,17 @@ std::vector<out_col> columns_for(const audience::worktable& wt, const entity& e)
   return cols;
 }
 
-// The rows of the population joined with their entity, in key order, [from, from + n).
+// The rows of the population joined with their entity, in key order: [from, from + n), or all
+// of them when n < 0.
 std::string rows_sql(const audience::worktable& wt, const entity& e,
-                     const std::vector<out_col>& cols, std::int64_t from, std::int64_t n) {
+                     const std::vector<out_col>& cols, std::int64_t from = 0, std::int64_t n = -1) {
   std::string sql = "SELECT w." + audience::quote_id(wt.row_key);
   for (auto& c : cols) sql += ", " + c.sql;
-  return sql + " FROM " + audience::quote_id(wt.table) + " w JOIN " + audience::quote_id(e.name) +
+  sql += " FROM " + audience::quote_id(wt.table) + " w JOIN " + audience::quote_id(e.name) +
          " e ON e." + audience::quote_id(e.key) + " = w." + audience::quote_id(wt.dim_key) +
-         " ORDER BY w." + audience::quote_id(wt.row_key) + " LIMIT " + std::to_string(n) +
-         " OFFSET " + std::to_string(from);
+         " ORDER BY w." + audience::quote_id(wt.row_key);
+  if (n >= 0) sql += " LIMIT " + std::to_string(n) + " OFFSET " + std::to_string(from);
+  return sql;
 }
 
 nlohmann::json to_json(const audience::value& raw, const out_col& c) {
@@ -115,48 +134,87 @@ nlohmann::json to_json(const audience::value& raw, const out_col& c) {
   }
 }
 
-status channel_runner::send_batch(audience::backend& b, connector& c, const channel_activity& act,
-                                  const recipient_rules& rules, const task_input& in,
-                                  const audience::worktable& wt, const std::vector<out_col>& cols,
-                                  const std::string& sql, std::int64_t from, std::int64_t n,
-                                  std::int64_t sendable_end, send_state& st, throttle* pace) {
+nlohmann::json row_json(const audience::row& r, const std::vector<out_col>& cols) {
+  nlohmann::json row = nlohmann::json::object();
+  for (std::size_t i = 1; i < r.size() && i - 1 < cols.size(); ++i)
+    row[cols[i - 1].name] = to_json(r[i], cols[i - 1]);
+  return row;
+}
+
+// How many rows of the population pass the consent and address checks: what waves split.
+result<std::int64_t> count_eligible(audience::backend& b, const audience::worktable& wt,
+                                    const entity& e, const std::vector<out_col>& cols,
+                                    const recipient_rules& rules) {
+  std::vector<out_col> used;
+  for (auto& c : cols)
+    if (c.name == rules.address_column || c.name == rules.consent_column) used.push_back(c);
+  std::int64_t n = 0;
+  auto q = b.query(rows_sql(wt, e, used), {}, [&](const audience::row& r) {
+    n += check_recipient(rules, row_json(r, used)).eligible ? 1 : 0;
+    return true;
+  });
+  if (!q) return q.err();
+  return n;
+}
+
+// Hands a batch to the connector. With a throttle it goes in slices of 1/20 s worth of
+// messages, each when the throttle allows it: paced evenly, not all at once.
+std::vector<delivery_result> channel_runner::deliver(connector& c,
+                                                     const std::vector<message>& batch,
+                                                     throttle* pace) {
+  if (!pace) {
+    std::lock_guard<std::mutex> g(send_mu_);
+    return c.send(batch);
+  }
+  std::vector<delivery_result> out;
+  auto slice = static_cast<std::size_t>(std::max<std::int64_t>(1, pace->per_second() / 20));
+  for (std::size_t i = 0; i < batch.size(); i += slice) {
+    std::vector<message> part(
+        batch.begin() + static_cast<std::ptrdiff_t>(i),
+        batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + slice)));
+    auto wait = pace->reserve(static_cast<std::int64_t>(part.size())) - clock_->now();
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    std::lock_guard<std::mutex> g(send_mu_);
+    auto r = c.send(part);
+    out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+  }
+  return out;
+}
+
+// Sends the rows `lim` allows and makes the batch durable; returns the rows it took.
+result<std::int64_t> channel_runner::send_batch(
+    audience::backend& b, connector& c, const channel_activity& act, const recipient_rules& rules,
+    const task_input& in, const audience::worktable& wt, const std::vector<out_col>& cols,
+    const std::string& sql, const batch_limits& lim, send_state& st, throttle* pace) {
   std::vector<message> batch;
   std::vector<std::string> keys;
-  std::int64_t pos = from;
+  std::vector<audience::value> key_values;  // as the worktable types them (bound as they are)
+  std::int64_t taken = 0, seen = st.eligible();
   auto q = b.query(sql, {}, [&](const audience::row& r) {
-    nlohmann::json row = nlohmann::json::object();
-    for (std::size_t i = 1; i < r.size() && i - 1 < cols.size(); ++i)
-      row[cols[i - 1].name] = to_json(r[i], cols[i - 1]);
+    if (seen >= lim.wave_end) return false;  // the wave is complete: the rest is the next one's
+    ++taken;
     auto key = key_of(r[0]);
-    if (pos++ >= sendable_end) {
-      ++st.excluded[to_string(exclusion_reason::outside_send_window)];
-      return true;
-    }
-    auto m = prepare_message(act, rules, {in.campaign, in.run}, key, row);
+    auto m = prepare_message(act, rules, {in.campaign, in.run}, key, row_json(r, cols));
     if (auto* msg = std::get_if<message>(&m)) {
+      if (seen++ >= lim.sendable_end) {
+        ++st.excluded[to_string(exclusion_reason::outside_send_window)];
+        return true;
+      }
       batch.push_back(std::move(*msg));
       keys.push_back(key);
+      key_values.push_back(r[0]);
     } else {
       ++st.excluded[to_string(std::get<exclusion>(m).reason)];
     }
     return true;
   });
-  if (!q) return q;
-  if (!batch.empty() && pace) {
-    auto at = pace->reserve(static_cast<std::int64_t>(batch.size()));
-    auto wait = at - clock_->now();
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
-  }
-  std::vector<delivery_result> results;
-  {
-    std::lock_guard<std::mutex> g(send_mu_);
-    results = c.send(batch);
-  }
+  if (!q) return q.err();
+  auto results = deliver(c, batch, pace);
   auto insert = "INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
                 audience::quote_id(wt.row_key) + ") SELECT " + b.placeholder(1) +
                 " WHERE NOT EXISTS (SELECT 1 FROM " + audience::quote_id(st.p.sent_table) +
                 " WHERE " + audience::quote_id(wt.row_key) + " = " + b.placeholder(2) + ")";
-  if (auto t = b.begin(); !t) return t;
+  if (auto t = b.begin(); !t) return t.err();
   std::vector<audience::delivery_row> sent_rows;
   for (std::size_t i = 0; i < results.size() && i < keys.size(); ++i) {
     if (!results[i].sent()) {
@@ -166,7 +224,7 @@ status channel_runner::send_batch(audience::backend& b, connector& c, const chan
     ++st.p.sent;
     sent_rows.push_back({batch[i].message_id, in.campaign, in.run, in.act->id,
                          to_string(batch[i].channel), keys[i], wt.dimension});
-    auto v = audience::value::text(keys[i]);
+    const auto& v = key_values[i];
     if (auto r = b.exec(insert, {v, v}); !r) {
       b.rollback();
       return r.err();
@@ -174,13 +232,49 @@ status channel_runner::send_batch(audience::backend& b, connector& c, const chan
   }
   if (auto r = audience::record_deliveries(b, sent_rows, format_time(clock_->now())); !r) {
     b.rollback();
-    return r;
+    return r.err();
   }
-  if (auto t = b.commit(); !t) return t;
-  st.p.position = static_cast<std::uint64_t>(from + n);
+  if (auto t = b.commit(); !t) return t.err();
+  st.p.position = static_cast<std::uint64_t>(lim.from + taken);
   st.p.exclusions.clear();
   for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
-  return in.checkpoint ? in.checkpoint(st.p) : ok_status();
+  if (in.checkpoint)
+    if (auto s = in.checkpoint(st.p); !s) return s.err();
+  return taken;
+}
+
+// On the first attempt, the table that collects who was sent.
+status open_sent_table(audience::backend& b, const task_input& in, const audience::worktable& wt,
+                       send_state& st) {
+  if (!st.p.sent_table.empty()) return ok_status();
+  audience::worktable sent;
+  sent.dimension = wt.dimension;
+  sent.row_key = wt.row_key;
+  sent.dim_key = wt.dim_key;
+  sent.columns = {wt.columns.front()};
+  if (auto c =
+          audience::create_worktable(b, {in.campaign, in.run, in.act->id}, "out", sent, in.now);
+      !c)
+    return c;
+  st.p.sent_table = sent.table;
+  return ok_status();
+}
+
+// The outcome of the last wave: the population sent, and the counts in the task's log.
+result<task_outcome> finish_send(audience::backend& b, const ev::population& pop,
+                                 const send_state& st, const char* connector_kind) {
+  auto described = audience::describe_worktable(b, st.p.sent_table);
+  if (!described) return described.err();
+  auto out = audience::finish_worktable(b, described.value(), "out");
+  if (!out) return out.err();
+  task_outcome o;
+  o.count_in = pop.count;
+  o.outputs.push_back(out.value());
+  std::string excl;
+  for (auto& [k, v] : st.excluded) excl += (excl.empty() ? "" : ", ") + k + " " + std::to_string(v);
+  o.logs.push_back("sent " + std::to_string(st.p.sent) + ", failed " + std::to_string(st.p.failed) +
+                   (excl.empty() ? "" : ", excluded: " + excl) + " via " + connector_kind);
+  return o;
 }
 
 result<task_outcome> channel_runner::send(audience::backend& b, const task_input& in) {
@@ -200,61 +294,52 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   if (!rules) return rules.err();
   auto conn = connectors_.get(act->connector);
   if (!conn) return conn.err();
-  auto total = static_cast<std::int64_t>(pop.count);
-  auto waves = plan_waves(total, act->waves);
+  auto cols = columns_for(*wt, *e);
+  auto rows = static_cast<std::int64_t>(pop.count);
+  // Waves split the eligible recipients; without waves the rows are an upper bound of them.
+  result<std::int64_t> eligible = rows;
+  if (!act->waves.is_null()) eligible = count_eligible(b, *wt, *e, cols, *rules);
+  if (!eligible) return eligible.err();
+  auto waves = plan_waves(*eligible, act->waves);
   if (!waves) return waves.err();
   auto fit = fit_send_window(*waves, act->per_second);
   send_state st;
   st.p = in.progress.value_or(ev::delivery_progress{in.run, in.act->id, 0, 0, 0, 0, {}, ""});
   for (auto& [k, v] : st.p.exclusions) st.excluded[k] = std::stoull(v);
-  if (st.p.sent_table.empty()) {  // first attempt: the table that collects who was sent
-    audience::worktable sent;
-    sent.dimension = wt->dimension;
-    sent.row_key = wt->row_key;
-    sent.dim_key = wt->dim_key;
-    sent.columns = {wt->columns.front()};
-    if (auto c =
-            audience::create_worktable(b, {in.campaign, in.run, in.act->id}, "out", sent, in.now);
-        !c)
-      return c.err();
-    st.p.sent_table = sent.table;
-  }
-  auto cols = columns_for(*wt, *e);
+  if (auto t = open_sent_table(b, in, *wt, st); !t) return t.err();
   std::optional<throttle> pace;
   if (act->per_second) pace.emplace(*act->per_second, *clock_);
-  for (auto& w : *waves) {
-    std::int64_t end = w.offset + w.count,
-                 sendable_end = w.offset + fit.sendable[static_cast<std::size_t>(w.index)];
-    if (static_cast<std::int64_t>(st.p.position) >= end) continue;  // done before a restart
-    st.p.wave = static_cast<std::uint32_t>(w.index);
-    for (auto from = static_cast<std::int64_t>(st.p.position); from < end;) {
-      auto n = std::min<std::int64_t>(static_cast<std::int64_t>(o_.batch), end - from);
-      if (auto s = send_batch(b, *conn.value(), *act, *rules, in, *wt, cols,
-                              rows_sql(*wt, *e, cols, from, n), from, n, sendable_end, st,
-                              pace ? &*pace : nullptr);
-          !s)
-        return s.err();
-      from += n;
+  std::size_t last = 0;  // the last wave with recipients takes every row left
+  for (std::size_t i = 0; i < waves->size(); ++i)
+    if ((*waves)[i].count > 0) last = i;
+  bool durable = in.progress.has_value();
+  // p.wave is the wave to send: the engine moves it on when it records the wait after a wave.
+  for (auto i = static_cast<std::size_t>(st.p.wave); i <= last && i < waves->size(); ++i) {
+    const auto& w = (*waves)[i];
+    batch_limits lim;
+    lim.wave_end = i == last ? k_no_limit : w.offset + w.count;
+    lim.sendable_end = fit.sendable[i] >= w.count ? k_no_limit : w.offset + fit.sendable[i];
+    st.p.wave = static_cast<std::uint32_t>(i);
+    while (st.eligible() < lim.wave_end && static_cast<std::int64_t>(st.p.position) < rows) {
+      lim.from = static_cast<std::int64_t>(st.p.position);
+      lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(o_.batch), rows - lim.from);
+      auto taken =
+          send_batch(b, *conn.value(), *act, *rules, in, *wt, cols,
+                     rows_sql(*wt, *e, cols, lim.from, lim.n), lim, st, pace ? &*pace : nullptr);
+      if (!taken) return taken.err();
+      durable = true;
+      if (*taken == 0) break;  // fewer rows than counted (entity rows deleted since)
     }
-    auto next = static_cast<std::size_t>(w.index) + 1;
-    if (next < waves->size() && (*waves)[next].count > 0) {  // the next wave goes later
-      task_outcome later;
-      later.resume_at = clock_->now() + ((*waves)[next].start - w.start);
-      return later;
-    }
+    if (i == last) break;
+    // The next wave goes later. A re-run before the wait is recorded (after a crash) finds this
+    // wave sent and waits again: it never sends the next wave early.
+    if (!durable && in.checkpoint)
+      if (auto s = in.checkpoint(st.p); !s) return s.err();
+    task_outcome later;
+    later.resume_at = clock_->now() + ((*waves)[i + 1].start - w.start);
+    return later;
   }
-  auto described = audience::describe_worktable(b, st.p.sent_table);
-  if (!described) return described.err();
-  auto out = audience::finish_worktable(b, described.value(), "out");
-  if (!out) return out.err();
-  task_outcome o;
-  o.count_in = pop.count;
-  o.outputs.push_back(out.value());
-  std::string excl;
-  for (auto& [k, v] : st.excluded) excl += (excl.empty() ? "" : ", ") + k + " " + std::to_string(v);
-  o.logs.push_back("sent " + std::to_string(st.p.sent) + ", failed " + std::to_string(st.p.failed) +
-                   (excl.empty() ? "" : ", excluded: " + excl) + " via " + conn.value()->kind());
-  return o;
+  return finish_send(b, pop, st, conn.value()->kind());
 }
 
 }  // namespace
