@@ -1,5 +1,6 @@
 #include "actors/channel_runner.hpp"
 
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -125,8 +126,11 @@ nlohmann::json to_json(const audience::value& raw, const out_col& c) {
   switch (c.type) {
     case column_type::integer:
       return v->i;
-    case column_type::floating:
-      return v->f;
+    case column_type::floating: {  // 15 significant digits: 1199.88, not 1199.8799999999999
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.15g", v->f);
+      return std::string(buf);
+    }
     case column_type::boolean:
       return v->i != 0;
     default:
