@@ -339,8 +339,9 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     // wave sent and waits again: it never sends the next wave early.
     if (!durable && in.checkpoint)
       if (auto s = in.checkpoint(st.p); !s) return s.err();
+    // It starts an interval after this one started (in.now), or now if sending took longer.
     task_outcome later;
-    later.resume_at = clock_->now() + ((*waves)[i + 1].start - w.start);
+    later.resume_at = std::max(clock_->now(), in.now + ((*waves)[i + 1].start - w.start));
     return later;
   }
   return finish_send(b, pop, st, conn.value()->kind());

@@ -127,6 +127,14 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
   if (!r) return r.err();
   events out;
   if (o.resume_at) {  // between waves: the task waits (durably) and runs again
+    // In the same append, the channel's progress moves on to the next wave: a re-run after a
+    // crash before this append finds the wave sent and waits again; the run after the wait
+    // sends the next wave.
+    if (auto* t = (*r)->task(activity); t && t->progress) {
+      auto p = *t->progress;
+      ++p.wave;
+      out.push_back(p);
+    }
     out.push_back(ev::task_waiting{run, activity, *o.resume_at, "wave"});
     return out;
   }
