@@ -42,11 +42,13 @@ nlohmann::json ok_json(self_ptr self) {
 
 constexpr std::uint64_t snapshot_every = 256;  // events between snapshots: bounds recovery work
 // The interval also grows with the state: at least one event per this many bytes of the last
-// snapshot. Encoding costs in proportion to the state's size, which grows with the campaign's
-// runs; with a fixed interval a long-lived recurring campaign would pay more and more per event
-// appended (docs/benchmarks.md, P6). This keeps the encoding's cost per event fixed; recovery
-// then folds at most size/256 events after the snapshot.
-constexpr std::uint64_t snapshot_bytes_per_event = 256;
+// snapshot. Encoding and decoding cost in proportion to the state's size, which grows with the
+// campaign's runs; with a fixed interval a long-lived recurring campaign would pay more and more
+// per event appended (docs/benchmarks.md, P4 and P6). Folding one event costs about as much as
+// decoding 64 bytes of snapshot, so this writes a snapshot once the events since the last one
+// cost about as much to fold as the snapshot costs to decode: recovery stays within twice the
+// decode, and the encoding costs a fixed ~2 us per event appended.
+constexpr std::uint64_t snapshot_bytes_per_event = 64;
 
 // Snapshots bound the work of recovery: the next load folds only the events after it.
 void save_snapshot(self_ptr self) {

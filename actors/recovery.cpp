@@ -16,7 +16,7 @@ result<campaign_state> load_campaign(const event_store& store, const std::string
   if (!tail) return tail.err();
   const auto& catalog = baton_event_catalog();
   for (auto& e : tail.value()) {
-    auto up = catalog.upcast(e);
+    auto up = catalog.upcast(std::move(e));  // the events are not needed afterwards
     if (!up) return up.err();
     if (auto st = apply(s, up.value()); !st) return st.err();
   }

@@ -1,5 +1,7 @@
 // The appliers: one function per campaign event type (all at version 1), picked by std::visit.
 // Each changes the state exactly as the event says; none decides anything.
+#include <string_view>
+
 #include "model/campaign_state.hpp"
 
 namespace baton {
@@ -258,7 +260,9 @@ status apply(campaign_state& s, const event& e) {
   auto* created = std::get_if<ev::campaign_created>(&ce.value());
   if (s.exists() || created) {
     const std::string& id = s.exists() ? s.id : created->campaign_id;
-    if (e.stream != "campaign/" + id)
+    std::string_view stream = e.stream, prefix = "campaign/";  // compared without allocating
+    if (stream.size() != prefix.size() + id.size() || !stream.starts_with(prefix) ||
+        stream.substr(prefix.size()) != id)
       return unfit(e, "event of stream '" + e.stream + "' folded into campaign/" + id);
   }
   return apply(s, ce.value(), e);

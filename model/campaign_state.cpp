@@ -90,22 +90,24 @@ ev::delivery_progress progress_from(const json& j) {
 json to_j(const task_state& t) {
   json outs = json::array();
   for (auto& p : t.outputs) outs.push_back(to_j(p));
-  return {{"activity", t.activity},
-          {"status", static_cast<int>(t.status)},
-          {"attempt", t.attempt},
-          {"startedAt", t.started_at},
-          {"endedAt", t.ended_at},
-          {"countIn", t.count_in},
-          {"outputs", outs},
-          {"error", t.error},
-          {"policy", t.policy},
-          {"skipReason", t.skip_reason},
-          {"passThrough", t.pass_through},
-          {"waitUntil", t.wait_until},
-          {"confirmed", t.confirmed},
-          {"logs", t.logs},
-          {"waitReason", t.wait_reason},
-          {"progress", t.progress ? to_j(*t.progress) : json(nullptr)}};
+  // Large members are moved in afterwards: a braced list copies every element (deeply).
+  json j = {{"activity", t.activity},
+            {"status", static_cast<int>(t.status)},
+            {"attempt", t.attempt},
+            {"startedAt", t.started_at},
+            {"endedAt", t.ended_at},
+            {"countIn", t.count_in},
+            {"error", t.error},
+            {"policy", t.policy},
+            {"skipReason", t.skip_reason},
+            {"passThrough", t.pass_through},
+            {"waitUntil", t.wait_until},
+            {"confirmed", t.confirmed},
+            {"logs", t.logs},
+            {"waitReason", t.wait_reason},
+            {"progress", t.progress ? to_j(*t.progress) : json(nullptr)}};
+  j["outputs"] = std::move(outs);
+  return j;
 }
 task_state task_from(const json& j) {
   task_state t;
@@ -131,17 +133,18 @@ task_state task_from(const json& j) {
 json to_j(const run_state& r) {
   json tasks = json::object();
   for (auto& [id, t] : r.tasks) tasks[id] = to_j(t);
-  return {{"number", r.number},
-          {"test", r.test},
-          {"trigger", r.trigger},
-          {"vars", r.vars},
-          {"status", r.status},
-          {"error", r.error},
-          {"startedAt", r.started_at},
-          {"endedAt", r.ended_at},
-          {"tasks", tasks},
-          {"transitions", r.transition_counts},
-          {"consecutiveErrors", r.consecutive_errors}};
+  json j = {{"number", r.number},
+            {"test", r.test},
+            {"trigger", r.trigger},
+            {"vars", r.vars},
+            {"status", r.status},
+            {"error", r.error},
+            {"startedAt", r.started_at},
+            {"endedAt", r.ended_at},
+            {"transitions", r.transition_counts},
+            {"consecutiveErrors", r.consecutive_errors}};
+  j["tasks"] = std::move(tasks);
+  return j;
 }
 run_state run_from(const json& j) {
   run_state r;
@@ -181,12 +184,12 @@ std::string encode_state(const campaign_state& s) {
             {"createdBy", s.created_by},
             {"createdAt", s.created_at},
             {"updatedAt", s.updated_at},
-            {"runs", runs},
             {"nextRun", s.next_run},
             {"published", s.published},
             {"pendingSignals",
-             json(std::vector<ev::variables>(s.pending_signals.begin(), s.pending_signals.end()))},
-            {"alerts", alerts}};
+             json(std::vector<ev::variables>(s.pending_signals.begin(), s.pending_signals.end()))}};
+  j["runs"] = std::move(runs);
+  j["alerts"] = std::move(alerts);
   json fb = json::object();
   for (auto& [activity, t] : s.feedback) fb[activity] = {{"total", t.total}, {"unique", t.unique}};
   j["feedback"] = fb;

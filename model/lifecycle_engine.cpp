@@ -1,5 +1,7 @@
 // The engine's own decisions: what a finished, failed or waiting task leads to (error policies
 // of PRODUCT.md §1), and `advance`, which skips, starts and ends tasks and runs.
+#include <optional>
+
 #include "model/lifecycle.hpp"
 #include "model/planner.hpp"
 #include "model/schedule.hpp"
@@ -213,16 +215,19 @@ std::vector<ev::campaign_event> advance(const campaign_state& s, time_us now) {
   if (s.status == cs::paused || s.status == cs::stopped) return out;
   auto plan = plan_run(*s.def, *r);
   // Tasks made ready by a skip of this same step (a test run's pass-through save_audience) count
-  // their inputs on the run as it will be once the skips are folded.
-  run_state after = *r;
+  // their inputs on the run as it will be once the skips are folded. The copy is made only when
+  // there are skips: advance runs after every commit, and a run's tasks are not small.
+  std::optional<run_state> after;
+  if (!plan.skips.empty()) after = *r;
   for (auto& k : plan.skips) {
     out.push_back(ev::task_skipped{r->number, k.activity, k.reason, k.pass_through});
-    auto& t = after.tasks[k.activity];
+    auto& t = after->tasks[k.activity];
     t.status = task_status::skipped;
     t.skip_reason = k.reason;
     t.pass_through = k.pass_through;
   }
-  for (auto& id : plan.ready) start_task(s, after, *s.def->find_activity(id), now, out);
+  const run_state& planned = after ? *after : *r;
+  for (auto& id : plan.ready) start_task(s, planned, *s.def->find_activity(id), now, out);
   if (plan.finished) end_run(s, *r, "completed", "", now, out);
   return out;
 }

@@ -1,5 +1,6 @@
 #include "model/planner.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -10,18 +11,36 @@ namespace baton {
 
 std::vector<std::string> topological_order(const campaign_definition& def) {
   // Kahn's algorithm over activity indexes; ties go to the earlier activity of the definition.
-  // Called on every planning step, so no per-step string maps and no scan of every transition
-  // per activity.
+  // Called on every planning step, so it works on a few flat arrays: no string maps, and no scan
+  // of every transition per activity.
   std::size_t n = def.activities.size();
-  std::map<std::string_view, std::size_t> position;
-  for (std::size_t i = 0; i < n; ++i) position.emplace(def.activities[i].id, i);
+  std::vector<std::pair<std::string_view, std::size_t>> by_id;  // sorted: id -> position
+  by_id.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) by_id.emplace_back(def.activities[i].id, i);
+  std::stable_sort(by_id.begin(), by_id.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  auto position = [&](std::string_view id) {
+    auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                               [](const auto& e, std::string_view v) { return e.first < v; });
+    return it != by_id.end() && it->first == id ? it->second : none;
+  };
+  // The edges between known activities, grouped by source in transition order (counting sort).
+  std::vector<std::pair<std::size_t, std::size_t>> edges;  // (from, to)
+  edges.reserve(def.transitions.size());
   std::vector<int> indegree(n, 0);
-  std::vector<std::vector<std::size_t>> next(n);  // targets of each activity, in transition order
+  std::vector<std::size_t> first(n + 1, 0);
   for (auto& t : def.transitions) {
-    auto from = position.find(t.from), to = position.find(t.to);
-    if (to != position.end()) ++indegree[to->second];
-    if (from != position.end() && to != position.end()) next[from->second].push_back(to->second);
+    auto from = position(t.from), to = position(t.to);
+    if (to != none) ++indegree[to];
+    if (from != none && to != none) {
+      edges.emplace_back(from, to);
+      ++first[from + 1];
+    }
   }
+  for (std::size_t i = 0; i < n; ++i) first[i + 1] += first[i];
+  std::vector<std::size_t> next(edges.size()), fill(first.begin(), first.end() - 1);
+  for (auto& [from, to] : edges) next[fill[from]++] = to;
   std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
   for (std::size_t i = 0; i < n; ++i)
     if (indegree[i] == 0) ready.push(i);
@@ -31,8 +50,8 @@ std::vector<std::string> topological_order(const campaign_definition& def) {
     auto i = ready.top();
     ready.pop();
     out.push_back(def.activities[i].id);
-    for (auto j : next[i])
-      if (--indegree[j] == 0) ready.push(j);
+    for (auto k = first[i]; k < first[i + 1]; ++k)
+      if (--indegree[next[k]] == 0) ready.push(next[k]);
   }
   return out;
 }
