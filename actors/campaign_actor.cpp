@@ -249,22 +249,13 @@ void carry_out(self_ptr self, decision d, const command_context& c, const api_co
          });
 }
 
-error validation_error(const problems& ps) {
-  std::string what;
-  for (auto& p : ps)
-    if (p.level == problem::severity::error)
-      what += (what.empty() ? "" : "\n") + (p.pointer.empty() ? std::string("/") : p.pointer) +
-              ": " + p.message;
-  return make_error(errc::validation, "", what);
-}
-
 // Re-checks a definition against the current entity schema (publish, update).
 std::optional<error> check_definition(self_ptr self, const std::string& json_text) {
   auto v = validate_campaign(json_text, self->state.ctx->opts.schema.get());
-  if (!v.ok()) return validation_error(v.issues);
+  if (!v.ok()) return to_validation_error(v.issues);
   // Template syntax is checked here too: a bad template blocks publication, never a send.
   auto templates = channels::check_channel_templates(*v.definition);
-  if (has_errors(templates)) return validation_error(templates);
+  if (has_errors(templates)) return to_validation_error(templates);
   return std::nullopt;
 }
 

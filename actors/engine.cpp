@@ -74,15 +74,6 @@ std::string new_campaign_id(registry_ptr self) {
   }
 }
 
-error validation_error(const problems& ps) {
-  std::string what;
-  for (auto& p : ps)
-    if (p.level == problem::severity::error)
-      what += (what.empty() ? "" : "\n") + (p.pointer.empty() ? std::string("/") : p.pointer) +
-              ": " + p.message;
-  return make_error(errc::validation, "", what);
-}
-
 nlohmann::json warnings_json(const problems& ps) {
   nlohmann::json w = nlohmann::json::array();
   for (auto& p : ps)
@@ -108,9 +99,9 @@ caf::result<std::string> list_campaigns(registry_ptr self, const api_command& cm
 caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   auto& ctx = *self->state.ctx;
   auto v = validate_campaign(cmd.body, ctx.opts.schema.get());
-  if (!v.ok()) return to_caf(validation_error(v.issues));
+  if (!v.ok()) return to_caf(to_validation_error(v.issues));
   if (auto t = channels::check_channel_templates(*v.definition); has_errors(t))
-    return to_caf(validation_error(t));
+    return to_caf(to_validation_error(t));
   if (!cmd.command_id.empty())
     if (auto prev = ctx.opts.store->command_result(cmd.command_id); prev && !prev->ranges.empty())
       return nlohmann::json{{"id", prev->ranges.front().stream.substr(9)}, {"duplicate", true}}
@@ -184,7 +175,7 @@ caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (cmd.verb == "feedback") return feedback(self, cmd);
   if (cmd.verb == "validate") {
     auto v = validate_campaign(cmd.body, self->state.ctx->opts.schema.get());
-    if (!v.ok()) return to_caf(validation_error(v.issues));
+    if (!v.ok()) return to_caf(to_validation_error(v.issues));
     return nlohmann::json{{"ok", true}, {"warnings", warnings_json(v.issues)}}.dump();
   }
   if (cmd.campaign.empty())

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "events/result.hpp"
+
 namespace baton {
 
 struct problem {
@@ -21,6 +23,10 @@ inline bool has_errors(const problems& ps) {
     if (p.level == problem::severity::error) return true;
   return false;
 }
+
+// The errors among `ps` as one errc::validation error: one "<pointer>: <message>" line each
+// (how the API carries every problem; batonctl prints each line as "error: ...").
+error to_validation_error(const problems& ps);
 
 // Appends one JSON-pointer token, escaping '~' and '/' as RFC 6901 says.
 std::string pointer_append(const std::string& pointer, const std::string& token);

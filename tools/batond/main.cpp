@@ -86,7 +86,8 @@ int run_daemon(daemon_args& a) {
     eo.schema = read_schema(a.g.data_dir);
     eo.data_dir = a.g.data_dir;
     eo.data_url = config->data_url;
-    eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir, config->channels);
+    eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
+                                          config->channels);
     auto engine = baton::spawn_engine(sys, eo);
     auto port =
         sys.middleman().publish(engine.api, config->listen_port, config->listen_host.c_str(), true);
