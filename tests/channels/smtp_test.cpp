@@ -1,6 +1,6 @@
-// The SMTP connector against a real SMTP server: aiosmtpd (Debian python3-aiosmtpd, an RFC 5321
-// server) started by the test on a free loopback port, storing what it receives in a Maildir.
-// Checks delivery counts, headers, connection reuse, replies 5xx/4xx, STARTTLS and refusals.
+// The SMTP connector against real SMTP servers started on free loopback ports: postfix's
+// smtp-sink (counts, envelope, connection reuse, refusals, a dropped connection) and aiosmtpd
+// (Debian python3-aiosmtpd, storing a Maildir: headers, encodings, per-recipient 5xx/4xx, STARTTLS).
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -232,4 +232,75 @@ TEST_CASE("format_email writes the headers the contract names", "[smtp]") {
   CHECK_THAT(text, Catch::Contains("\r\n\r\nDear customer 5,\r\nthe sale is on.\r\n"));
   CHECK(envelope_address("Shop <news@shop.example>") == "news@shop.example");
   CHECK(envelope_address(" a@b.co ") == "a@b.co");
+}
+
+TEST_CASE("SMTP to postfix's smtp-sink: every message once, all batches over one session",
+          "[smtp][smtp-sink]") {
+  test_servers::smtp_sink sink;
+  {
+    smtp_connector smtp(options_for(sink.url()), nullptr);
+    for (int from = 0; from < 1000; from += 200)
+      for (const auto& r : smtp.send(sample_batch(from, from + 200))) CHECK(r.sent());
+  }  // the connector closes its connection: the session ends and smtp-sink counts it
+  auto got = sink.messages();
+  REQUIRE(got.size() == 1000);
+  std::map<std::string, int> ids;
+  for (auto& m : got) {
+    ++ids[m["X-Baton-Message-Id"]];
+    CHECK(m["X-Mail-Args"] == "<news@shop.example>");
+    CHECK(m["X-Rcpt-Args"] == m["To"]);
+    CHECK(m["Message-ID"] == "<" + m["X-Baton-Message-Id"] + "@test.example>");
+  }
+  for (const auto& m : sample_batch(0, 1000)) CHECK(ids[m.message_id] == 1);
+  CHECK(got[7]["X-Rcpt-Args"] == "<user7@example.com>");
+  CHECK(got[7]["Subject"] == "Hello 7");
+  CHECK_THAT(got[7][""], Catch::Contains("Dear customer 7,\nthe sale is on."));
+  for (int i = 0; i < 100 && sink.totals().sessions < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto t = sink.totals();
+  CHECK(t.sessions == 1);  // connection reuse: one SMTP session for five batches
+  CHECK(t.messages == 1000);
+}
+
+TEST_CASE("SMTP to smtp-sink: refused recipients fail for good, refused DATA may be retried",
+          "[smtp][smtp-sink]") {
+  {
+    test_servers::smtp_sink hard(true, {"-f", "RCPT"});
+    smtp_connector smtp(options_for(hard.url()), nullptr);
+    auto rs = smtp.send(sample_batch(0, 3));
+    for (const auto& r : rs) {
+      CHECK_FALSE(r.sent());
+      CHECK_FALSE(r.retryable);
+      CHECK_THAT(r.reason, Catch::Contains("500"));
+    }
+    CHECK(hard.messages().empty());
+  }
+  test_servers::smtp_sink soft(true, {"-r", "DATA"});
+  smtp_connector smtp(options_for(soft.url()), nullptr);
+  auto rs = smtp.send(sample_batch(0, 3));
+  for (const auto& r : rs) {
+    CHECK_FALSE(r.sent());
+    CHECK(r.retryable);
+    CHECK_THAT(r.reason, Catch::Contains("450"));
+  }
+  CHECK(soft.messages().empty());
+}
+
+TEST_CASE("SMTP reconnects when the server closed the kept connection", "[smtp][smtp-sink]") {
+  // smtp-sink ends a session idle for a second (-t 1), as servers do: the next batch finds the
+  // kept connection closed and goes over a new one.
+  test_servers::smtp_sink sink(true, {"-t", "1"});
+  {
+    smtp_connector smtp(options_for(sink.url()), nullptr);
+    for (const auto& r : smtp.send(sample_batch(0, 3))) CHECK(r.sent());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    for (const auto& r : smtp.send(sample_batch(3, 6))) {
+      INFO(r.reason);
+      CHECK(r.sent());
+    }
+  }
+  CHECK(sink.messages().size() == 6);
+  for (int i = 0; i < 100 && sink.totals().sessions < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(sink.totals().sessions == 2);
 }

@@ -1,12 +1,7 @@
 // Helpers for the channels tests: scratch directories, free loopback ports, child processes
-// (real servers the tests start and stop themselves), reading files and sample messages.
+// (tests/support/servers.hpp: real servers the tests start and stop), files and sample messages.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,6 +14,7 @@
 #include <vector>
 
 #include "channels/message.hpp"
+#include "support/servers.hpp"
 
 namespace baton::channels::testing {
 
@@ -38,68 +34,10 @@ struct scratch_dir {
   std::string str() const { return path.string(); }
 };
 
-inline int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-inline bool port_open(int port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
-}
-
-// A child process running `argv` with extra environment; SIGTERM + wait on destruction.
-struct child_process {
-  pid_t pid = -1;
-  child_process(std::vector<std::string> argv, std::vector<std::string> env = {},
-                const std::string& log = "/dev/null") {
-    pid = ::fork();
-    if (pid == 0) {
-      for (auto& e : env) ::putenv(e.data());
-      FILE* f = std::fopen(log.c_str(), "w");
-      if (f) {
-        ::dup2(fileno(f), 1);
-        ::dup2(fileno(f), 2);
-      }
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  bool running() const { return pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0; }
-  ~child_process() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && ::waitpid(pid, nullptr, WNOHANG) == 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
-};
-
-inline bool wait_for_port(int port, const child_process& p, int seconds = 15) {
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (port_open(port)) return true;
-    if (!p.running()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
+using test_servers::child_process;
+using test_servers::free_port;
+using test_servers::port_open;
+using test_servers::wait_for_port;
 
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

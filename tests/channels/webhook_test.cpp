@@ -3,8 +3,6 @@
 // classes, extra headers, connection reuse and an unreachable receiver.
 #include <catch2/catch.hpp>
 
-#include <httplib.h>
-
 #include <mutex>
 #include <set>
 
@@ -18,54 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-// Records every request; answers 409 for a key it has seen, 500 for recipient "boom", 400 for
-// "bad", 201 otherwise — like a receiver that honours idempotency keys.
-struct receiver {
-  httplib::Server server;
-  std::thread thread;
-  int port = 0;
-  std::mutex mu;
-  std::vector<json> bodies;
-  std::vector<std::string> keys, auth, content_types;
-  std::set<std::string> seen;
-  std::set<int> peers;
-
-  receiver() {
-    server.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu);
-      auto body = json::parse(req.body, nullptr, false);
-      std::string key = req.get_header_value("Idempotency-Key");
-      keys.push_back(key);
-      auth.push_back(req.get_header_value("Authorization"));
-      content_types.push_back(req.get_header_value("Content-Type"));
-      peers.insert(req.remote_port);
-      if (body.is_object() && body.value("recipient", "") == "boom") {
-        res.status = 500;
-        res.set_content("internal trouble", "text/plain");
-        return;
-      }
-      if (body.is_object() && body.value("recipient", "") == "bad") {
-        res.status = 400;
-        res.set_content("bad payload", "text/plain");
-        return;
-      }
-      if (!seen.insert(key).second) {
-        res.status = 409;
-        return;
-      }
-      bodies.push_back(body);
-      res.status = 201;
-    });
-    server.set_keep_alive_max_count(1000);  // httplib's default closes after 5 requests
-    port = server.bind_to_any_port("127.0.0.1");
-    thread = std::thread([this] { server.listen_after_bind(); });
-  }
-  ~receiver() {
-    server.stop();
-    thread.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/hook"; }
-};
+using receiver = test_servers::webhook_receiver;
 
 webhook_options options_for(const std::string& url) {
   webhook_options o;
