@@ -74,6 +74,8 @@ class channel_runner final : public activity_runner {
                                   const batch_limits& lim, send_state& st, throttle* pace);
   std::vector<delivery_result> deliver(connector& c, const std::vector<message>& batch,
                                        throttle* pace);
+  std::vector<delivery_result> deliver_retrying(connector& c, const std::vector<message>& batch,
+                                                throttle* pace);
 
   channel_runner_options o_;
   std::shared_ptr<activity_runner> next_;
@@ -185,66 +187,120 @@ std::vector<delivery_result> channel_runner::deliver(connector& c,
   return out;
 }
 
-// Sends the rows `lim` allows and makes the batch durable; returns the rows it took.
+// Hands a batch over, then again after 0.5 s and after 2 s the messages that failed in a way a
+// retry may mend (the connection, an SMTP 4xx, an HTTP 5xx).
+std::vector<delivery_result> channel_runner::deliver_retrying(connector& c,
+                                                              const std::vector<message>& batch,
+                                                              throttle* pace) {
+  auto results = deliver(c, batch, pace);
+  for (auto backoff : {std::chrono::milliseconds(500), std::chrono::milliseconds(2000)}) {
+    std::vector<std::size_t> again;
+    for (std::size_t i = 0; i < results.size(); ++i)
+      if (!results[i].sent() && results[i].retryable) again.push_back(i);
+    if (again.empty()) break;
+    std::this_thread::sleep_for(backoff);
+    std::vector<message> part;
+    for (auto i : again) part.push_back(batch[i]);
+    auto r = deliver(c, part, nullptr);
+    for (std::size_t k = 0; k < again.size() && k < r.size(); ++k) results[again[k]] = r[k];
+  }
+  return results;
+}
+
+// The rows of one batch: the messages to send (with the row each came from) and the rows
+// excluded, with why.
+struct batch_rows {
+  std::vector<message> msgs;
+  std::vector<std::string> keys;
+  std::vector<audience::value> key_values;  // as the worktable types them (bound as they are)
+  std::vector<std::int64_t> row;            // per message: its row within the batch
+  std::vector<std::pair<std::int64_t, const char*>> excluded;
+  std::int64_t taken = 0;
+};
+
+// Where a batch stops counting: at the first message of a tail that did not go and that a
+// retry may still send (the server went away mid-batch). Those messages and every row after
+// them stay for a later attempt. Returns msgs.size() when the batch went through.
+std::size_t unsent_tail(const std::vector<delivery_result>& results) {
+  std::size_t from = results.size();
+  for (std::size_t i = results.size(); i-- > 0 && !results[i].sent();)
+    if (results[i].retryable) from = i;
+  return from;
+}
+
+// Sends the rows `lim` allows and makes the batch durable; returns the rows it took. When the
+// connector stays unavailable, what went is made durable and the task fails (errc::unavailable):
+// the campaign's error policy decides, and a resume sends the rest with the same ids.
 result<std::int64_t> channel_runner::send_batch(
     audience::backend& b, connector& c, const channel_activity& act, const recipient_rules& rules,
     const task_input& in, const audience::worktable& wt, const std::vector<out_col>& cols,
     const std::string& sql, const batch_limits& lim, send_state& st, throttle* pace) {
-  std::vector<message> batch;
-  std::vector<std::string> keys;
-  std::vector<audience::value> key_values;  // as the worktable types them (bound as they are)
-  std::int64_t taken = 0, seen = st.eligible();
+  batch_rows rows;
+  std::int64_t seen = st.eligible();
   auto q = b.query(sql, {}, [&](const audience::row& r) {
     if (seen >= lim.wave_end) return false;  // the wave is complete: the rest is the next one's
-    ++taken;
+    auto at = rows.taken++;
     auto key = key_of(r[0]);
     auto m = prepare_message(act, rules, {in.campaign, in.run}, key, row_json(r, cols));
     if (auto* msg = std::get_if<message>(&m)) {
       if (seen++ >= lim.sendable_end) {
-        ++st.excluded[to_string(exclusion_reason::outside_send_window)];
+        rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));
         return true;
       }
-      batch.push_back(std::move(*msg));
-      keys.push_back(key);
-      key_values.push_back(r[0]);
+      rows.msgs.push_back(std::move(*msg));
+      rows.keys.push_back(key);
+      rows.key_values.push_back(r[0]);
+      rows.row.push_back(at);
     } else {
-      ++st.excluded[to_string(std::get<exclusion>(m).reason)];
+      rows.excluded.emplace_back(at, to_string(std::get<exclusion>(m).reason));
     }
     return true;
   });
   if (!q) return q.err();
-  auto results = deliver(c, batch, pace);
-  auto insert = "INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
-                audience::quote_id(wt.row_key) + ") SELECT " + b.placeholder(1) +
-                " WHERE NOT EXISTS (SELECT 1 FROM " + audience::quote_id(st.p.sent_table) +
-                " WHERE " + audience::quote_id(wt.row_key) + " = " + b.placeholder(2) + ")";
-  if (auto t = b.begin(); !t) return t.err();
-  std::vector<audience::delivery_row> sent_rows;
-  for (std::size_t i = 0; i < results.size() && i < keys.size(); ++i) {
-    if (!results[i].sent()) {
-      ++st.p.failed;
-      continue;
+  auto results = deliver_retrying(c, rows.msgs, pace);
+  results.resize(rows.msgs.size());
+  auto tail = unsent_tail(results);
+  auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
+  if (done > 0) {
+    auto insert = "INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
+                  audience::quote_id(wt.row_key) + ") SELECT " + b.placeholder(1) +
+                  " WHERE NOT EXISTS (SELECT 1 FROM " + audience::quote_id(st.p.sent_table) +
+                  " WHERE " + audience::quote_id(wt.row_key) + " = " + b.placeholder(2) + ")";
+    if (auto t = b.begin(); !t) return t.err();
+    std::vector<audience::delivery_row> sent_rows;
+    for (std::size_t i = 0; i < tail; ++i) {
+      if (!results[i].sent()) {
+        ++st.p.failed;
+        continue;
+      }
+      ++st.p.sent;
+      sent_rows.push_back({rows.msgs[i].message_id, in.campaign, in.run, in.act->id,
+                           to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension});
+      const auto& v = rows.key_values[i];
+      if (auto r = b.exec(insert, {v, v}); !r) {
+        b.rollback();
+        return r.err();
+      }
     }
-    ++st.p.sent;
-    sent_rows.push_back({batch[i].message_id, in.campaign, in.run, in.act->id,
-                         to_string(batch[i].channel), keys[i], wt.dimension});
-    const auto& v = key_values[i];
-    if (auto r = b.exec(insert, {v, v}); !r) {
+    if (auto r = audience::record_deliveries(b, sent_rows, format_time(clock_->now())); !r) {
       b.rollback();
       return r.err();
     }
+    if (auto t = b.commit(); !t) return t.err();
+    for (auto& [at, reason] : rows.excluded)
+      if (at < done) ++st.excluded[reason];
+    st.p.position = static_cast<std::uint64_t>(lim.from + done);
+    st.p.exclusions.clear();
+    for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
+    if (in.checkpoint)
+      if (auto s = in.checkpoint(st.p); !s) return s.err();
   }
-  if (auto r = audience::record_deliveries(b, sent_rows, format_time(clock_->now())); !r) {
-    b.rollback();
-    return r.err();
-  }
-  if (auto t = b.commit(); !t) return t.err();
-  st.p.position = static_cast<std::uint64_t>(lim.from + taken);
-  st.p.exclusions.clear();
-  for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
-  if (in.checkpoint)
-    if (auto s = in.checkpoint(st.p); !s) return s.err();
-  return taken;
+  if (tail < results.size())
+    return make_error(errc::unavailable, in.act->id,
+                      std::string(c.kind()) + " connector: " + results[tail].reason + " (" +
+                          std::to_string(results.size() - tail) +
+                          " message(s) of this batch not sent; a resume sends them)");
+  return rows.taken;
 }
 
 // On the first attempt, the table that collects who was sent.

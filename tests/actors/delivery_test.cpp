@@ -4,180 +4,11 @@
 // confirmation, test runs that send nothing, exclusions counted by reason, the throttle, and
 // templates over enrichment columns. End to end: batond killed with SIGKILL again and again
 // while it mails ~100 000 recipients, each of whom is in the outbox exactly once.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <random>
-#include <set>
-
-#include "actors/channel_runner.hpp"
-#include "actors/data_runner.hpp"
-#include "audience/backend.hpp"
-#include "audience/loader.hpp"
-#include "audience/schema.hpp"
-#include "engine_fixture.hpp"
+#include "delivery_fixture.hpp"
 #include "log_copy.hpp"
-#include "process_util.hpp"
 
 using namespace baton;
 using namespace baton::testing;
-
-namespace {
-
-std::string schema_file() {
-  return std::string(BATON_SOURCE_DIR) + "/config/schema.json";
-}
-
-// A JSON number, or a 64-bit count that the event JSON writes as a string.
-std::uint64_t count_of(const json& j) {
-  return j.is_string() ? std::stoull(j.get<std::string>()) : j.get<std::uint64_t>();
-}
-
-// The messages of an outbox file, in the order they were written ([] when there is none).
-std::vector<json> read_outbox(const std::string& path) {
-  std::vector<json> out;
-  if (!std::filesystem::exists(path)) return out;
-  auto text = slurp(path);
-  INFO(path << " ends with a torn line");
-  CHECK((text.empty() || text.back() == '\n'));
-  for (auto& l : lines_of(text)) {
-    auto j = json::parse(l, nullptr, false);
-    INFO("outbox line: " << l);
-    REQUIRE_FALSE(j.is_discarded());
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-std::vector<std::string> recipients_of(const std::vector<json>& msgs) {
-  std::vector<std::string> out;
-  for (auto& m : msgs) out.push_back(m["recipient"]);
-  return out;
-}
-
-std::set<std::string> ids_of(const std::vector<json>& msgs) {
-  std::set<std::string> out;
-  for (auto& m : msgs) out.insert(m["message_id"].get<std::string>());
-  return out;
-}
-
-// The data plane of a data dir: the sample entity schema (config/schema.json) applied, as
-// `batonctl schema apply` does, and one CSV text per entity loaded.
-void prepare_data(const std::string& data, const std::map<std::string, std::string>& csv) {
-  std::filesystem::create_directories(data);
-  auto v = parse_entity_schema(slurp(schema_file()));
-  REQUIRE(v.ok());
-  auto b = audience::open_backend("", data);
-  REQUIRE(b.ok());
-  REQUIRE(audience::apply_schema(**b, *v.schema).ok());
-  std::ofstream(data + "/schema.json") << v.schema->to_json().dump(2) << "\n";
-  for (auto& [entity, text] : csv) {
-    auto path = data + "/" + entity + ".csv";
-    std::ofstream(path) << text;
-    audience::load_request req;
-    req.entity = entity;
-    req.path = path;
-    auto r = audience::load_csv(**b, *v.schema, req);
-    INFO("loading " << entity);
-    REQUIRE(r.ok());
-    REQUIRE(r->rejected == 0);
-  }
-}
-
-// Profiles 1..n (first names "P<id>"); `email` overrides the address ("" = none) and
-// `no_consent` lists those without email consent.
-std::string profiles_csv(int n, const std::set<int>& no_consent = {},
-                         const std::map<int, std::string>& email = {}) {
-  std::string csv = "id,email,first_name,last_name,email_opt_in,household_id\n";
-  for (int i = 1; i <= n; ++i) {
-    auto addr = email.count(i) ? email.at(i) : "p" + std::to_string(i) + "@example.com";
-    csv += std::to_string(i) + "," + addr + ",P" + std::to_string(i) + ",Doe," +
-           (no_consent.count(i) ? "false" : "true") + "," + std::to_string(1 + (i - 1) % 2) + "\n";
-  }
-  return csv;
-}
-
-// build_audience (every profile) -> email `mail` with `mail_options` added.
-std::string mail_campaign(const json& mail_options) {
-  json mail = {{"id", "mail"},
-               {"type", "email"},
-               {"category", "marketing"},
-               {"subject", "Hi {{first_name}}"},
-               {"body", "Hello {{first_name}} {{last_name}}"}};
-  mail.update(mail_options);
-  return json{{"name", "delivery"},
-              {"dimension", "profiles"},
-              {"activities", {{{"id", "all"}, {"type", "build_audience"}}, mail}},
-              {"transitions", {{{"from", "all"}, {"to", "mail"}}}}}
-      .dump();
-}
-
-// The engine fixture takes its runner before its clock exists: this one forwards to the data
-// plane + channel runner built afterwards on that clock. `slow_send`: a channel task moves the
-// manual clock on by that much before it sends, as if sending took that long.
-class late_runner final : public activity_runner {
- public:
-  std::shared_ptr<activity_runner> inner;
-  manual_clock* clock = nullptr;
-  std::atomic<time_us> slow_send{0};
-  result<task_outcome> run(const task_input& in) override {
-    if (is_channel(in.act->type) && clock) clock->advance(slow_send.load());
-    return inner->run(in);
-  }
-};
-
-// An in-process engine on a manual clock whose runner sends through the file outbox of
-// DATA_DIR (a scratch dir) in batches of `batch`. `wall_pacing`: the channel runner paces on
-// the system clock (its throttle sleeps for real; the manual clock does not move meanwhile).
-struct delivery_fixture {
-  std::shared_ptr<late_runner> runner = std::make_shared<late_runner>();
-  engine_fixture f{runner};
-  std::string data = f.dir.str("data");
-
-  explicit delivery_fixture(const std::map<std::string, std::string>& csv, std::size_t batch = 4,
-                            bool wall_pacing = false) {
-    prepare_data(data, csv);
-    channel_runner_options c;
-    c.data_dir = data;
-    c.time_source = wall_pacing ? nullptr : &f.clk;
-    c.batch = batch;
-    runner->inner = make_data_runner({data, "", ""}, make_channel_runner(c));
-    runner->clock = &f.clk;
-  }
-  std::string outbox_path() const { return data + "/outbox/email.jsonl"; }
-  std::vector<json> sent() const { return read_outbox(outbox_path()); }
-  json mail_task(const std::string& id) { return task_of(f.show(id)["runs"].back(), "mail"); }
-  // Waits until the mail task waits for its next wave (until another time than `before`); the task.
-  json await_wave_wait(const std::string& id, const json& before = nullptr) {
-    auto v = f.await(
-        id,
-        [&](const json& v) {
-          auto t = task_of(v["runs"].back(), "mail");
-          return t.contains("waitUntil") && t["waitUntil"] != before;
-        },
-        "the mail task to wait for its next wave");
-    return task_of(v["runs"].back(), "mail");
-  }
-  // The payloads of the campaign's delivery_progress events.
-  std::vector<json> progress(const std::string& id) {
-    std::vector<json> out;
-    for (auto& e : f.events_of_type(id, "delivery_progress")) out.push_back(e["payload"]);
-    return out;
-  }
-};
-
-// reason -> count from a delivery_progress payload's exclusions.
-std::map<std::string, std::uint64_t> exclusions_of(const json& progress) {
-  std::map<std::string, std::uint64_t> out;
-  for (auto& kv : progress["exclusions"])
-    out[kv["key"]] = std::stoull(kv["value"].get<std::string>());
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("waves: the task waits durably between waves, which split the eligible recipients",
           "[delivery][waves]") {
@@ -419,56 +250,6 @@ TEST_CASE("templates render the profile's columns and the enrichment attributes"
   CHECK_FALSE(msgs[0].contains("html"));
 }
 
-namespace {
-
-// Who the sample data makes eligible for a marketing email, read from its CSV (not through the
-// data plane): consent "true" and a non-blank address.
-std::set<std::string> eligible_in_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::string line;
-  std::getline(in, line);
-  auto split = [](const std::string& l) {
-    std::vector<std::string> f;
-    std::string cur;
-    for (char ch : l) {
-      if (ch == ',') {
-        f.push_back(cur);
-        cur.clear();
-      } else {
-        cur += ch;
-      }
-    }
-    f.push_back(cur);
-    return f;
-  };
-  auto header = split(line);
-  auto col = [&](const std::string& name) {
-    auto it = std::find(header.begin(), header.end(), name);
-    REQUIRE(it != header.end());
-    return static_cast<std::size_t>(it - header.begin());
-  };
-  auto id = col("id"), email = col("email"), consent = col("email_opt_in");
-  std::set<std::string> out;
-  while (std::getline(in, line)) {
-    auto f = split(line);
-    REQUIRE(f.size() == header.size());
-    if (f[consent] == "true" && f[email].find_first_not_of(' ') != std::string::npos)
-      out.insert(f[id]);
-  }
-  return out;
-}
-
-std::vector<json> log_of(const work_dir& wd, const std::string& data, const std::string& id) {
-  auto r = run_tool(wd, "batonctl", {"--data-dir", data, "--json", "events", "--campaign", id});
-  REQUIRE(r.code == 0);
-  std::vector<json> out;
-  for (auto& l : lines_of(r.out)) out.push_back(json::parse(l));
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("kill -9 of batond during a 100 000-recipient send: each recipient mailed exactly once",
           "[delivery][e2e][recovery]") {
   using steady = std::chrono::steady_clock;
@@ -494,54 +275,11 @@ TEST_CASE("kill -9 of batond during a 100 000-recipient send: each recipient mai
   auto prepared = steady::now();
 
   auto campaign = wd.write("mail.json", mail_campaign(json::object()));
-  std::vector<std::string> ids;
-  std::optional<daemon_process> d;
-  auto start_campaign = [&] {
-    auto ctl = [&](std::vector<std::string> args) {
-      args.insert(args.begin(), {"--connect", d->address()});
-      auto r = run_tool(wd, "batonctl", args);
-      INFO("batonctl: " << r.err);
-      REQUIRE(r.code == 0);
-      return lines_of(r.out).at(0);
-    };
-    ids.push_back(ctl({"campaign", "create", campaign}));
-    ctl({"campaign", "publish", ids.back()});
-  };
-
-  // Kill at random moments, restart, until the run completes. Kills that found the mail task
-  // running (started, not completed) interrupted the send; at least 10 must. Should one send
-  // end before that (a fast machine), another campaign mails everyone again.
-  std::mt19937 rng(20261122);
-  int interrupted = 0, kills = 0;
-  std::string trail;
-  d.emplace(wd, data);
-  start_campaign();
-  for (;;) {
-    int delay = 100 + static_cast<int>(rng() % 1900);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-    REQUIRE(d->kill9() == 128 + SIGKILL);
-    ++kills;
-    bool started = false, completed = false, ended = false;
-    for (auto& e : log_of(wd, data, ids.back())) {
-      if (e["type"] == "task_started" && e["payload"]["activity"] == "mail") started = true;
-      if (e["type"] == "task_completed" && e["payload"]["activity"] == "mail") completed = true;
-      if (e["type"] == "run_ended") ended = true;
-    }
-    bool cut = started && !completed;
-    interrupted += cut;
-    trail += " " + std::to_string(delay) + (cut ? "ms*" : "ms");
-    INFO("kills after (ms; * = during the send):" << trail);
-    REQUIRE(steady::now() - t0 < std::chrono::seconds(240));
-    d.emplace(wd, data);
-    if (ended) {
-      if (interrupted >= 10) break;
-      start_campaign();
-    }
-  }
-  CHECK(d->stop() == 0);
+  auto k = kill_during_send(wd, data, campaign, 10, std::chrono::seconds(240), 20261122);
+  auto& ids = k.ids;
   auto sent_at = steady::now();
 
-  INFO("kills after (ms; * = during the send):" << trail);
+  INFO("kills after (ms; * = during the send):" << k.trail);
   auto msgs = read_outbox(data + "/outbox/email.jsonl");
   CHECK(msgs.size() == ids.size() * expected.size());
   for (auto& id : ids) {
@@ -587,8 +325,8 @@ TEST_CASE("kill -9 of batond during a 100 000-recipient send: each recipient mai
   INFO("baton-replay verify: " << verify.out << verify.err);
   CHECK(verify.code == 0);
   auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-  WARN(expected.size() << " recipients x " << ids.size() << " campaign(s): " << kills << " kills, "
-                       << interrupted << " during the send; prepare " << secs(t0, prepared)
-                       << " s, send " << secs(prepared, sent_at) << " s, checks "
-                       << secs(sent_at, steady::now()) << " s");
+  WARN(expected.size() << " recipients x " << ids.size() << " campaign(s): " << k.kills
+                       << " kills, " << k.interrupted << " during the send; prepare "
+                       << secs(t0, prepared) << " s, send " << secs(prepared, sent_at)
+                       << " s, checks " << secs(sent_at, steady::now()) << " s");
 }

@@ -107,13 +107,15 @@ inline bool wait_for_port(int port, const child_process& p, int seconds = 15) {
 
 // Postfix's smtp-sink (Debian `postfix`, /usr/sbin/smtp-sink): accepts every message, keeps
 // counters of sessions and messages, and with `capture` appends each transaction to a dump
-// file. `extra` adds options (e.g. {"-f", "RCPT"} to refuse every recipient with a 5xx).
+// file. `extra` adds options (e.g. {"-f", "RCPT"} to refuse every recipient with a 5xx); `on`
+// a port to listen on (0: a free one).
 struct smtp_sink {
   std::filesystem::path dir;
-  int port = free_port();
+  int port = 0;
   std::unique_ptr<child_process> proc;
 
-  explicit smtp_sink(bool capture = true, std::vector<std::string> extra = {}) {
+  explicit smtp_sink(bool capture = true, std::vector<std::string> extra = {}, int on = 0)
+      : port(on ? on : free_port()) {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() /
           ("baton-smtp-sink-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
