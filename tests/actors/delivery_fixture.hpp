@@ -222,6 +222,26 @@ inline std::vector<json> log_of(const work_dir& wd, const std::string& data,
   return out;
 }
 
+// `batonctl init` of `data` with the sample schema and `n` profiles of baton-sample-data
+// (seed 7) loaded; the ids eligible for a marketing email.
+inline std::set<std::string> init_with_sample_profiles(const work_dir& wd, const std::string& data,
+                                                       int n) {
+  auto csv = wd.str("csv");
+  REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data, "init"}).code == 0);
+  auto gen = run_tool(wd, "baton-sample-data",
+                      {"--seed", "7", "--profiles", std::to_string(n), "--purchases-per-profile",
+                       "0", "--out", csv});
+  REQUIRE(gen.code == 0);
+  REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data, "schema", "apply", schema_file()}).code ==
+          0);
+  auto load = run_tool(wd, "batonctl",
+                       {"--data-dir", data, "data", "load", "profiles", csv + "/profiles.csv"},
+                       std::chrono::seconds(60));
+  INFO("data load: " << load.out << load.err);
+  REQUIRE(load.code == 0);
+  return eligible_in_csv(csv + "/profiles.csv");
+}
+
 // batond on `data` is killed with SIGKILL at random moments (100-2000 ms apart) and restarted
 // until `min_cut` kills found the `activity` task started and not completed: an interrupted
 // send. The campaign of `campaign_file` is created and published at the start, and again

@@ -255,22 +255,10 @@ TEST_CASE("kill -9 of batond during a 100 000-recipient send: each recipient mai
   using steady = std::chrono::steady_clock;
   auto t0 = steady::now();
   work_dir wd;
-  auto data = wd.str("data"), csv = wd.str("csv");
-  REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data, "init"}).code == 0);
+  auto data = wd.str("data");
   // 150 000 profiles, of whom about 67 % are eligible (the sample has 70 % consent, 4 % blank
   // addresses): just over 100 000 recipients.
-  auto gen = run_tool(
-      wd, "baton-sample-data",
-      {"--seed", "7", "--profiles", "150000", "--purchases-per-profile", "0", "--out", csv});
-  REQUIRE(gen.code == 0);
-  REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data, "schema", "apply", schema_file()}).code ==
-          0);
-  auto load = run_tool(wd, "batonctl",
-                       {"--data-dir", data, "data", "load", "profiles", csv + "/profiles.csv"},
-                       std::chrono::seconds(60));
-  INFO("data load: " << load.out << load.err);
-  REQUIRE(load.code == 0);
-  auto expected = eligible_in_csv(csv + "/profiles.csv");
+  auto expected = init_with_sample_profiles(wd, data, 150000);
   REQUIRE(expected.size() > 100000);
   auto prepared = steady::now();
 
