@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "audience/csv.hpp"
 #include "tools/batonctl/engine_access.hpp"
 
 namespace baton::ctl {
@@ -82,7 +83,8 @@ int run_feedback_load(context& ctx, const std::string& file, const std::string& 
     std::ofstream out(rejects);
     out << "line,reason\n";
     for (auto& x : j["rejected"])
-      out << x["line"].dump() << "," << x["reason"].get<std::string>() << "\n";
+      out << x["line"].dump() << "," << audience::csv_escape(x["reason"].get<std::string>())
+          << "\n";
   } else {
     for (auto& x : j["rejected"])
       std::cerr << "rejected: " << file << ":" << x["line"].dump() << ": "
