@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "actors/data_runner.hpp"
@@ -25,6 +26,7 @@ using namespace baton::channels;
 // Where one send stands: counts so far, and the table collecting the keys sent.
 struct send_state {
   ev::delivery_progress p;
+  std::optional<audience::value> last_key;  // of the last row settled in this attempt
   std::map<std::string, std::uint64_t> excluded;
   // Eligible rows handled so far (sent, failed, or past the send window): what waves count.
   std::int64_t eligible() const {
@@ -104,17 +106,26 @@ std::vector<out_col> columns_for(const audience::worktable& wt, const entity& e)
   return cols;
 }
 
-// The rows of the population joined with their entity, in key order: [from, from + n), or all
-// of them when n < 0.
-std::string rows_sql(const audience::worktable& wt, const entity& e,
-                     const std::vector<out_col>& cols, std::int64_t from = 0, std::int64_t n = -1) {
-  std::string sql = "SELECT w." + audience::quote_id(wt.row_key);
+// The rows of the population with their entity's columns, in key order: all of them when n < 0;
+// else n rows after the key bound as parameter 1 (`after_key`), or from row `from` (an OFFSET:
+// only the first batch of an attempt, which cannot know the key before it). The worktable's
+// rows are picked first (a range of its primary key), then joined: a plain join lets SQLite
+// drive the range through the entity table and sort, scanning the rest of it for every batch.
+// A row whose entity row is gone comes with NULL columns (and is excluded as such).
+std::string rows_sql(audience::backend& b, const audience::worktable& wt, const entity& e,
+                     const std::vector<out_col>& cols, std::int64_t from = 0, std::int64_t n = -1,
+                     bool after_key = false) {
+  auto key = audience::quote_id(wt.row_key);
+  std::string picked = "SELECT * FROM " + audience::quote_id(wt.table);
+  if (n >= 0 && after_key) picked += " WHERE " + key + " > " + b.placeholder(1);
+  picked += " ORDER BY " + key;
+  if (n >= 0) picked += " LIMIT " + std::to_string(n);
+  if (n >= 0 && !after_key && from > 0) picked += " OFFSET " + std::to_string(from);
+  std::string sql = "SELECT w." + key;
   for (auto& c : cols) sql += ", " + c.sql;
-  sql += " FROM " + audience::quote_id(wt.table) + " w JOIN " + audience::quote_id(e.name) +
-         " e ON e." + audience::quote_id(e.key) + " = w." + audience::quote_id(wt.dim_key) +
-         " ORDER BY w." + audience::quote_id(wt.row_key);
-  if (n >= 0) sql += " LIMIT " + std::to_string(n) + " OFFSET " + std::to_string(from);
-  return sql;
+  return sql + " FROM (" + picked + ") w LEFT JOIN " + audience::quote_id(e.name) + " e ON e." +
+         audience::quote_id(e.key) + " = w." + audience::quote_id(wt.dim_key) + " ORDER BY w." +
+         key;
 }
 
 nlohmann::json to_json(const audience::value& raw, const out_col& c) {
@@ -155,7 +166,7 @@ result<std::int64_t> count_eligible(audience::backend& b, const audience::workta
   for (auto& c : cols)
     if (c.name == rules.address_column || c.name == rules.consent_column) used.push_back(c);
   std::int64_t n = 0;
-  auto q = b.query(rows_sql(wt, e, used), {}, [&](const audience::row& r) {
+  auto q = b.query(rows_sql(b, wt, e, used), {}, [&](const audience::row& r) {
     n += check_recipient(rules, row_json(r, used)).eligible ? 1 : 0;
     return true;
   });
@@ -215,6 +226,7 @@ struct batch_rows {
   std::vector<audience::value> key_values;  // as the worktable types them (bound as they are)
   std::vector<std::int64_t> row;            // per message: its row within the batch
   std::vector<std::pair<std::int64_t, const char*>> excluded;
+  std::vector<audience::value> row_keys;  // every row's key, in order
   std::int64_t taken = 0;
 };
 
@@ -237,9 +249,12 @@ result<std::int64_t> channel_runner::send_batch(
     const std::string& sql, const batch_limits& lim, send_state& st, throttle* pace) {
   batch_rows rows;
   std::int64_t seen = st.eligible();
-  auto q = b.query(sql, {}, [&](const audience::row& r) {
+  std::vector<audience::value> params;
+  if (st.last_key) params.push_back(*st.last_key);
+  auto q = b.query(sql, params, [&](const audience::row& r) {
     if (seen >= lim.wave_end) return false;  // the wave is complete: the rest is the next one's
     auto at = rows.taken++;
+    rows.row_keys.push_back(r[0]);
     auto key = key_of(r[0]);
     auto m = prepare_message(act, rules, {in.campaign, in.run}, key, row_json(r, cols));
     if (auto* msg = std::get_if<message>(&m)) {
@@ -262,10 +277,10 @@ result<std::int64_t> channel_runner::send_batch(
   auto tail = unsent_tail(results);
   auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
   if (done > 0) {
-    auto insert = "INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
-                  audience::quote_id(wt.row_key) + ") SELECT " + b.placeholder(1) +
-                  " WHERE NOT EXISTS (SELECT 1 FROM " + audience::quote_id(st.p.sent_table) +
-                  " WHERE " + audience::quote_id(wt.row_key) + " = " + b.placeholder(2) + ")";
+    auto insert = b.prepare("INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
+                            audience::quote_id(wt.row_key) + ") VALUES (" + b.placeholder(1) +
+                            ") ON CONFLICT DO NOTHING");
+    if (!insert) return insert.err();
     if (auto t = b.begin(); !t) return t.err();
     std::vector<audience::delivery_row> sent_rows;
     for (std::size_t i = 0; i < tail; ++i) {
@@ -276,8 +291,7 @@ result<std::int64_t> channel_runner::send_batch(
       ++st.p.sent;
       sent_rows.push_back({rows.msgs[i].message_id, in.campaign, in.run, in.act->id,
                            to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension});
-      const auto& v = rows.key_values[i];
-      if (auto r = b.exec(insert, {v, v}); !r) {
+      if (auto r = (*insert)->run({rows.key_values[i]}); !r) {
         b.rollback();
         return r.err();
       }
@@ -290,6 +304,7 @@ result<std::int64_t> channel_runner::send_batch(
     for (auto& [at, reason] : rows.excluded)
       if (at < done) ++st.excluded[reason];
     st.p.position = static_cast<std::uint64_t>(lim.from + done);
+    st.last_key = rows.row_keys[static_cast<std::size_t>(done - 1)];
     st.p.exclusions.clear();
     for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
     if (in.checkpoint)
@@ -383,9 +398,9 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     while (st.eligible() < lim.wave_end && static_cast<std::int64_t>(st.p.position) < rows) {
       lim.from = static_cast<std::int64_t>(st.p.position);
       lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(o_.batch), rows - lim.from);
-      auto taken =
-          send_batch(b, *conn.value(), *act, *rules, in, *wt, cols,
-                     rows_sql(*wt, *e, cols, lim.from, lim.n), lim, st, pace ? &*pace : nullptr);
+      auto taken = send_batch(b, *conn.value(), *act, *rules, in, *wt, cols,
+                              rows_sql(b, *wt, *e, cols, lim.from, lim.n, st.last_key.has_value()),
+                              lim, st, pace ? &*pace : nullptr);
       if (!taken) return taken.err();
       durable = true;
       if (*taken == 0) break;  // fewer rows than counted (entity rows deleted since)

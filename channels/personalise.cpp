@@ -13,6 +13,10 @@ using json = nlohmann::json;
 struct compiled_template::state {
   std::string source;
   std::vector<std::string> names;
+  // The first part of every name the template looks up, in sections too (a superset of what
+  // rendering reads); unknown (so every column is given) with custom delimiters.
+  std::vector<std::string> lookups;
+  bool lookups_known = false;
   mutable std::mutex mu;  // kainjow's render is not const: one render at a time
   mutable std::unique_ptr<mst::mustache> tpl;
 };
@@ -80,7 +84,8 @@ std::string describe_error(const std::string& msg, std::string_view text) {
 }
 
 struct scan {
-  std::vector<std::string> names;
+  std::vector<std::string> names;    // at the top level
+  std::vector<std::string> lookups;  // at any depth
   bool partial = false;
   bool custom_delimiters = false;
 };
@@ -106,6 +111,7 @@ scan scan_names(std::string_view text) {
     if (sigil == '=') {
       s.custom_delimiters = true;
       s.names.clear();
+      s.lookups.clear();
       return s;
     }
     if (sigil == '!') continue;
@@ -118,9 +124,12 @@ scan scan_names(std::string_view text) {
       continue;
     }
     std::string name = trim(sigil == '#' || sigil == '^' || sigil == '&' ? tag.substr(1) : tag);
-    if (depth == 0 && !name.empty() && name != ".") {
+    if (!name.empty() && name != ".") {
       name = name.substr(0, name.find('.'));
-      if (std::find(s.names.begin(), s.names.end(), name) == s.names.end()) s.names.push_back(name);
+      if (depth == 0 && std::find(s.names.begin(), s.names.end(), name) == s.names.end())
+        s.names.push_back(name);
+      if (std::find(s.lookups.begin(), s.lookups.end(), name) == s.lookups.end())
+        s.lookups.push_back(name);
     }
     if (sigil == '#' || sigil == '^') depth++;
   }
@@ -154,7 +163,16 @@ const std::vector<std::string>& compiled_template::names() const {
 
 std::string compiled_template::render(const json& row) const {
   try {
-    mst::data data = to_data(expand_dotted(row));
+    // Only the columns the template can look up are converted (a row has many more).
+    json used = json::object();
+    if (row.is_object())
+      for (const auto& [key, v] : row.items()) {
+        auto& l = s_->lookups;
+        if (!s_->lookups_known ||
+            std::find(l.begin(), l.end(), key.substr(0, key.find('.'))) != l.end())
+          used[key] = v;
+      }
+    mst::data data = to_data(expand_dotted(used));
     std::lock_guard lock(s_->mu);
     return s_->tpl->render(data);
   } catch (const std::exception&) {
@@ -178,6 +196,8 @@ result<compiled_template> compile_template(std::string_view text, escaping e) {
     return make_error(errc::validation, "",
                       "template syntax error: partials ({{> name}}) are not supported");
   s->names = std::move(found.names);
+  s->lookups = std::move(found.lookups);
+  s->lookups_known = !found.custom_delimiters;
   if (e == escaping::none) s->tpl->set_custom_escape([](const std::string& v) { return v; });
   return compiled_template(std::move(s));
 }

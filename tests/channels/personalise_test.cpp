@@ -50,6 +50,13 @@ TEST_CASE("dotted names reach nested objects and columns named with dots", "[tem
   CHECK(render("{{household.city}}", {{"household.city", "Paris"}}) == "Paris");
 }
 
+TEST_CASE("only the columns a template reads are looked at, whatever the syntax", "[templates]") {
+  json row = {{"first_name", "Ada"}, {"last_name", "L"}, {"household.city", "Lyon"}, {"n", 2}};
+  CHECK(render("{{=<% %>=}}Hi <%first_name%> <%last_name%>", row) == "Hi Ada L");
+  CHECK(render("{{#n}}{{household.city}}{{/n}}", row) == "Lyon");
+  CHECK(render("{{{first_name}}} {{&last_name}}", row) == "Ada L");
+}
+
 TEST_CASE("escaping: none for text, html for HTML mail bodies", "[templates]") {
   json row = {{"name", "O'Brien & <Co>"}};
   CHECK(render("{{name}}", row) == "O'Brien & <Co>");
