@@ -18,7 +18,8 @@ namespace baton {
 //   create (body: campaign JSON) · update (campaign, body) · publish · test · start · pause ·
 //   resume · stop · close · back-to-draft · archive · delete · duplicate · confirm (args.activity)
 //   · trigger (args: variables) · show · list (args.status) · graph (args.run, args.format) ·
-//   wait (replies when the current run ends) · validate (body)
+//   wait (replies when the current run ends) · validate (body) · report (args.activity) ·
+//   feedback (body: message_id,event,time CSV rows; no campaign: each row finds its own)
 // Replies are JSON text: {"id": ...} for create/duplicate, the campaign view for show, ...
 struct api_command {
   std::string verb;

@@ -1,16 +1,20 @@
 // Small helpers shared by the benchmark programs: timing, medians and percentiles, temporary
-// directories on the benchmark disk, and the one-JSON-line-per-figure output of
-// docs/benchmarks.md.
+// directories on the benchmark disk, the command line, and the one-JSON-line-per-figure output
+// of docs/benchmarks.md.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -124,5 +128,49 @@ void note(const char* fmt, Args... args) {
   std::fprintf(stderr, fmt, args...);
   std::fputc('\n', stderr);
 }
+
+// A benchmark program's command line: `--name value` options, bare switches and figure ids, in
+// any order. parse() says what is wrong on stderr and returns false for an unknown argument or a
+// missing value; number() throws std::invalid_argument for a value that is not an integer.
+class command_line {
+ public:
+  bool parse(int argc, char** argv, const std::set<std::string>& options,
+             const std::set<std::string>& switches, const std::set<std::string>& figures = {}) {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      if (switches.count(a)) {
+        values_[a] = "";
+      } else if (options.count(a) && i + 1 < argc) {
+        values_[a] = argv[++i];
+      } else if (figures.count(a)) {
+        if (std::find(ids_.begin(), ids_.end(), a) == ids_.end()) ids_.push_back(a);
+      } else {
+        std::fprintf(stderr, options.count(a) ? "%s needs a value\n" : "unknown argument: %s\n",
+                     a.c_str());
+        return false;
+      }
+    }
+    return true;
+  }
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  std::string text(const std::string& name, const std::string& otherwise) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? otherwise : it->second;
+  }
+  int number(const std::string& name, int otherwise) const {
+    auto it = values_.find(name);
+    if (it == values_.end()) return otherwise;
+    char* end = nullptr;
+    long v = std::strtol(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0')
+      throw std::invalid_argument(name + " needs an integer, not '" + it->second + "'");
+    return static_cast<int>(v);
+  }
+  const std::vector<std::string>& figures() const { return ids_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> ids_;
+};
 
 }  // namespace baton::bench

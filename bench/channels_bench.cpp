@@ -170,24 +170,23 @@ double connector_rate(const std::string& url, int n, bool reuse) {
 
 int main(int argc, char** argv) {
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (k == "--dir")
-      a.dir = next();
-    else if (k == "--schema")
-      a.schema = next();
-    else if (k == "--runs")
-      a.runs = std::max(1, std::atoi(next().c_str()));
-    else if (k == "--quick")
-      a.quick = true;
+  bench::command_line cl;
+  bool parsed_ok = cl.parse(argc, argv, {"--dir", "--schema", "--runs"}, {"--quick"});
+  try {
+    a.quick = cl.has("--quick");
+    a.dir = cl.text("--dir", a.dir);
+    a.schema = cl.text("--schema", a.schema);
+    a.runs = cl.number("--runs", a.quick ? 1 : a.runs);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    parsed_ok = false;
   }
+  if (!parsed_ok || a.runs < 1) a.dir.clear();  // -> usage
   if (a.dir.empty() || a.schema.empty()) {
     std::fprintf(stderr,
                  "usage: baton_bench_channels --dir DIR --schema FILE [--quick] [--runs N]\n");
     return 2;
   }
-  if (a.quick) a.runs = 1;
   const int n = a.quick ? 5000 : 20000;        // P8 messages per run
   const double seconds = a.quick ? 2.0 : 5.0;  // P8.throttle: length of each paced send
   const std::vector<int> rates = {100, 500, 2000};

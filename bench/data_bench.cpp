@@ -247,20 +247,19 @@ void measure_outbox(backend& b, const entity_schema& schema, const args& a) {
 
 int main(int argc, char** argv) {
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (k == "--csv")
-      a.csv = next();
-    else if (k == "--dir")
-      a.dir = next();
-    else if (k == "--schema")
-      a.schema = next();
-    else if (k == "--runs")
-      a.runs = std::atoi(next().c_str());
-    else if (k == "--sqlite3")
-      a.sqlite3 = next();
+  bench::command_line cl;
+  bool parsed_ok = cl.parse(argc, argv, {"--csv", "--dir", "--schema", "--runs", "--sqlite3"}, {});
+  try {
+    a.csv = cl.text("--csv", a.csv);
+    a.dir = cl.text("--dir", a.dir);
+    a.schema = cl.text("--schema", a.schema);
+    a.runs = cl.number("--runs", a.runs);
+    a.sqlite3 = cl.text("--sqlite3", a.sqlite3);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    parsed_ok = false;
   }
+  if (!parsed_ok || a.runs < 1) a.csv.clear();  // -> usage
   if (a.csv.empty() || a.dir.empty() || a.schema.empty()) {
     std::fprintf(stderr, "usage: baton_bench_data --csv DIR --dir DIR --schema FILE [--runs N]\n");
     return 2;

@@ -812,49 +812,29 @@ int main(int argc, char** argv) {
     }
   }
   config c;
-  bool runs_set = false;
-  std::vector<std::string> ids;
   if (const char* d = std::getenv("BATON_BENCH_DIR")) c.base = d;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (a == "--quick") {
-        c.quick = true;
-      } else if (a == "--runs") {
-        c.runs = std::stoi(value());
-        runs_set = true;
-      } else if (a == "--dir") {
-        c.base = value();
-      } else if (a == "--p4-loads") {
-        c.p4_loads = std::stoi(value());
-      } else if (a == "--p5-actors") {
-        c.p5_actors = std::stoi(value());
-      } else if (a == "--p6-campaigns") {
-        c.p6_campaigns = std::stoi(value());
-      } else if (a == "--p6-branches") {
-        c.p6_branches = std::stoi(value());
-      } else if (a == "--p6-chain") {
-        c.p6_chain = std::stoi(value());
-      } else if (a == "--caf-policy") {
-        c.caf_policy = value();
-      } else if (a == "--p6-runs") {
-        c.p6_runs = std::stoi(value());
-      } else if (a == "P4" || a == "P5" || a == "P6") {
-        ids.push_back(a);
-      } else {
-        std::fprintf(stderr, "unknown argument or figure: %s\n", a.c_str());
-        return usage();
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return usage();
-    }
+  bench::command_line cl;
+  if (!cl.parse(argc, argv,
+                {"--runs", "--dir", "--p4-loads", "--p5-actors", "--p6-campaigns", "--p6-branches",
+                 "--p6-chain", "--caf-policy", "--p6-runs"},
+                {"--quick"}, {"P4", "P5", "P6"}))
+    return usage();
+  try {
+    c.quick = cl.has("--quick");
+    c.runs = cl.number("--runs", c.quick ? 1 : c.runs);
+    c.base = cl.text("--dir", c.base);
+    c.p4_loads = cl.number("--p4-loads", c.p4_loads);
+    c.p5_actors = cl.number("--p5-actors", c.p5_actors);
+    c.p6_campaigns = cl.number("--p6-campaigns", c.p6_campaigns);
+    c.p6_branches = cl.number("--p6-branches", c.p6_branches);
+    c.p6_chain = cl.number("--p6-chain", c.p6_chain);
+    c.caf_policy = cl.text("--caf-policy", c.caf_policy);
+    c.p6_runs = cl.number("--p6-runs", c.p6_runs);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return usage();
   }
-  if (c.quick && !runs_set) c.runs = 1;
+  auto ids = cl.figures();
   if (c.runs < 1 || c.p6_campaigns < 1 || c.p6_branches < 1 || c.p6_chain < 1 || c.p5_actors < 0 ||
       c.p4_loads < 0)
     return usage();

@@ -622,37 +622,20 @@ int usage() {
 
 int main(int argc, char** argv) {
   config c;
-  bool runs_set = false;
-  std::vector<std::string> ids;
   if (const char* d = std::getenv("BATON_BENCH_DIR")) c.base = d;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (a == "--quick") {
-        c.quick = true;
-      } else if (a == "--runs") {
-        c.runs = std::stoi(value());
-        runs_set = true;
-      } else if (a == "--dir") {
-        c.base = value();
-      } else if (a == "--p1-callers") {
-        c.p1_callers = std::stoi(value());
-      } else if (a == "P1" || a == "P2" || a == "P3") {
-        ids.push_back(a);
-      } else {
-        std::fprintf(stderr, "unknown argument or figure: %s\n", a.c_str());
-        return usage();
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s\n", e.what());
-      return usage();
-    }
+  bench::command_line cl;
+  if (!cl.parse(argc, argv, {"--runs", "--dir", "--p1-callers"}, {"--quick"}, {"P1", "P2", "P3"}))
+    return usage();
+  try {
+    c.quick = cl.has("--quick");
+    c.runs = cl.number("--runs", c.quick ? 1 : c.runs);
+    c.base = cl.text("--dir", c.base);
+    c.p1_callers = cl.number("--p1-callers", c.p1_callers);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return usage();
   }
-  if (c.quick && !runs_set) c.runs = 1;
+  auto ids = cl.figures();
   if (c.runs < 1 || c.p1_callers < 1) return usage();
   if (ids.empty()) ids = {"P1", "P2", "P3"};
   try {

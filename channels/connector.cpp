@@ -1,5 +1,7 @@
 #include "channels/connector.hpp"
 
+#include <set>
+
 #include "channels/file_outbox.hpp"
 #include "channels/smtp.hpp"
 #include "channels/webhook.hpp"
@@ -101,6 +103,27 @@ result<connector*> connector_set::get(const std::string& name) {
   auto c = make_connector(name, entry, env_);
   if (!c) return c.err();
   return (built_[name] = std::move(*c)).get();
+}
+
+std::vector<delivery_result> send_each(
+    const std::vector<message>& batch,
+    const std::function<delivery_result(const message&, bool& connection_broken)>& one) {
+  std::vector<delivery_result> out;
+  std::set<std::string> done;
+  bool broken = false;
+  std::string broken_reason;
+  for (const auto& m : batch) {
+    if (done.count(m.message_id)) {
+      out.push_back({m.message_id, delivery_status::sent, true, false, {}});
+    } else if (broken) {
+      out.push_back({m.message_id, delivery_status::failed, false, true, broken_reason});
+    } else {
+      out.push_back(one(m, broken));
+      if (broken) broken_reason = out.back().reason;
+      if (out.back().sent()) done.insert(m.message_id);
+    }
+  }
+  return out;
 }
 
 }  // namespace baton::channels

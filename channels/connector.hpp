@@ -3,6 +3,7 @@
 // the engine config's `channels` object; connector_set builds each on first use and keeps it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,13 @@ class connector {
   // receiver that honours Idempotency-Key). SMTP is false: see docs/channels.md.
   virtual bool idempotent() const = 0;
 };
+
+// The batch loop of the connectors that send one message at a time (SMTP, webhook): `one`
+// sends a message and sets its flag when the connection broke. A message_id already sent in
+// this batch is `repeated`; after a break the rest fail at once, retryably, with that reason.
+std::vector<delivery_result> send_each(
+    const std::vector<message>& batch,
+    const std::function<delivery_result(const message&, bool& connection_broken)>& one);
 
 // What connectors need from the engine.
 struct connector_env {

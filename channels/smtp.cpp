@@ -186,24 +186,7 @@ smtp_connector::~smtp_connector() = default;
 
 std::vector<delivery_result> smtp_connector::send(const std::vector<message>& batch) {
   std::lock_guard lock(mu_);
-  std::vector<delivery_result> out;
-  std::set<std::string> done;
-  bool broken = false;
-  std::string broken_reason;
-  for (const auto& m : batch) {
-    if (done.count(m.message_id)) {
-      out.push_back({m.message_id, delivery_status::sent, true, false, {}});
-      continue;
-    }
-    if (broken) {
-      out.push_back({m.message_id, delivery_status::failed, false, true, broken_reason});
-      continue;
-    }
-    out.push_back(send_one(m, broken));
-    if (broken) broken_reason = out.back().reason;
-    if (out.back().sent()) done.insert(m.message_id);
-  }
-  return out;
+  return send_each(batch, [this](const message& m, bool& broken) { return send_one(m, broken); });
 }
 
 delivery_result smtp_connector::send_one(const message& m, bool& connection_broken) {
