@@ -371,6 +371,7 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   if (!conn) return conn.err();
   auto cols = columns_for(*wt, *e);
   auto rows = static_cast<std::int64_t>(pop.count);
+  auto batch = std::string(conn.value()->kind()) == "file" ? o_.file_batch : o_.batch;
   // Waves split the eligible recipients; without waves the rows are an upper bound of them.
   result<std::int64_t> eligible = rows;
   if (!act->waves.is_null()) eligible = count_eligible(b, *wt, *e, cols, *rules);
@@ -397,7 +398,7 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     st.p.wave = static_cast<std::uint32_t>(i);
     while (st.eligible() < lim.wave_end && static_cast<std::int64_t>(st.p.position) < rows) {
       lim.from = static_cast<std::int64_t>(st.p.position);
-      lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(o_.batch), rows - lim.from);
+      lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(batch), rows - lim.from);
       auto taken = send_batch(b, *conn.value(), *act, *rules, in, *wt, cols,
                               rows_sql(b, *wt, *e, cols, lim.from, lim.n, st.last_key.has_value()),
                               lim, st, pace ? &*pace : nullptr);

@@ -20,7 +20,11 @@ struct channel_runner_options {
   std::string url;                                     // data plane ("" = sqlite in data_dir)
   nlohmann::json channels = nlohmann::json::object();  // the config's `channels`
   const clock* time_source = nullptr;                  // pacing and Date headers; default: system
-  std::size_t batch = 200;                             // messages per durable batch
+  // Rows per durable batch: what a crash may send twice through a connector without
+  // idempotency keys (SMTP; a webhook receiver that ignores Idempotency-Key). The file outbox,
+  // which never holds an id twice, takes larger batches: fewer syncs and commits.
+  std::size_t batch = 200;
+  std::size_t file_batch = 1000;
 };
 
 std::shared_ptr<activity_runner> make_channel_runner(

@@ -232,7 +232,7 @@ void measure_outbox(backend& b, const entity_schema& schema, const args& a) {
       .str("id", "P7.outbox")
       .str("what",
            "the 3 subsets mailed by the channel runner to the file outbox (eligibility, Mustache, "
-           "JSON line, fdatasync per 200, sent and deliveries tables)")
+           "JSON line, fdatasync per batch of 1000, sent and deliveries tables)")
       .num("value", rate)
       .str("unit", "messages/s")
       .str("target", ">= 200000")

@@ -12,6 +12,20 @@ void put_part(std::string& buf, std::string_view s) {
   buf.append(s);
 }
 
+// The first `bytes` bytes of SHA-256(data) as lowercase hex.
+std::string sha256_hex(const std::string& data, int bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < bytes; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string make_message_id(std::string_view campaign, std::uint32_t run, std::string_view activity,
@@ -20,17 +34,9 @@ std::string make_message_id(std::string_view campaign, std::uint32_t run, std::s
   put_part(buf, campaign);
   put_part(buf, std::to_string(run));
   put_part(buf, activity);
+  auto send = sha256_hex(buf, 4);  // the same for every message of this send
   put_part(buf, recipient);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(buf.data(), buf.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
+  return send + sha256_hex(buf, 12);
 }
 
 nlohmann::json to_json(const message& m) {

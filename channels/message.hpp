@@ -32,8 +32,11 @@ struct message {
   bool operator==(const message&) const = default;
 };
 
-// 32 lowercase hex digits: the first 128 bits of SHA-256 over a length-prefixed encoding of the
-// four parts (so no choice of ids can make two different tuples collide by concatenation).
+// 32 lowercase hex digits: 8 from SHA-256 over (campaign, run, activity) — the same for every
+// message of one send, so the ids of a send sit together in an index (the deliveries table takes
+// them without scattering writes over the ids of every past send) — then 24 from SHA-256 over
+// the four parts. Both hash a length-prefixed encoding, so no choice of ids can make two
+// different tuples collide by concatenation.
 std::string make_message_id(std::string_view campaign, std::uint32_t run, std::string_view activity,
                             std::string_view recipient);
 

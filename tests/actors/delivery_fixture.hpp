@@ -142,6 +142,7 @@ struct delivery_fixture {
     c.channels = std::move(channels);
     c.time_source = wall_pacing ? nullptr : &f.clk;
     c.batch = batch;
+    c.file_batch = batch;
     runner->inner = make_data_runner({data, "", ""}, make_channel_runner(c));
     runner->clock = &f.clk;
   }
