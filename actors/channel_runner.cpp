@@ -222,11 +222,10 @@ std::vector<delivery_result> channel_runner::deliver_retrying(connector& c,
 // excluded, with why.
 struct batch_rows {
   std::vector<message> msgs;
-  std::vector<std::string> keys;
-  std::vector<audience::value> key_values;  // as the worktable types them (bound as they are)
-  std::vector<std::int64_t> row;            // per message: its row within the batch
+  std::vector<std::string> keys;  // per message: its recipient key as text
+  std::vector<std::int64_t> row;  // per message: its row within the batch
   std::vector<std::pair<std::int64_t, const char*>> excluded;
-  std::vector<audience::value> row_keys;  // every row's key, in order
+  std::vector<audience::value> row_keys;  // every row's key, as the worktable types it
   std::int64_t taken = 0;
 };
 
@@ -240,13 +239,12 @@ std::size_t unsent_tail(const std::vector<delivery_result>& results) {
   return from;
 }
 
-// Sends the rows `lim` allows and makes the batch durable; returns the rows it took. When the
-// connector stays unavailable, what went is made durable and the task fails (errc::unavailable):
-// the campaign's error policy decides, and a resume sends the rest with the same ids.
-result<std::int64_t> channel_runner::send_batch(
-    audience::backend& b, connector& c, const channel_activity& act, const recipient_rules& rules,
-    const task_input& in, const audience::worktable& wt, const std::vector<out_col>& cols,
-    const std::string& sql, const batch_limits& lim, send_state& st, throttle* pace) {
+// Reads the rows `lim` allows (after st.last_key when known) and turns each into a message or
+// an exclusion.
+result<batch_rows> read_batch(audience::backend& b, const channel_activity& act,
+                              const recipient_rules& rules, const task_input& in,
+                              const std::vector<out_col>& cols, const std::string& sql,
+                              const batch_limits& lim, const send_state& st) {
   batch_rows rows;
   std::int64_t seen = st.eligible();
   std::vector<audience::value> params;
@@ -264,7 +262,6 @@ result<std::int64_t> channel_runner::send_batch(
       }
       rows.msgs.push_back(std::move(*msg));
       rows.keys.push_back(key);
-      rows.key_values.push_back(r[0]);
       rows.row.push_back(at);
     } else {
       rows.excluded.emplace_back(at, to_string(std::get<exclusion>(m).reason));
@@ -272,50 +269,72 @@ result<std::int64_t> channel_runner::send_batch(
     return true;
   });
   if (!q) return q.err();
-  auto results = deliver_retrying(c, rows.msgs, pace);
-  results.resize(rows.msgs.size());
-  auto tail = unsent_tail(results);
-  auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
-  if (done > 0) {
-    auto insert = b.prepare("INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
-                            audience::quote_id(wt.row_key) + ") VALUES (" + b.placeholder(1) +
-                            ") ON CONFLICT DO NOTHING");
-    if (!insert) return insert.err();
-    if (auto t = b.begin(); !t) return t.err();
-    std::vector<audience::delivery_row> sent_rows;
-    for (std::size_t i = 0; i < tail; ++i) {
-      if (!results[i].sent()) {
-        ++st.p.failed;
-        continue;
-      }
-      ++st.p.sent;
-      sent_rows.push_back({rows.msgs[i].message_id, in.campaign, in.run, in.act->id,
-                           to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension});
-      if (auto r = (*insert)->run({rows.key_values[i]}); !r) {
-        b.rollback();
-        return r.err();
-      }
+  return rows;
+}
+
+// Makes the first `done` rows of the batch durable: who was sent (the sent table and the
+// deliveries table, one transaction), then the progress event.
+status settle(audience::backend& b, const task_input& in, const audience::worktable& wt,
+              const batch_rows& rows, const std::vector<delivery_result>& results,
+              std::size_t messages, std::int64_t done, const batch_limits& lim, send_state& st,
+              time_us now) {
+  auto insert = b.prepare("INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
+                          audience::quote_id(wt.row_key) + ") VALUES (" + b.placeholder(1) +
+                          ") ON CONFLICT DO NOTHING");
+  if (!insert) return insert.err();
+  if (auto t = b.begin(); !t) return t;
+  std::vector<audience::delivery_row> sent_rows;
+  for (std::size_t i = 0; i < messages; ++i) {
+    if (!results[i].sent()) {
+      ++st.p.failed;
+      continue;
     }
-    if (auto r = audience::record_deliveries(b, sent_rows, format_time(clock_->now())); !r) {
+    ++st.p.sent;
+    sent_rows.push_back({rows.msgs[i].message_id, in.campaign, in.run, in.act->id,
+                         to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension});
+    auto r = (*insert)->run({rows.row_keys[static_cast<std::size_t>(rows.row[i])]});
+    if (!r) {
       b.rollback();
       return r.err();
     }
-    if (auto t = b.commit(); !t) return t.err();
-    for (auto& [at, reason] : rows.excluded)
-      if (at < done) ++st.excluded[reason];
-    st.p.position = static_cast<std::uint64_t>(lim.from + done);
-    st.last_key = rows.row_keys[static_cast<std::size_t>(done - 1)];
-    st.p.exclusions.clear();
-    for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
-    if (in.checkpoint)
-      if (auto s = in.checkpoint(st.p); !s) return s.err();
   }
+  if (auto r = audience::record_deliveries(b, sent_rows, format_time(now)); !r) {
+    b.rollback();
+    return r;
+  }
+  if (auto t = b.commit(); !t) return t;
+  for (auto& [at, reason] : rows.excluded)
+    if (at < done) ++st.excluded[reason];
+  st.p.position = static_cast<std::uint64_t>(lim.from + done);
+  st.last_key = rows.row_keys[static_cast<std::size_t>(done - 1)];
+  st.p.exclusions.clear();
+  for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
+  if (in.checkpoint) return in.checkpoint(st.p);
+  return ok_status();
+}
+
+// Sends the rows `lim` allows and makes the batch durable; returns the rows it took. When the
+// connector stays unavailable, what went is made durable and the task fails (errc::unavailable):
+// the campaign's error policy decides, and a resume sends the rest with the same ids.
+result<std::int64_t> channel_runner::send_batch(
+    audience::backend& b, connector& c, const channel_activity& act, const recipient_rules& rules,
+    const task_input& in, const audience::worktable& wt, const std::vector<out_col>& cols,
+    const std::string& sql, const batch_limits& lim, send_state& st, throttle* pace) {
+  auto rows = read_batch(b, act, rules, in, cols, sql, lim, st);
+  if (!rows) return rows.err();
+  auto results = deliver_retrying(c, rows->msgs, pace);
+  results.resize(rows->msgs.size());
+  auto tail = unsent_tail(results);
+  auto done = tail < results.size() ? rows->row[tail] : rows->taken;  // rows this batch settles
+  if (done > 0)
+    if (auto s = settle(b, in, wt, *rows, results, tail, done, lim, st, clock_->now()); !s)
+      return s.err();
   if (tail < results.size())
     return make_error(errc::unavailable, in.act->id,
                       std::string(c.kind()) + " connector: " + results[tail].reason + " (" +
                           std::to_string(results.size() - tail) +
                           " message(s) of this batch not sent; a resume sends them)");
-  return rows.taken;
+  return rows->taken;
 }
 
 // On the first attempt, the table that collects who was sent.
