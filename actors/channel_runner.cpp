@@ -1,12 +1,11 @@
 #include "actors/channel_runner.hpp"
 
-#include <cstdio>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "actors/channel_rows.hpp"
 #include "actors/data_runner.hpp"
 #include "audience/backend.hpp"
 #include "audience/deliveries.hpp"
@@ -35,19 +34,6 @@ struct send_state {
   }
 };
 
-constexpr std::int64_t k_no_limit = std::numeric_limits<std::int64_t>::max();
-
-// What one batch may take: at most `n` rows from row `from`, until `wave_end` eligible
-// recipients have been handled in all; eligible recipients from `sendable_end` on are past the
-// send window.
-struct batch_limits {
-  std::int64_t from = 0, n = 0, wave_end = k_no_limit, sendable_end = k_no_limit;
-};
-
-std::string key_of(const audience::value& v) {
-  return v.null ? "" : v.to_text();
-}
-
 class channel_runner final : public activity_runner {
  public:
   channel_runner(channel_runner_options o, std::shared_ptr<activity_runner> next)
@@ -69,10 +55,8 @@ class channel_runner final : public activity_runner {
 
  private:
   result<task_outcome> send(audience::backend& b, const task_input& in);
-  result<std::int64_t> send_batch(audience::backend& b, connector& c, const channel_activity& act,
-                                  const recipient_rules& rules, const task_input& in,
-                                  const audience::worktable& wt,
-                                  const std::vector<struct out_col>& cols, const std::string& sql,
+  result<std::int64_t> send_batch(audience::backend& b, connector& c, const task_input& in,
+                                  const audience::worktable& wt, const batch_rows& rows,
                                   const batch_limits& lim, send_state& st, throttle* pace);
   std::vector<delivery_result> deliver(connector& c, const std::vector<message>& batch,
                                        throttle* pace);
@@ -86,93 +70,6 @@ class channel_runner final : public activity_runner {
   connector_set connectors_;
   std::mutex send_mu_;  // one send at a time per engine: connectors keep one connection each
 };
-
-// A column handed to personalisation: the entity's columns, then those added upstream.
-struct out_col {
-  std::string name;
-  column_type type = column_type::string;
-  bool json = false;
-  std::string sql;
-};
-
-std::vector<out_col> columns_for(const audience::worktable& wt, const entity& e) {
-  std::vector<out_col> cols;
-  for (auto& c : e.columns)
-    if (!wt.find(c.name) || c.name == wt.dim_key)
-      cols.push_back({c.name, c.type, false, "e." + audience::quote_id(c.name)});
-  for (auto& c : wt.columns)
-    if (c.name != wt.row_key && c.name != wt.dim_key)
-      cols.push_back({c.name, c.type, c.json, "w." + audience::quote_id(c.name)});
-  return cols;
-}
-
-// The rows of the population with their entity's columns, in key order: all of them when n < 0;
-// else n rows after the key bound as parameter 1 (`after_key`), or from row `from` (an OFFSET:
-// only the first batch of an attempt, which cannot know the key before it). The worktable's
-// rows are picked first (a range of its primary key), then joined: a plain join lets SQLite
-// drive the range through the entity table and sort, scanning the rest of it for every batch.
-// A row whose entity row is gone comes with NULL columns (and is excluded as such).
-std::string rows_sql(audience::backend& b, const audience::worktable& wt, const entity& e,
-                     const std::vector<out_col>& cols, std::int64_t from = 0, std::int64_t n = -1,
-                     bool after_key = false) {
-  auto key = audience::quote_id(wt.row_key);
-  std::string picked = "SELECT * FROM " + audience::quote_id(wt.table);
-  if (n >= 0 && after_key) picked += " WHERE " + key + " > " + b.placeholder(1);
-  picked += " ORDER BY " + key;
-  if (n >= 0) picked += " LIMIT " + std::to_string(n);
-  if (n >= 0 && !after_key && from > 0) picked += " OFFSET " + std::to_string(from);
-  std::string sql = "SELECT w." + key;
-  for (auto& c : cols) sql += ", " + c.sql;
-  return sql + " FROM (" + picked + ") w LEFT JOIN " + audience::quote_id(e.name) + " e ON e." +
-         audience::quote_id(e.key) + " = w." + audience::quote_id(wt.dim_key) + " ORDER BY w." +
-         key;
-}
-
-nlohmann::json to_json(const audience::value& raw, const out_col& c) {
-  if (raw.null) return nullptr;
-  auto v = audience::convert(raw, c.type);
-  if (!v || v->null) return nullptr;
-  if (c.json) {
-    auto j = nlohmann::json::parse(v->s, nullptr, false);
-    return j.is_discarded() ? nlohmann::json(v->s) : j;
-  }
-  switch (c.type) {
-    case column_type::integer:
-      return v->i;
-    case column_type::floating: {  // 15 significant digits: 1199.88, not 1199.8799999999999
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.15g", v->f);
-      return std::string(buf);
-    }
-    case column_type::boolean:
-      return v->i != 0;
-    default:
-      return v->s;
-  }
-}
-
-nlohmann::json row_json(const audience::row& r, const std::vector<out_col>& cols) {
-  nlohmann::json row = nlohmann::json::object();
-  for (std::size_t i = 1; i < r.size() && i - 1 < cols.size(); ++i)
-    row[cols[i - 1].name] = to_json(r[i], cols[i - 1]);
-  return row;
-}
-
-// How many rows of the population pass the consent and address checks: what waves split.
-result<std::int64_t> count_eligible(audience::backend& b, const audience::worktable& wt,
-                                    const entity& e, const std::vector<out_col>& cols,
-                                    const recipient_rules& rules) {
-  std::vector<out_col> used;
-  for (auto& c : cols)
-    if (c.name == rules.address_column || c.name == rules.consent_column) used.push_back(c);
-  std::int64_t n = 0;
-  auto q = b.query(rows_sql(b, wt, e, used), {}, [&](const audience::row& r) {
-    n += check_recipient(rules, row_json(r, used)).eligible ? 1 : 0;
-    return true;
-  });
-  if (!q) return q.err();
-  return n;
-}
 
 // Hands a batch to the connector. With a throttle it goes in slices of 1/20 s worth of
 // messages, each when the throttle allows it: paced evenly, not all at once.
@@ -218,17 +115,6 @@ std::vector<delivery_result> channel_runner::deliver_retrying(connector& c,
   return results;
 }
 
-// The rows of one batch: the messages to send (with the row each came from) and the rows
-// excluded, with why.
-struct batch_rows {
-  std::vector<message> msgs;
-  std::vector<std::string> keys;  // per message: its recipient key as text
-  std::vector<std::int64_t> row;  // per message: its row within the batch
-  std::vector<std::pair<std::int64_t, const char*>> excluded;
-  std::vector<audience::value> row_keys;  // every row's key, as the worktable types it
-  std::int64_t taken = 0;
-};
-
 // Where a batch stops counting: at the first message of a tail that did not go and that a
 // retry may still send (the server went away mid-batch). Those messages and every row after
 // them stay for a later attempt. Returns msgs.size() when the batch went through.
@@ -237,39 +123,6 @@ std::size_t unsent_tail(const std::vector<delivery_result>& results) {
   for (std::size_t i = results.size(); i-- > 0 && !results[i].sent();)
     if (results[i].retryable) from = i;
   return from;
-}
-
-// Reads the rows `lim` allows (after st.last_key when known) and turns each into a message or
-// an exclusion.
-result<batch_rows> read_batch(audience::backend& b, const channel_activity& act,
-                              const recipient_rules& rules, const task_input& in,
-                              const std::vector<out_col>& cols, const std::string& sql,
-                              const batch_limits& lim, const send_state& st) {
-  batch_rows rows;
-  std::int64_t seen = st.eligible();
-  std::vector<audience::value> params;
-  if (st.last_key) params.push_back(*st.last_key);
-  auto q = b.query(sql, params, [&](const audience::row& r) {
-    if (seen >= lim.wave_end) return false;  // the wave is complete: the rest is the next one's
-    auto at = rows.taken++;
-    rows.row_keys.push_back(r[0]);
-    auto key = key_of(r[0]);
-    auto m = prepare_message(act, rules, {in.campaign, in.run}, key, row_json(r, cols));
-    if (auto* msg = std::get_if<message>(&m)) {
-      if (seen++ >= lim.sendable_end) {
-        rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));
-        return true;
-      }
-      rows.msgs.push_back(std::move(*msg));
-      rows.keys.push_back(key);
-      rows.row.push_back(at);
-    } else {
-      rows.excluded.emplace_back(at, to_string(std::get<exclusion>(m).reason));
-    }
-    return true;
-  });
-  if (!q) return q.err();
-  return rows;
 }
 
 // Makes the first `done` rows of the batch durable: who was sent (the sent table and the
@@ -316,25 +169,23 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
 // Sends the rows `lim` allows and makes the batch durable; returns the rows it took. When the
 // connector stays unavailable, what went is made durable and the task fails (errc::unavailable):
 // the campaign's error policy decides, and a resume sends the rest with the same ids.
-result<std::int64_t> channel_runner::send_batch(
-    audience::backend& b, connector& c, const channel_activity& act, const recipient_rules& rules,
-    const task_input& in, const audience::worktable& wt, const std::vector<out_col>& cols,
-    const std::string& sql, const batch_limits& lim, send_state& st, throttle* pace) {
-  auto rows = read_batch(b, act, rules, in, cols, sql, lim, st);
-  if (!rows) return rows.err();
-  auto results = deliver_retrying(c, rows->msgs, pace);
-  results.resize(rows->msgs.size());
+result<std::int64_t> channel_runner::send_batch(audience::backend& b, connector& c,
+                                                const task_input& in, const audience::worktable& wt,
+                                                const batch_rows& rows, const batch_limits& lim,
+                                                send_state& st, throttle* pace) {
+  auto results = deliver_retrying(c, rows.msgs, pace);
+  results.resize(rows.msgs.size());
   auto tail = unsent_tail(results);
-  auto done = tail < results.size() ? rows->row[tail] : rows->taken;  // rows this batch settles
+  auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
   if (done > 0)
-    if (auto s = settle(b, in, wt, *rows, results, tail, done, lim, st, clock_->now()); !s)
+    if (auto s = settle(b, in, wt, rows, results, tail, done, lim, st, clock_->now()); !s)
       return s.err();
   if (tail < results.size())
     return make_error(errc::unavailable, in.act->id,
                       std::string(c.kind()) + " connector: " + results[tail].reason + " (" +
                           std::to_string(results.size() - tail) +
                           " message(s) of this batch not sent; a resume sends them)");
-  return rows->taken;
+  return rows.taken;
 }
 
 // On the first attempt, the table that collects who was sent.
@@ -388,12 +239,13 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   if (!rules) return rules.err();
   auto conn = connectors_.get(act->connector);
   if (!conn) return conn.err();
-  auto cols = columns_for(*wt, *e);
   auto rows = static_cast<std::int64_t>(pop.count);
   auto batch = std::string(conn.value()->kind()) == "file" ? o_.file_batch : o_.batch;
+  population_reader reader(b, o_.url, o_.data_dir, *wt, *e, *act, *rules, in, rows,
+                           static_cast<std::int64_t>(batch));
   // Waves split the eligible recipients; without waves the rows are an upper bound of them.
   result<std::int64_t> eligible = rows;
-  if (!act->waves.is_null()) eligible = count_eligible(b, *wt, *e, cols, *rules);
+  if (!act->waves.is_null()) eligible = reader.count_eligible();
   if (!eligible) return eligible.err();
   auto waves = plan_waves(*eligible, act->waves);
   if (!waves) return waves.err();
@@ -418,9 +270,9 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     while (st.eligible() < lim.wave_end && static_cast<std::int64_t>(st.p.position) < rows) {
       lim.from = static_cast<std::int64_t>(st.p.position);
       lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(batch), rows - lim.from);
-      auto taken = send_batch(b, *conn.value(), *act, *rules, in, *wt, cols,
-                              rows_sql(b, *wt, *e, cols, lim.from, lim.n, st.last_key.has_value()),
-                              lim, st, pace ? &*pace : nullptr);
+      auto got = reader.next({st.last_key, st.eligible()}, lim);
+      if (!got) return got.err();
+      auto taken = send_batch(b, *conn.value(), in, *wt, *got, lim, st, pace ? &*pace : nullptr);
       if (!taken) return taken.err();
       durable = true;
       if (*taken == 0) break;  // fewer rows than counted (entity rows deleted since)

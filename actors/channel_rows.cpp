@@ -1,0 +1,181 @@
+#include "actors/channel_rows.hpp"
+
+#include <cstdio>
+
+namespace baton {
+
+namespace {
+
+using namespace baton::channels;
+
+std::string key_of(const audience::value& v) {
+  return v.null ? "" : v.to_text();
+}
+
+}  // namespace
+
+population_reader::population_reader(audience::backend& b, std::string url, std::string data_dir,
+                                     const audience::worktable& wt, const entity& e,
+                                     const channel_activity& act, const recipient_rules& rules,
+                                     const task_input& in, std::int64_t rows, std::int64_t batch)
+    : b_(b),
+      url_(std::move(url)),
+      data_dir_(std::move(data_dir)),
+      wt_(wt),
+      e_(e),
+      act_(act),
+      rules_(rules),
+      in_(in),
+      rows_(rows),
+      batch_(batch) {
+  // Personalisation sees the entity's columns, then those added upstream.
+  for (auto& c : e.columns)
+    if (!wt.find(c.name) || c.name == wt.dim_key)
+      cols_.push_back({c.name, c.type, false, "e." + audience::quote_id(c.name)});
+  for (auto& c : wt.columns)
+    if (c.name != wt.row_key && c.name != wt.dim_key)
+      cols_.push_back({c.name, c.type, c.json, "w." + audience::quote_id(c.name)});
+}
+
+population_reader::~population_reader() {
+  if (ahead_.valid()) ahead_.wait();
+}
+
+// The rows with their entity's columns, in key order: all of them when n < 0; else n rows
+// after the key bound as parameter 1 (`after_key`), or from row `from` (an OFFSET). The
+// worktable's rows are picked first (a range of its primary key), then joined: a plain join
+// lets SQLite drive the range through the entity table and sort, scanning the rest of it for
+// every batch. A row whose entity row is gone comes with NULL columns (excluded as such).
+std::string population_reader::rows_sql(audience::backend& b, const std::vector<out_col>& cols,
+                                        std::int64_t from, std::int64_t n, bool after_key) const {
+  auto key = audience::quote_id(wt_.row_key);
+  std::string picked = "SELECT * FROM " + audience::quote_id(wt_.table);
+  if (n >= 0 && after_key) picked += " WHERE " + key + " > " + b.placeholder(1);
+  picked += " ORDER BY " + key;
+  if (n >= 0) picked += " LIMIT " + std::to_string(n);
+  if (n >= 0 && !after_key && from > 0) picked += " OFFSET " + std::to_string(from);
+  std::string sql = "SELECT w." + key;
+  for (auto& c : cols) sql += ", " + c.sql;
+  return sql + " FROM (" + picked + ") w LEFT JOIN " + audience::quote_id(e_.name) + " e ON e." +
+         audience::quote_id(e_.key) + " = w." + audience::quote_id(wt_.dim_key) + " ORDER BY w." +
+         key;
+}
+
+namespace {
+
+template <class Col>
+nlohmann::json to_json(const audience::value& raw, const Col& c) {
+  if (raw.null) return nullptr;
+  auto v = audience::convert(raw, c.type);
+  if (!v || v->null) return nullptr;
+  if (c.json) {
+    auto j = nlohmann::json::parse(v->s, nullptr, false);
+    return j.is_discarded() ? nlohmann::json(v->s) : j;
+  }
+  switch (c.type) {
+    case column_type::integer:
+      return v->i;
+    case column_type::floating: {  // 15 significant digits: 1199.88, not 1199.8799999999999
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.15g", v->f);
+      return std::string(buf);
+    }
+    case column_type::boolean:
+      return v->i != 0;
+    default:
+      return v->s;
+  }
+}
+
+template <class Col>
+nlohmann::json row_json(const audience::row& r, const std::vector<Col>& cols) {
+  nlohmann::json row = nlohmann::json::object();
+  for (std::size_t i = 1; i < r.size() && i - 1 < cols.size(); ++i)
+    row[cols[i - 1].name] = to_json(r[i], cols[i - 1]);
+  return row;
+}
+
+}  // namespace
+
+result<std::int64_t> population_reader::count_eligible() {
+  std::vector<out_col> used;
+  for (auto& c : cols_)
+    if (c.name == rules_.address_column || c.name == rules_.consent_column) used.push_back(c);
+  std::int64_t n = 0;
+  auto q = b_.query(rows_sql(b_, used, 0, -1, false), {}, [&](const audience::row& r) {
+    n += check_recipient(rules_, row_json(r, used)).eligible ? 1 : 0;
+    return true;
+  });
+  if (!q) return q.err();
+  return n;
+}
+
+result<batch_rows> population_reader::read(audience::backend& b, const read_start& start,
+                                           const batch_limits& lim) const {
+  batch_rows rows;
+  std::int64_t seen = start.seen;
+  std::vector<audience::value> params;
+  if (start.after) params.push_back(*start.after);
+  auto sql = rows_sql(b, cols_, lim.from, lim.n, start.after.has_value());
+  auto q = b.query(sql, params, [&](const audience::row& r) {
+    if (seen >= lim.wave_end) return false;  // the wave is complete: the rest is the next one's
+    auto at = rows.taken++;
+    rows.row_keys.push_back(r[0]);
+    auto key = key_of(r[0]);
+    auto m = prepare_message(act_, rules_, {in_.campaign, in_.run}, key, row_json(r, cols_));
+    if (auto* msg = std::get_if<message>(&m)) {
+      if (seen++ >= lim.sendable_end) {
+        rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));
+        return true;
+      }
+      rows.msgs.push_back(std::move(*msg));
+      rows.keys.push_back(key);
+      rows.row.push_back(at);
+    } else {
+      rows.excluded.emplace_back(at, to_string(std::get<exclusion>(m).reason));
+    }
+    return true;
+  });
+  if (!q) return q.err();
+  rows.seen_end = seen;
+  return rows;
+}
+
+void population_reader::read_ahead(const read_start& start, const batch_limits& lim) {
+  if (ahead_failed_) return;
+  if (!ahead_db_) {
+    auto db = audience::open_backend(url_, data_dir_);
+    if (!db) {  // read each batch when asked for, then
+      ahead_failed_ = true;
+      return;
+    }
+    ahead_db_ = std::move(db.value());
+  }
+  ahead_from_ = lim.from;
+  ahead_seen_ = start.seen;
+  ahead_lim_ = lim;
+  ahead_ =
+      std::async(std::launch::async, [this, start, lim] { return read(*ahead_db_, start, lim); });
+}
+
+result<batch_rows> population_reader::next(const read_start& start, const batch_limits& lim) {
+  std::optional<result<batch_rows>> got;
+  if (ahead_.valid()) {
+    auto r = ahead_.get();
+    if (ahead_from_ == lim.from && ahead_seen_ == start.seen && ahead_lim_.n == lim.n &&
+        ahead_lim_.wave_end == lim.wave_end && ahead_lim_.sendable_end == lim.sendable_end)
+      got = std::move(r);
+  }
+  if (!got) got = read(b_, start, lim);
+  if (!*got) return std::move(*got);
+  const auto& rows = got->value();
+  // The next batch, as if this one goes whole: it starts after this one's last row.
+  batch_limits after = lim;
+  after.from = lim.from + rows.taken;
+  after.n = std::min(batch_, rows_ - after.from);
+  if (rows.taken == lim.n && after.n > 0 && rows.seen_end < lim.wave_end)
+    read_ahead({rows.row_keys.back(), rows.seen_end}, after);
+  return std::move(*got);
+}
+
+}  // namespace baton
