@@ -28,12 +28,16 @@ population_reader::population_reader(audience::backend& b, std::string url, std:
       in_(in),
       rows_(rows),
       batch_(batch) {
-  // Personalisation sees the entity's columns, then those added upstream.
+  // The entity's columns, then those added upstream; of them only what eligibility checks and
+  // what a template can read.
+  auto needed = [&](const std::string& name) {
+    return name == rules.address_column || name == rules.consent_column || act.reads(name);
+  };
   for (auto& c : e.columns)
-    if (!wt.find(c.name) || c.name == wt.dim_key)
+    if ((!wt.find(c.name) || c.name == wt.dim_key) && needed(c.name))
       cols_.push_back({c.name, c.type, false, "e." + audience::quote_id(c.name)});
   for (auto& c : wt.columns)
-    if (c.name != wt.row_key && c.name != wt.dim_key)
+    if (c.name != wt.row_key && c.name != wt.dim_key && needed(c.name))
       cols_.push_back({c.name, c.type, c.json, "w." + audience::quote_id(c.name)});
 }
 

@@ -1,5 +1,7 @@
 #include "audience/deliveries.hpp"
 
+#include <algorithm>
+
 namespace baton::audience {
 
 namespace {
@@ -47,20 +49,40 @@ status ensure_delivery_tables(backend& b) {
 
 status record_deliveries(backend& b, const std::vector<delivery_row>& rows,
                          const std::string& sent_at) {
-  if (rows.empty()) return ok_status();
-  std::string sql =
-      "INSERT INTO baton_deliveries (message_id, campaign, run, activity, channel, recipient, "
-      "dimension, sent_at) VALUES (";
-  for (int i = 1; i <= 8; ++i) sql += (i > 1 ? ", " : "") + b.placeholder(i);
-  sql += ") ON CONFLICT (message_id) DO NOTHING";
-  auto st = b.prepare(sql);
-  if (!st) return st.err();
-  for (const auto& r : rows) {
-    auto n = (*st)->run({value::text(r.message_id), value::text(r.campaign),
-                         value::integer(static_cast<std::int64_t>(r.run)), value::text(r.activity),
-                         value::text(r.channel), value::text(r.recipient), value::text(r.dimension),
-                         value::text(sent_at)});
-    if (!n) return n.err();
+  // Up to 64 rows per statement: one statement per row costs more than the rows themselves.
+  constexpr std::size_t k_chunk = 64;
+  auto insert_sql = [&](std::size_t n) {
+    std::string sql =
+        "INSERT INTO baton_deliveries (message_id, campaign, run, activity, channel, recipient, "
+        "dimension, sent_at) VALUES ";
+    int p = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      sql += r ? ", (" : "(";
+      for (int i = 0; i < 8; ++i) sql += (i ? ", " : "") + b.placeholder(++p);
+      sql += ")";
+    }
+    return sql + " ON CONFLICT (message_id) DO NOTHING";
+  };
+  std::unique_ptr<statement> full;
+  for (std::size_t at = 0; at < rows.size(); at += k_chunk) {
+    auto n = std::min(k_chunk, rows.size() - at);
+    std::vector<value> params;
+    params.reserve(n * 8);
+    for (std::size_t i = at; i < at + n; ++i) {
+      const auto& r = rows[i];
+      for (auto v : {value::text(r.message_id), value::text(r.campaign),
+                     value::integer(static_cast<std::int64_t>(r.run)), value::text(r.activity),
+                     value::text(r.channel), value::text(r.recipient), value::text(r.dimension),
+                     value::text(sent_at)})
+        params.push_back(std::move(v));
+    }
+    if (n == k_chunk && !full) {
+      auto st = b.prepare(insert_sql(k_chunk));
+      if (!st) return st.err();
+      full = std::move(st.value());
+    }
+    auto r = n == k_chunk ? full->run(params) : b.exec(insert_sql(n), params);
+    if (!r) return r.err();
   }
   return ok_status();
 }

@@ -205,7 +205,8 @@ result<std::unique_ptr<backend>> open_sqlite(const std::string& path) {
   auto b = std::make_unique<sqlite_backend>(db, path);
   auto r = b->exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA case_sensitive_like=ON; "
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA foreign_keys=OFF;",
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA foreign_keys=OFF; "
+      "PRAGMA wal_autocheckpoint=10000;",
       {});
   if (!r) return make_error(errc::unavailable, path, r.err().what);
   return std::unique_ptr<backend>(std::move(b));

@@ -28,6 +28,12 @@ struct channel_activity {
   std::optional<std::int64_t> per_second;        // throttle.perSecond
   nlohmann::json waves;                          // the `waves` option as given (null = none)
   bool confirm = false;
+  // Whether personalisation may read column `name` (some template names it).
+  bool reads(std::string_view name) const {
+    for (auto* t : {&subject, &body, &text, &title})
+      if (!t->source().empty() && t->may_read(name)) return true;
+    return false;
+  }
 };
 
 // Reads an email/sms/push activity. A template syntax error is errc::validation with `where`

@@ -161,17 +161,19 @@ const std::vector<std::string>& compiled_template::names() const {
   return s_->names;
 }
 
+bool compiled_template::may_read(std::string_view column) const {
+  if (!s_->lookups_known) return true;
+  auto& l = s_->lookups;
+  return std::find(l.begin(), l.end(), column.substr(0, column.find('.'))) != l.end();
+}
+
 std::string compiled_template::render(const json& row) const {
   try {
-    // Only the columns the template can look up are converted (a row has many more).
+    // Only the columns the template can look up are converted (a row may have many more).
     json used = json::object();
     if (row.is_object())
-      for (const auto& [key, v] : row.items()) {
-        auto& l = s_->lookups;
-        if (!s_->lookups_known ||
-            std::find(l.begin(), l.end(), key.substr(0, key.find('.'))) != l.end())
-          used[key] = v;
-      }
+      for (const auto& [key, v] : row.items())
+        if (may_read(key)) used[key] = v;
     mst::data data = to_data(expand_dotted(used));
     std::lock_guard lock(s_->mu);
     return s_->tpl->render(data);

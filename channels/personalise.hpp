@@ -36,6 +36,10 @@ class compiled_template {
   // first segment of {{x.y}}), in order of first use, without names used inside sections (they
   // may be members of list items). Empty when the template changes its delimiters.
   const std::vector<std::string>& names() const;
+  // Whether rendering may look up column `name` (its first segment is named anywhere in the
+  // template, sections included): a row needs no other column. Always true when the template
+  // changes its delimiters (its names are not known then).
+  bool may_read(std::string_view column) const;
 
  private:
   struct state;
