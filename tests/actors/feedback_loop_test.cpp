@@ -2,7 +2,8 @@
 // (`batonctl run`, file outbox), delivered / bounced / opened / clicked / unsubscribed rows
 // for the outbox's message ids are loaded (`batonctl feedback load`, embedded and again through
 // batond's API: repeats count once, bad rows go to rejects with their line), `batonctl report`
-// adds them up, and a retargeting campaign mails those who received it but did not click.
+// adds them up, and a retargeting campaign mails those who received it but did not click. And
+// `batonctl campaign confirm` releasing a send that waits for its confirmation, through batond.
 #include "delivery_fixture.hpp"
 
 using namespace baton;
@@ -127,4 +128,44 @@ TEST_CASE("feedback drives the report and a retargeting campaign", "[delivery][f
       CHECK(m["subject"] == "Still thinking, P" + m["recipient"].get<std::string>() + "?");
     }
   CHECK(reminded == std::vector<std::string>{"3", "4", "5", "6", "7"});
+}
+
+TEST_CASE("batonctl campaign confirm releases a send that waits for its confirmation",
+          "[delivery][e2e][confirm]") {
+  work_dir wd;
+  auto data = wd.str("data");
+  REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data, "init"}).code == 0);
+  REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data, "schema", "apply", schema_file()}).code ==
+          0);
+  auto profiles = wd.write("profiles.csv", profiles_csv(4));
+  REQUIRE(
+      run_tool(wd, "batonctl", {"--data-dir", data, "data", "load", "profiles", profiles}).code ==
+      0);
+  daemon_process d(wd, data);
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--connect", d.address()});
+    return run_tool(wd, "batonctl", args, std::chrono::seconds(30));
+  };
+  auto created =
+      ctl({"campaign", "create", wd.write("c.json", mail_campaign({{"confirm", true}}))});
+  REQUIRE(created.code == 0);
+  auto id = lines_of(created.out).at(0);
+  REQUIRE(ctl({"campaign", "publish", id}).code == 0);
+  std::string status;
+  for (int i = 0; i < 200 && status != "needs-confirmation"; ++i) {
+    auto shown = json_out(ctl({"--json", "campaign", "show", id}));
+    status = task_of(shown["runs"].back(), "mail")["status"].get<std::string>();
+    if (status != "needs-confirmation") std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  REQUIRE(status == "needs-confirmation");
+  CHECK(read_outbox(data + "/outbox/email.jsonl").empty());
+  auto wrong = ctl({"campaign", "confirm", id, "all"});  // not a channel activity waiting
+  CHECK(wrong.code == 3);
+  CHECK(ctl({"campaign", "confirm", id, "mail"}).code == 0);
+  auto waited = ctl({"campaign", "wait", id, "--timeout", "20"});
+  INFO(waited.out << waited.err);
+  CHECK(waited.code == 0);
+  CHECK(recipients_of(read_outbox(data + "/outbox/email.jsonl")) ==
+        std::vector<std::string>{"1", "2", "3", "4"});
+  CHECK(d.stop() == 0);
 }
