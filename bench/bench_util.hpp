@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -49,6 +50,24 @@ inline double percentile(std::vector<double>& v, double p) {
   std::sort(v.begin(), v.end());
   auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
   return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// The 1-minute load average when a figure is printed: other work on a shared machine shows up
+// in every figure, so each line says how busy the machine was (-1 if unknown).
+inline double load_average() {
+  double l = -1;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
+    std::fclose(f);
+  }
+  return l;
+}
+
+// CPU time of this process (all its threads), in seconds.
+inline double cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // A fresh directory under `base`, removed with everything in it when this goes out of scope.

@@ -230,6 +230,7 @@ int main(int argc, char** argv) {
       .num("reuse_ratio", bench::median_ratio(reuse_rates, fresh_rates), 1)
       .num("messages", n)
       .num("runs", a.runs)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 
   // Throttle: (messages - the first slice, which goes at once) / time taken. The runner hands
@@ -256,6 +257,6 @@ int main(int argc, char** argv) {
     line.num("deviation_at_" + std::to_string(rate), d, 2);
   }
   line.num("value", worst, 2).boolean("met", worst <= 2.0).num("seconds_per_rate", seconds, 1);
-  line.num("runs", a.runs).print();
+  line.num("runs", a.runs).num("loadavg_1m", bench::load_average(), 2).print();
   return 0;
 }

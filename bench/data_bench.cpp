@@ -138,13 +138,6 @@ double load(backend& b, const entity_schema& schema, const args& a, const std::s
   return s;
 }
 
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string s;
-  in >> s;
-  return s;
-}
-
 // P7: the pipeline against the sqlite3 shell, run after run.
 void measure_pipeline(backend& b, const entity_schema& schema, const args& a) {
   std::string sql_file = a.dir + "/baseline.sql";
@@ -179,7 +172,7 @@ void measure_pipeline(backend& b, const entity_schema& schema, const args& a) {
       .str("target", "<= 1.3")
       .boolean("met", ratio <= 1.3)
       .num("runs", a.runs)
-      .str("loadavg_1m", loadavg())
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 
@@ -239,7 +232,7 @@ void measure_outbox(backend& b, const entity_schema& schema, const args& a) {
       .boolean("met", rate >= 200000)
       .num("messages", static_cast<double>(sent))
       .num("runs", a.runs)
-      .str("loadavg_1m", loadavg())
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 
@@ -290,7 +283,7 @@ int main(int argc, char** argv) {
       .boolean("met", profile_rate >= 500000)
       .num("rows", static_cast<double>(rows))
       .num("rows_per_cpu_second", cpu > 0 ? static_cast<double>(rows) / cpu : 0)
-      .str("loadavg_1m", loadavg())
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
   measure_pipeline(b, schema, a);
   measure_outbox(b, schema, a);

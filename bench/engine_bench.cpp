@@ -46,21 +46,6 @@ struct config {
   throw std::runtime_error(what);
 }
 
-double load_average() {
-  double l = -1;
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
-    std::fclose(f);
-  }
-  return l;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // A field of /proc/self/status in KiB (VmRSS, VmHWM); -1 if absent.
 long status_kib(const char* field) {
   long v = -1;
@@ -322,9 +307,9 @@ void run_p4(const config& c) {
   time_loads(*store, id, version, 5);  // warm-up: table readers, block cache, allocator
   std::vector<double> p50, p99, cpu_ms;
   for (int run = 0; run < c.runs; ++run) {
-    double cpu0 = cpu_seconds();
+    double cpu0 = bench::cpu_seconds();
     auto ms = time_loads(*store, id, version, loads);
-    cpu_ms.push_back((cpu_seconds() - cpu0) * 1000.0 / loads);
+    cpu_ms.push_back((bench::cpu_seconds() - cpu0) * 1000.0 / loads);
     p50.push_back(percentile(ms, 50));
     p99.push_back(percentile(ms, 99));
     note("P4 run %d: load_campaign p50 %.3f ms, p99 %.3f ms (no snapshot)", run + 1, p50.back(),
@@ -346,9 +331,9 @@ void run_p4(const config& c) {
   time_loads(*store, id, version, 5);
   std::vector<double> sp50, sp99, scpu_ms;
   for (int run = 0; run < c.runs; ++run) {
-    double cpu0 = cpu_seconds();
+    double cpu0 = bench::cpu_seconds();
     auto ms = time_loads(*store, id, version, loads);
-    scpu_ms.push_back((cpu_seconds() - cpu0) * 1000.0 / loads);
+    scpu_ms.push_back((bench::cpu_seconds() - cpu0) * 1000.0 / loads);
     sp50.push_back(percentile(ms, 50));
     sp99.push_back(percentile(ms, 99));
     note("P4 run %d: load_campaign p50 %.3f ms, p99 %.3f ms (snapshot at the last version)",
@@ -386,7 +371,7 @@ void run_p4(const config& c) {
       .num("campaign_runs", runs_written)
       .num("loads", loads)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
   json_line()
       .str("id", "P4.snapshot")
@@ -405,7 +390,7 @@ void run_p4(const config& c) {
       .num("events", static_cast<double>(version))
       .num("loads", loads)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 
@@ -504,7 +489,7 @@ int p5_child(const std::string& dir, int n, const std::string& policy) {
     for (int i = 0; i < n; ++i) t->ids.push_back(p5_id(i));
     auto finished = t->done.get_future();
     res.rss_before_kib = status_kib("VmRSS");
-    double cpu0 = cpu_seconds();
+    double cpu0 = bench::cpu_seconds();
     auto t0 = steady::now();
     auto h = spawn_engine(sys, eo);
     sys.spawn([t, api = h.api](caf::event_based_actor* self) {
@@ -512,7 +497,7 @@ int p5_child(const std::string& dir, int n, const std::string& policy) {
     });
     finished.wait();
     res.seconds = seconds_since(t0);
-    res.cpu_seconds = cpu_seconds() - cpu0;
+    res.cpu_seconds = bench::cpu_seconds() - cpu0;
     res.rss_after_kib = status_kib("VmRSS");
     if (!t->first_error.empty()) fail("P5: a campaign did not answer: " + t->first_error);
     auto s0 = steady::now();
@@ -599,7 +584,7 @@ void run_p5(const config& c) {
       .num("stop_seconds", median(stop_s), 2)
       .num("actors", n)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 
@@ -730,14 +715,14 @@ p6_once p6_run_once(const config& c, const std::string& definition, int runs_eac
     t->active = c.p6_campaigns;
     t->runs_each = runs_each;
     auto finished = t->done.get_future();
-    double cpu0 = cpu_seconds();
+    double cpu0 = bench::cpu_seconds();
     auto t0 = steady::now();
     sys.spawn([t, ids, api = h.api](caf::event_based_actor* self) {
       for (auto& id : ids) p6_drive(self, api, id, 1, t);
     });
     finished.wait();
     out.seconds = seconds_since(t0);
-    out.cpu = cpu_seconds() - cpu0;
+    out.cpu = bench::cpu_seconds() - cpu0;
     out.runs = t->runs;
     if (!t->first_error.empty()) fail("P6: " + t->first_error);
     out.events = store->last_global_seq() - global0;
@@ -787,7 +772,7 @@ void run_p6(const config& c) {
       .num("activities", activities)
       .num("runs_per_campaign", runs_each)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 

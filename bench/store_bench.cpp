@@ -38,24 +38,6 @@ struct config {
   throw std::runtime_error(what);
 }
 
-// The 1-minute load average when a figure is printed: other work on a shared machine shows up
-// in every figure here, so each line says how busy the machine was.
-double load_average() {
-  double l = -1;
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
-    std::fclose(f);
-  }
-  return l;
-}
-
-// CPU time of this process (all its threads), in seconds.
-double cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // --- the events every figure appends -------------------------------------------------------
 
 constexpr std::size_t target_envelope_bytes = 256;  // "≈250-byte events", whole 8-byte words
@@ -277,7 +259,7 @@ void run_p1(const config& c, const event_shape& shape) {
       .num("streams", z.streams)
       .num("callers", c.p1_callers)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 
@@ -349,12 +331,12 @@ p2_result p2_store_once(const config& c, const event_shape& shape, int writers, 
   for (int w = 0; w < writers; ++w) ts.emplace_back(writer, w);
   while (ready.load() < writers) std::this_thread::yield();
   auto t0 = steady::now();
-  double c0 = cpu_seconds();
+  double c0 = bench::cpu_seconds();
   deadline = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(secs));
   go = true;
   for (auto& t : ts) t.join();
   double elapsed = seconds_since(t0);
-  double cpu = cpu_seconds() - c0;
+  double cpu = bench::cpu_seconds() - c0;
   if (failed) fail("P2 append failed");
   p2_result out;
   std::uint64_t total = 0;
@@ -412,7 +394,7 @@ p2_result p2_async_once(const config& c, const event_shape& shape, int writers, 
     });
   };
   auto t0 = steady::now();
-  double c0 = cpu_seconds();
+  double c0 = bench::cpu_seconds();
   for (int w = 0; w < writers; ++w) {
     ws[w].stream = stream_name(w);
     ws[w].lat.reserve(static_cast<std::size_t>(secs * 20'000));
@@ -423,7 +405,7 @@ p2_result p2_async_once(const config& c, const event_shape& shape, int writers, 
     cv.wait(g, [&] { return finished == writers; });
   }
   double elapsed = seconds_since(t0);
-  double cpu = cpu_seconds() - c0;
+  double cpu = bench::cpu_seconds() - c0;
   if (failed) fail("P2 async append failed");
   p2_result out;
   std::uint64_t total = 0;
@@ -490,7 +472,7 @@ void run_p2(const config& c, const event_shape& shape) {
       .num("writers", 64)
       .num("seconds", multi_secs, 1)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
   double sv = median(single), sr = median_ratio(single, over);
   json_line()
@@ -508,7 +490,7 @@ void run_p2(const config& c, const event_shape& shape) {
       .num("ratio_vs_append", median_ratio(single, app), 2)
       .num("seconds", single_secs, 1)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 
@@ -516,10 +498,10 @@ void run_p2(const config& c, const event_shape& shape) {
 
 double time_verify(const event_store& s, std::uint64_t expect_events, double* cpu_us = nullptr) {
   auto t0 = steady::now();
-  double c0 = cpu_seconds();
+  double c0 = bench::cpu_seconds();
   auto rep = s.verify();
   double secs = seconds_since(t0);
-  if (cpu_us) *cpu_us = (cpu_seconds() - c0) * 1e6 / static_cast<double>(expect_events);
+  if (cpu_us) *cpu_us = (bench::cpu_seconds() - c0) * 1e6 / static_cast<double>(expect_events);
   if (!rep) fail("verify: " + rep.err().message());
   if (rep->first_break) fail("verify found a break: " + rep->first_break->what);
   if (rep->events != expect_events) fail("verify counted the wrong number of events");
@@ -533,7 +515,7 @@ double time_raw_scan(const raw_db& r, std::uint64_t expect_events, double* cpu_u
   ro.fill_cache = false;
   ro.readahead_size = 4 << 20;
   auto t0 = steady::now();
-  double c0 = cpu_seconds();
+  double c0 = bench::cpu_seconds();
   std::unique_ptr<rocksdb::Iterator> it(r.db->NewIterator(ro, r.log()));
   std::uint64_t n = 0, sum = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
@@ -547,7 +529,7 @@ double time_raw_scan(const raw_db& r, std::uint64_t expect_events, double* cpu_u
     }
   }
   double secs = seconds_since(t0);
-  if (cpu_us) *cpu_us = (cpu_seconds() - c0) * 1e6 / static_cast<double>(expect_events);
+  if (cpu_us) *cpu_us = (bench::cpu_seconds() - c0) * 1e6 / static_cast<double>(expect_events);
   if (!it->status().ok()) fail("raw scan: " + it->status().ToString());
   if (n != expect_events) fail("raw scan counted the wrong number of events");
   scan_sink.store(sum, std::memory_order_relaxed);  // keeps the loop from being optimised away
@@ -607,7 +589,7 @@ void run_p3(const config& c, const event_shape& shape) {
       .num("event_bytes", static_cast<double>(shape.envelope_bytes))
       .num("streams", streams)
       .num("runs", c.runs)
-      .num("loadavg_1m", load_average(), 2)
+      .num("loadavg_1m", bench::load_average(), 2)
       .print();
 }
 

@@ -1,6 +1,7 @@
 // The SMTP connector against real SMTP servers started on free loopback ports: postfix's
 // smtp-sink (counts, envelope, connection reuse, refusals, a dropped connection) and aiosmtpd
-// (Debian python3-aiosmtpd, storing a Maildir: headers, encodings, per-recipient 5xx/4xx, STARTTLS).
+// (Debian python3-aiosmtpd, storing a Maildir: headers, encodings, per-recipient 5xx/4xx,
+// STARTTLS).
 #include <catch2/catch.hpp>
 
 #include <set>
