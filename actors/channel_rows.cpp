@@ -132,6 +132,7 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
         rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));
         return true;
       }
+      msg->line = json_line(*msg);  // here, not on the thread that writes and commits
       rows.msgs.push_back(std::move(*msg));
       rows.keys.push_back(key);
       rows.row.push_back(at);

@@ -122,7 +122,7 @@ std::vector<delivery_result> file_outbox::send(const std::vector<message>& batch
     bool known = ids_.count(m.message_id) || !in_batch.insert(m.message_id).second;
     out.push_back({m.message_id, delivery_status::sent, known, false, {}});
     if (known) continue;
-    data += to_json(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    data += json_line(m);
     data += '\n';
     fresh.push_back(&m.message_id);
   }

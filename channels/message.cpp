@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <tuple>
+
 namespace baton::channels {
 
 namespace {
@@ -60,6 +62,19 @@ nlohmann::json to_json(const message& m) {
   if (!m.from.empty()) j["from"] = m.from;
   if (m.html) j["html"] = true;
   return j;
+}
+
+bool message::operator==(const message& o) const {
+  auto value = [](const message& m) {
+    return std::tie(m.message_id, m.campaign, m.run, m.activity, m.channel, m.recipient, m.address,
+                    m.from, m.subject, m.body, m.text, m.title, m.html);
+  };
+  return value(*this) == value(o);
+}
+
+std::string json_line(const message& m) {
+  if (!m.line.empty()) return m.line;
+  return to_json(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 result<message> message_from_json(const nlohmann::json& j) {

@@ -29,7 +29,10 @@ struct message {
   std::string text;
   std::string title;
   bool html = false;  // email body is HTML (the template looked like HTML: see personalise.hpp)
-  bool operator==(const message&) const = default;
+  // json_line(*this), when whoever prepared the message already made it (off the sending
+  // thread); "" = not made yet. Not part of the message's value (operator== ignores it).
+  std::string line;
+  bool operator==(const message& o) const;
 };
 
 // 32 lowercase hex digits: 8 from SHA-256 over (campaign, run, activity) — the same for every
@@ -44,7 +47,9 @@ std::string make_message_id(std::string_view campaign, std::uint32_t run, std::s
 // then the content members of the channel (email: subject, body; sms: text; push: title, body),
 // `from` when set and `html` when true.
 nlohmann::json to_json(const message& m);
-// The inverse (errc::validation naming the first bad member).
+// to_json(m) as one line of text (invalid UTF-8 replaced): m.line when set.
+std::string json_line(const message& m);
+// The inverse of to_json (errc::validation naming the first bad member).
 result<message> message_from_json(const nlohmann::json& j);
 
 }  // namespace baton::channels

@@ -73,7 +73,7 @@ delivery_result webhook_connector::post(const message& m, bool& connection_broke
     r.reason = "curl: cannot create a handle";
     return r;
   }
-  std::string body = to_json(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string body = json_line(m);
   curl_slist* raw = curl_slist_append(nullptr, "Content-Type: application/json");
   raw = curl_slist_append(raw, ("Idempotency-Key: " + m.message_id).c_str());
   raw = curl_slist_append(raw, "Expect:");  // no 100-continue round trip

@@ -102,8 +102,20 @@ TEST_CASE("message ids are stable, distinct and 32 hex digits", "[message]") {
 }
 
 TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[message]") {
-  message m{"id1",  "c1", 2,  "mail", baton::channel::email, "42", "a@b.co", "S <s@b.co>", "Subj",
-            "Body", "",   "", false};
+  message m{"id1",
+            "c1",
+            2,
+            "mail",
+            baton::channel::email,
+            "42",
+            "a@b.co",
+            "S <s@b.co>",
+            "Subj",
+            "Body",
+            "",
+            "",
+            false,
+            ""};
   json j = to_json(m);
   for (const char* k : {"message_id", "campaign", "run", "activity", "channel", "recipient",
                         "address", "subject", "body"})
@@ -123,6 +135,14 @@ TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[
   p.title = "T";
   CHECK(to_json(p)["title"] == "T");
   CHECK_FALSE(message_from_json(json{{"message_id", 1}}).ok());
+  // The JSON line, made ahead or on demand, is the same text; it is not part of the value.
+  CHECK(json_line(m) == j.dump());
+  message ahead = m;
+  ahead.line = json_line(m);
+  CHECK(ahead == m);
+  CHECK(json_line(ahead) == json_line(m));
+  ahead.subject = "changed";
+  CHECK_FALSE(ahead == m);
 }
 
 TEST_CASE("a channel activity reads its options and compiles its templates", "[activity]") {
