@@ -197,7 +197,8 @@ double p1_store_once(const config& c, const event_shape& shape, const p1_sizes& 
 
 // The baseline: WriteBatches of `batch` values of the envelope's size into the log column
 // family. With `same_keys`, each batch also carries what the store adds to it (one stream index
-// entry per event, the stream head, the chain head): RocksDB's own cost of the store's layout.
+// entry per append — its range, store/keys.hpp — the stream head, the chain head): RocksDB's own
+// cost of the store's layout.
 double p1_raw_once(const config& c, const event_shape& shape, const p1_sizes& z, bool same_keys) {
   temp_dir d(c.base, "p1raw");
   raw_db r(d.str("raw"), false);
@@ -215,10 +216,13 @@ double p1_raw_once(const config& c, const event_shape& shape, const p1_sizes& z,
   for (std::uint64_t call = 0; call < calls; ++call) {
     rocksdb::WriteBatch b;
     auto stream = call % z.streams;
+    if (same_keys)
+      b.Put(r.handles[2], names[stream] + be64(versions[stream] + 1),
+            be64(seq + 1) + be64(static_cast<std::uint64_t>(z.batch)));
     for (int k = 0; k < z.batch; ++k) {
       ++seq;
+      ++versions[stream];
       b.Put(r.log(), be64(seq), pool[seq % pool.size()]);
-      if (same_keys) b.Put(r.handles[2], names[stream] + be64(++versions[stream]), be64(seq));
     }
     if (same_keys) {
       b.Put(r.handles[3], names[stream], be64(versions[stream]) + be64(seq));

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/options.h>
@@ -138,11 +139,23 @@ result<std::vector<event>> event_store::read_stream(std::string_view stream, std
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->streams));
   std::vector<std::string> globals;
-  for (it->Seek(keys::stream_key(stream, from < 1 ? 1 : from)); it->Valid(); it->Next()) {
+  from = std::max<std::uint64_t>(from, 1);
+  auto in_stream = [&] {
+    if (!it->Valid()) return false;
     auto k = it->key();
-    if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) break;
-    if (keys::get_be64(std::string_view(k.data(), k.size()), prefix.size()) > to) break;
-    globals.emplace_back(it->value().data(), it->value().size());
+    return k.size() == prefix.size() + 8 && k.starts_with(prefix);
+  };
+  // The entry whose range holds `from` starts at or before it.
+  it->SeekForPrev(keys::stream_key(stream, from));
+  if (!in_stream()) it->Seek(keys::stream_key(stream, from));
+  for (; in_stream(); it->Next()) {
+    auto first =
+        keys::get_be64(std::string_view(it->key().data(), it->key().size()), prefix.size());
+    if (first > to) break;
+    auto r = keys::parse_index_value(std::string_view(it->value().data(), it->value().size()));
+    if (!r) return make_error(errc::integrity, std::string(stream), "malformed stream index entry");
+    for (std::uint64_t i = 0; i < r->count && first + i <= to; ++i)
+      if (first + i >= from) globals.push_back(keys::log_key(r->first_global + i));
   }
   if (!it->status().ok()) return from_rocks(it->status(), std::string(stream)).err();
   if (globals.empty()) return out;

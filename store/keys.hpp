@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,11 @@ inline std::string log_key(std::uint64_t global_seq) {
   return k;
 }
 
-// streams: stream + 0x00 + stream sequence -> global sequence (8 bytes). The separator keeps a
-// prefix scan of stream "a" from returning stream "ab".
+// streams: stream + 0x00 + first stream sequence -> the global sequence of that event (8
+// bytes), then, when one append wrote several events to the stream, their count (8 bytes): the
+// stream's events first..first+count-1 are the log's global..global+count-1 (an append's events
+// have consecutive sequences in both). One entry per appended range, not per event. The
+// separator keeps a prefix scan of stream "a" from returning stream "ab".
 inline std::string stream_prefix(std::string_view stream) {
   std::string k(stream);
   k += '\0';
@@ -38,6 +42,25 @@ inline std::string stream_key(std::string_view stream, std::uint64_t seq) {
   std::string k = stream_prefix(stream);
   put_be64(k, seq);
   return k;
+}
+
+struct index_range {
+  std::uint64_t first_global = 0, count = 0;
+};
+
+inline std::string index_value(std::uint64_t first_global, std::uint64_t count) {
+  std::string v;
+  v.reserve(16);
+  put_be64(v, first_global);
+  if (count != 1) put_be64(v, count);
+  return v;
+}
+
+// The range a stream index value describes; nullopt when it is malformed.
+inline std::optional<index_range> parse_index_value(std::string_view v) {
+  if (v.size() == 8) return index_range{get_be64(v), 1};
+  if (v.size() == 16 && get_be64(v, 8) > 0) return index_range{get_be64(v), get_be64(v, 8)};
+  return std::nullopt;
 }
 
 // heads: stream -> version (8 bytes) + global sequence of its last event (8 bytes).

@@ -101,7 +101,8 @@ void scan_index(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams, index_sca
   for (it->SeekToFirst(); it->Valid() && !cancel.load(std::memory_order_relaxed); it->Next()) {
     std::string_view k(it->key().data(), it->key().size());
     std::string_view v(it->value().data(), it->value().size());
-    if (k.size() < 9 || k[k.size() - 9] != '\0' || v.size() != 8) {
+    auto range = keys::parse_index_value(v);
+    if (k.size() < 9 || k[k.size() - 9] != '\0' || !range) {
       out.bad = at(0, nullptr, "malformed stream index entry");
       return;
     }
@@ -112,14 +113,16 @@ void scan_index(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams, index_sca
     }
     auto seq = keys::get_be64(k, k.size() - 8);
     if (seq != t->count + 1) {
-      out.bad = at(keys::get_be64(v), nullptr,
+      out.bad = at(range->first_global, nullptr,
                    "stream index of " + current + " skips from " + std::to_string(t->count) +
                        " to " + std::to_string(seq));
       return;
     }
-    ++t->count;
-    t->last_global = keys::get_be64(v);
-    t->mix = mix_in(t->mix, seq, t->last_global);
+    for (std::uint64_t i = 0; i < range->count; ++i) {
+      ++t->count;
+      t->last_global = range->first_global + i;
+      t->mix = mix_in(t->mix, seq + i, t->last_global);
+    }
   }
 }
 

@@ -149,8 +149,10 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
       g.chain = e.hash;
       head.second = e.global_seq;
       batch.Put(s.log, keys::log_key(e.global_seq), encode_envelope(e));
-      batch.Put(s.streams, keys::stream_key(r.stream, e.stream_seq), keys::log_key(e.global_seq));
     }
+    if (!r.events.empty())
+      batch.Put(s.streams, keys::stream_key(r.stream, range.first_seq),
+                keys::index_value(range.first_global, r.events.size()));
     g.heads[r.stream] = head;
     out.ranges.push_back(std::move(range));
   }

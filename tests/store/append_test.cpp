@@ -2,6 +2,8 @@
 // range reads and the per-stream index.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <set>
 #include <thread>
 
@@ -79,6 +81,41 @@ TEST_CASE("range reads return exactly the asked slice") {
   CHECK(s->read_all(15, 3)->size() == 3);
   CHECK(s->read_all(15, 3)->front().global_seq == 15);
   CHECK(s->read_all(21, 3)->empty());
+}
+
+TEST_CASE("reads cross the index's appended ranges, interleaved with other streams") {
+  // The index holds one entry per appended range (keys.hpp): ranges of 1, 4, 1 and 6 events
+  // of "r", with "q" appended in between, so r's global sequences have gaps.
+  temp_dir d;
+  auto s = open_store(d.str());
+  std::uint64_t want_global[13] = {};
+  std::uint64_t seq = 0;
+  for (int n : {1, 4, 1, 6}) {
+    auto r = s->append("r", any_version, make_events(n));
+    REQUIRE(r.ok());
+    for (auto g = r->ranges[0].first_global; g <= r->ranges[0].last_global; ++g)
+      want_global[++seq] = g;
+    REQUIRE(s->append("q", any_version, make_events(2)).ok());
+  }
+  REQUIRE(seq == 12);
+  for (std::uint64_t from = 1; from <= 12; ++from)
+    for (std::uint64_t to = from; to <= 13; ++to) {
+      auto got = s->read_stream("r", from, to);
+      REQUIRE(got.ok());
+      INFO("read_stream(r, " << from << ", " << to << ")");
+      REQUIRE(got->size() == std::min<std::uint64_t>(to, 12) - from + 1);
+      for (std::size_t i = 0; i < got->size(); ++i) {
+        CHECK((*got)[i].stream == "r");
+        CHECK((*got)[i].stream_seq == from + i);
+        CHECK((*got)[i].global_seq == want_global[from + i]);
+      }
+    }
+  CHECK(s->read_stream("r", 0)->size() == 12);
+  CHECK(s->read_stream("q")->size() == 8);
+  CHECK(s->read_stream("r", 13)->empty());
+  auto v = s->verify();
+  REQUIRE(v.ok());
+  CHECK_FALSE(v->first_break.has_value());
 }
 
 TEST_CASE("a wrong expected version is a conflict that writes nothing") {

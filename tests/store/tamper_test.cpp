@@ -149,6 +149,22 @@ TEST_CASE("a damaged stream index or chain head is found") {
   auto b = verify_fails(dir);
   CHECK(b.stream == "even");
 
+  // A range entry (one append of several events) that claims one event less than was written.
+  temp_dir d3;
+  auto dir3 = d3.str();
+  {
+    auto s = open_store(dir3);
+    REQUIRE(
+        s->append("batch", no_stream, {make_event("a"), make_event("b"), make_event("c")}).ok());
+    REQUIRE_FALSE(s->verify()->first_break.has_value());
+  }
+  {
+    raw_db raw(dir3);
+    REQUIRE(raw.get(STREAMS, keys::stream_key("batch", 1)) == keys::index_value(1, 3));
+    raw.put(STREAMS, keys::stream_key("batch", 1), keys::index_value(1, 2));
+  }
+  CHECK(verify_fails(dir3).stream == "batch");
+
   temp_dir d2;
   auto dir2 = make_store(d2);
   {
