@@ -112,6 +112,25 @@ TEST_CASE("a removed event is found, in the middle or at the end") {
   CHECK(b2.global_seq == 10);
 }
 
+TEST_CASE("reading a stream whose event was removed is an integrity error naming it") {
+  temp_dir d;
+  auto dir = make_store(d);  // "odd" holds #2, #4, #6, #8, #10
+  {
+    raw_db raw(dir);
+    raw.del(LOG, keys::log_key(6));
+  }
+  store_options ro;
+  ro.open_mode = store_options::mode::read_only;
+  auto s = open_store(dir, ro);
+  auto r = s->read_stream("odd");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == errc::integrity);
+  CHECK(r.err().what == "index points to missing event #6");
+  CHECK(s->read_stream("odd", 1, 2)->size() == 2);  // before the hole
+  CHECK(s->read_stream("odd", 4)->size() == 2);     // after it
+  CHECK(s->read_stream("even")->size() == 5);
+}
+
 TEST_CASE("reordered events are found") {
   temp_dir d;
   auto dir = make_store(d);
