@@ -12,29 +12,36 @@ namespace servers = baton::test_servers;
 
 namespace {
 
-// Routes the data dir's `email` channel to `entry` in its config.json.
-void route_email(const std::string& data, const json& entry) {
-  auto path = data + "/config.json";
-  auto config = json::parse(slurp(path));
-  config["channels"]["email"] = entry;
-  std::ofstream(path) << config.dump(2) << "\n";
-}
-
 constexpr int k_profiles = 30000;  // about 20 000 eligible for a marketing email
 constexpr int k_batch = 200;       // the channel runner's durable batch in batond
+
+// A data dir with the sample profiles and its `email` channel routed to `entry`, batond killed
+// during the sends of a mail campaign until 5 kills interrupted one.
+struct crash_run {
+  work_dir wd;
+  std::string data = wd.str("data");
+  std::set<std::string> expected;  // the eligible recipients
+  kill_trials k;
+
+  crash_run(const json& entry, std::uint32_t seed) {
+    expected = init_with_sample_profiles(wd, data, k_profiles);
+    REQUIRE(expected.size() > 15000);
+    auto path = data + "/config.json";
+    auto config = json::parse(slurp(path));
+    config["channels"]["email"] = entry;
+    std::ofstream(path) << config.dump(2) << "\n";
+    auto campaign = wd.write("mail.json", mail_campaign(json::object()));
+    k = kill_during_send(wd, data, campaign, 5, std::chrono::seconds(180), seed);
+  }
+};
 
 }  // namespace
 
 TEST_CASE("kill -9 of batond during a webhook send: the receiver gets each recipient once",
           "[delivery][e2e][recovery][webhook]") {
   servers::webhook_receiver rx;
-  work_dir wd;
-  auto data = wd.str("data");
-  auto expected = init_with_sample_profiles(wd, data, k_profiles);
-  REQUIRE(expected.size() > 15000);
-  route_email(data, {{"connector", "webhook"}, {"url", rx.url()}});
-  auto campaign = wd.write("mail.json", mail_campaign(json::object()));
-  auto k = kill_during_send(wd, data, campaign, 5, std::chrono::seconds(180), 5150);
+  crash_run run({{"connector", "webhook"}, {"url", rx.url()}}, 5150);
+  auto& [wd, data, expected, k] = run;
   INFO("kills after (ms; * = during the send):" << k.trail);
 
   std::lock_guard lock(rx.mu);
@@ -62,16 +69,12 @@ TEST_CASE("kill -9 of batond during a webhook send: the receiver gets each recip
 TEST_CASE("kill -9 of batond during an SMTP send: each recipient at least once, copies bounded",
           "[delivery][e2e][recovery][smtp]") {
   servers::smtp_sink sink;
-  work_dir wd;
-  auto data = wd.str("data");
-  auto expected = init_with_sample_profiles(wd, data, k_profiles);
-  REQUIRE(expected.size() > 15000);
-  route_email(data, {{"connector", "smtp"},
-                     {"url", sink.url()},
-                     {"from", "Shop <news@shop.example>"},
-                     {"timeoutSeconds", 10}});
-  auto campaign = wd.write("mail.json", mail_campaign(json::object()));
-  auto k = kill_during_send(wd, data, campaign, 5, std::chrono::seconds(180), 8080);
+  crash_run run({{"connector", "smtp"},
+                 {"url", sink.url()},
+                 {"from", "Shop <news@shop.example>"},
+                 {"timeoutSeconds", 10}},
+                8080);
+  auto& [wd, data, expected, k] = run;
   INFO("kills after (ms; * = during the send):" << k.trail);
 
   // Every message must carry the stable id of (campaign, run 1, mail, an eligible recipient).
