@@ -164,6 +164,7 @@ result<std::vector<event>> event_store::read_stream(std::string_view stream, std
   std::unique_ptr<rocksdb::Iterator> log(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->log));
   out.reserve(globals.size());
+  std::vector<std::uint64_t> scratch;  // the aligned copy each decode needs, reused
   log->Seek(keys::log_key(globals.front()));
   for (auto g : globals) {
     for (int steps = 0; log->Valid() && steps < 16; ++steps) {
@@ -179,9 +180,10 @@ result<std::vector<event>> event_store::read_stream(std::string_view stream, std
       return make_error(errc::integrity, std::string(stream),
                         "index points to missing event #" + std::to_string(g));
     }
-    auto e = decode_envelope(std::string_view(log->value().data(), log->value().size()));
-    if (!e) return make_error(errc::integrity, "event #" + std::to_string(g), e.err().what);
-    out.push_back(std::move(e.value()));
+    auto& e = out.emplace_back();
+    auto st = decode_envelope_into(std::string_view(log->value().data(), log->value().size()), e,
+                                   scratch);
+    if (!st) return make_error(errc::integrity, "event #" + std::to_string(g), st.err().what);
   }
   return out;
 }
