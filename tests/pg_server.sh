@@ -18,7 +18,7 @@ as_pg() {
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))  # below the kernel's ephemeral range (32768-): no client takes it
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
@@ -50,10 +50,19 @@ case "$cmd" in
     chmod 700 "$cluster"
     as_pg "$bin/initdb" -D "$cluster/data" -A trust -U postgres -E UTF8 --no-sync >"$cluster/initdb.log" 2>&1 ||
       { cat "$cluster/initdb.log" >&2; exit 1; }
-    port="$(free_port)"
-    as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50" \
-      start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
+    # A port found free can be taken before the server binds it (other tests start servers
+    # too): try another one.
+    for attempt in 1 2 3; do
+      port="$(free_port)"
+      if as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50" \
+        start >/dev/null; then
+        break
+      fi
+      echo "pg_server.sh: start on port $port failed (attempt $attempt):" >&2
+      cat "$cluster/server.log" >&2
+      ((attempt < 3)) || exit 1
+    done
     url="postgresql://postgres@127.0.0.1:$port/postgres"
     echo "$url" >"$dir/url"
     echo "$url"
