@@ -47,8 +47,9 @@ result<column_map> map_header(const entity& e, const std::vector<std::string>& h
   return m;
 }
 
+// The statement for `rows` records at once (more than one only for upserts).
 std::string statement_sql(const backend& b, const entity& e, const column_map& m, load_mode mode,
-                          bool empty_table) {
+                          bool empty_table, std::size_t rows = 1) {
   if (mode == load_mode::remove)
     return "DELETE FROM " + quote_id(e.name) + " WHERE " + quote_id(e.key) + " = " +
            b.placeholder(1);
@@ -57,10 +58,14 @@ std::string statement_sql(const backend& b, const entity& e, const column_map& m
   for (std::size_t i : m.bound) {
     const std::string& name = m.cols[i]->name;
     cols += (n ? ", " : "") + quote_id(name);
-    vals += (n ? ", " : "") + b.placeholder(n + 1);
     if (name != e.key)
       sets += (sets.empty() ? "" : ", ") + quote_id(name) + " = excluded." + quote_id(name);
     ++n;
+  }
+  int p = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    vals += r ? "), (" : "";
+    for (int i = 0; i < n; ++i) vals += (i ? ", " : "") + b.placeholder(++p);
   }
   // Into an empty SQLite table every row carries the same columns, so replacing a row of the
   // same key (a duplicate in the file) equals updating it, and REPLACE is the faster path.
@@ -200,6 +205,37 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     if (auto st = indexes.drop_if_empty(b, e->name); !st) return fail(st.err());
   auto stmt = b.prepare(statement_sql(b, *e, *map, req.mode, indexes.empty_table()));
   if (!stmt) return fail(stmt.err());
+  // Upserts into SQLite go several rows per statement: running a statement costs about as much
+  // as the row it inserts. (Insert and delete report each row's outcome; PostgreSQL refuses an
+  // upsert that meets one key twice in one statement.)
+  std::size_t chunk =
+      req.mode == load_mode::upsert && b.kind() == dialect::sqlite
+          ? std::max<std::size_t>(1, std::min<std::size_t>(32, 30000 / map->bound.size()))
+          : 1;
+  std::unique_ptr<statement> many;
+  if (chunk > 1) {
+    auto st = b.prepare(statement_sql(b, *e, *map, req.mode, indexes.empty_table(), chunk));
+    if (!st) return fail(st.err());
+    many = std::move(st.value());
+  }
+  std::vector<value> pending;  // the converted rows not inserted yet, one after the other
+  std::size_t pending_rows = 0;
+  auto flush = [&]() -> status {
+    if (pending_rows == chunk && many) {
+      if (auto r = many->run(pending); !r) return r.err();
+    } else {
+      auto width = map->bound.size();
+      for (std::size_t i = 0; i < pending_rows; ++i) {
+        std::vector<value> row(pending.begin() + static_cast<std::ptrdiff_t>(i * width),
+                               pending.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+        if (auto r = (*stmt)->run(row); !r) return r.err();
+      }
+    }
+    rep.applied += pending_rows;
+    pending.clear();
+    pending_rows = 0;
+    return ok_status();
+  };
   std::size_t in_batch = 0;
   while (true) {
     auto more = csv.next(fields, line);
@@ -207,7 +243,12 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     if (!*more) break;
     ++rep.rows;
     auto reason = convert_row(*e, *map, fields, vals);
-    if (!reason) {
+    if (!reason && chunk > 1) {
+      pending.insert(pending.end(), std::make_move_iterator(vals.begin()),
+                     std::make_move_iterator(vals.end()));
+      if (++pending_rows == chunk)
+        if (auto st = flush(); !st) return fail(st.err());
+    } else if (!reason) {
       auto changed = (*stmt)->run(vals);
       if (!changed) return fail(changed.err());
       if (*changed > 0)
@@ -221,6 +262,7 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
       if (auto st = rejects.add(rep, line, *reason, fields); !st) return fail(st.err());
     if (++in_batch >= req.batch_rows) {  // with deferred indexes: one transaction
       in_batch = 0;
+      if (auto st = flush(); !st) return fail(st.err());
       if (!indexes.active())
         if (auto st = b.commit(); !st) return st.err();
       if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
@@ -228,6 +270,7 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
         if (auto st = b.begin(); !st) return st.err();
     }
   }
+  if (auto st = flush(); !st) return fail(st.err());
   if (auto st = indexes.rebuild(b); !st) return fail(st.err());
   if (auto st = b.commit(); !st) return st.err();
   if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
