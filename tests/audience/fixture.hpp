@@ -122,11 +122,12 @@ struct test_db {
     return p.string();
   }
   load_report load(const std::string& entity, const std::string& csv,
-                   load_mode mode = load_mode::upsert) {
+                   load_mode mode = load_mode::upsert, std::size_t batch_rows = 0) {
     load_request req;
     req.entity = entity;
     req.path = write(entity + ".csv", csv);
     req.mode = mode;
+    if (batch_rows) req.batch_rows = batch_rows;
     req.rejects_path = (fs::path(dir) / (entity + ".rejects.csv")).string();
     auto r = load_csv(*b, schema, req);
     INFO((r.ok() ? "" : r.err().message()));
