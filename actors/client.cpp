@@ -67,7 +67,7 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
   auto p = std::make_unique<impl>();
   p->store = std::shared_ptr<event_store>(std::move(store.value()));
   register_api_types(p->cfg);
-  p->cfg.set("scheduler.max-threads", static_cast<std::size_t>(config->scheduler_threads));
+  configure_scheduler(p->cfg, config.value());
   p->cfg.set("logger.verbosity", caf::atom("quiet"));
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   engine_options eo;

@@ -302,4 +302,9 @@ void stop_engine(caf::actor_system& sys, const engine_handles& h) {
   self->send_exit(h.api, caf::exit_reason::user_shutdown);
 }
 
+void configure_scheduler(caf::actor_system_config& cfg, const engine_config& c) {
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(c.scheduler_threads));
+  cfg.set("scheduler.policy", caf::atom_from_string(c.scheduler_policy));
+}
+
 }  // namespace baton

@@ -35,6 +35,10 @@ struct engine_handles {
   caf::actor writer;
 };
 
+// The CAF scheduler batond and the embedded engine run on: config.json's schedulerThreads and
+// schedulerPolicy.
+void configure_scheduler(caf::actor_system_config& cfg, const engine_config& c);
+
 // Spawns the engine; campaigns with unfinished business (runs, waits, schedules) are recovered
 // and resumed right away.
 engine_handles spawn_engine(caf::actor_system& sys, engine_options opts);

@@ -39,7 +39,7 @@ struct config {
   int p6_branches = 4;     // fork branches of the P6 graph
   int p6_chain = 10;       // flow-control activities per branch
   int p6_runs = 0;         // runs per campaign; 0 = 20 (--quick: 6)
-  std::string caf_policy;  // scheduler.policy for P5/P6; "" = CAF's default (stealing)
+  std::string caf_policy;  // scheduler.policy for P5/P6; "" = batond's default (sharing)
 };
 
 [[noreturn]] void fail(const std::string& what) {
@@ -79,13 +79,15 @@ std::string normalized(const std::string& text) {
   return v.definition->to_json().dump();
 }
 
-// The actor system as batond sets it up (2 scheduler threads: its default scheduler_threads);
-// `policy` ("stealing", CAF's default, or "sharing") is for experiments (--caf-policy).
+// The actor system as batond sets it up with its default config (2 scheduler threads, the
+// sharing scheduler); `policy` ("stealing" or "sharing") overrides it for experiments
+// (--caf-policy).
 std::unique_ptr<caf::actor_system_config> actor_config(const std::string& policy) {
   auto cfg = std::make_unique<caf::actor_system_config>();
   register_api_types(*cfg);
-  cfg->set("scheduler.max-threads", std::size_t{2});
-  if (!policy.empty()) cfg->set("scheduler.policy", caf::atom_from_string(policy));
+  engine_config defaults;
+  if (!policy.empty()) defaults.scheduler_policy = policy;
+  configure_scheduler(*cfg, defaults);
   cfg->set("logger.verbosity", caf::atom("quiet"));
   return cfg;
 }

@@ -34,6 +34,7 @@ std::string default_config_json() {
   nlohmann::json j = {{"engine",
                        {{"listen", "127.0.0.1:4242"},
                         {"schedulerThreads", 2},
+                        {"schedulerPolicy", "sharing"},
                         {"workers", 2},
                         {"passivateAfterSeconds", 60}}},
                       {"security", {{"defaultRole", "admin"}, {"roles", nlohmann::json::object()}}},
@@ -79,6 +80,13 @@ void parse_engine(const nlohmann::json& e, engine_config& out, problems& ps) {
       field = e[name].get<int>();
   };
   int_field("schedulerThreads", out.scheduler_threads, 1, 64);
+  if (e.contains("schedulerPolicy")) {
+    auto& v = e["schedulerPolicy"];
+    if (v != "sharing" && v != "stealing")
+      ps.push_back({"/engine/schedulerPolicy", "must be \"sharing\" or \"stealing\""});
+    else
+      out.scheduler_policy = v.get<std::string>();
+  }
   int_field("workers", out.workers, 1, 64);
   int_field("passivateAfterSeconds", out.passivate_after_seconds, 1, 86400);
 }

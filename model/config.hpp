@@ -21,6 +21,9 @@ struct engine_config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 4242;
   int scheduler_threads = 2;
+  // CAF's scheduler: "sharing" (one shared queue: no idle thread spinning to steal work, the
+  // better choice on small machines) or "stealing" (CAF's default, for many cores).
+  std::string scheduler_policy = "sharing";
   int workers = 2;                    // threads for blocking activity work (SQL, delivery)
   int passivate_after_seconds = 60;   // idle campaign actors snapshot and stop after this
   std::map<std::string, role> roles;  // identity -> role

@@ -118,8 +118,7 @@ TEST_CASE("a long upsert: rows across statements and commits, rejects and repeat
   CHECK(r.applied == static_cast<std::uint64_t>(203 - bad));
   REQUIRE(r.first_rejects.size() > 0);
   CHECK(r.first_rejects[0].rfind("line 5: column `score`", 0) == 0);  // record 3 is line 5
-  CHECK(count_rows(*db.b, db.schema, "profiles").value() ==
-        6 + static_cast<std::int64_t>(want.size()));
+  CHECK(count_rows(*db.b, db.schema, "profiles").value() == 6 + want.size());
   std::map<int, std::string> got;
   auto st =
       db.b->query("SELECT id, first_name FROM profiles WHERE id >= 100", {}, [&](const row& r) {

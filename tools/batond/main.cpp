@@ -76,7 +76,7 @@ int run_daemon(daemon_args& a) {
   caf::actor_system_config cfg;
   baton::register_api_types(cfg);
   cfg.load<caf::io::middleman>();
-  cfg.set("scheduler.max-threads", static_cast<std::size_t>(config->scheduler_threads));
+  baton::configure_scheduler(cfg, config.value());
   int code = 0;
   {
     caf::actor_system sys{cfg};
