@@ -187,11 +187,17 @@ void event_store::impl::commit_group(std::vector<pending_append>& group) {
     wo.sync = sync;
     auto st = from_rocks(db->Write(wo, &batch), dir);
     if (!st) {
+      st = make_error(st.err().code, dir,
+                      "the event store cannot write: " + st.err().what +
+                          " (nothing of this write was acknowledged)");
       for (auto& r : results)
         if (r.ok() && !r->duplicate) r = st.err();
+      if (opts.on_write_failure && !write_failed) opts.on_write_failure(st.err());
+      write_failed = true;
     } else {
       next_global = g.next_global;
       chain_hash = g.chain;
+      if (sync) record_acked(next_global - 1);  // durable now, and acknowledged right below
       for (auto& [stream, head] : g.heads) head_cache[stream] = head;
       {
         std::lock_guard<std::mutex> l(tail_mu);
