@@ -27,6 +27,12 @@ status from_rocks(const rocksdb::Status& s, const std::string& where) {
 event_store::impl::~impl() {
   stop_writer();
   close_witness();
+  if (db && write_failed) {
+    // Closing would flush the failed WAL writer (an assertion in Debian's RocksDB): leave the
+    // files as a crash would; the next open recovers them (a torn tail is dropped).
+    (void)db.release();
+    return;
+  }
   if (db) {
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     handles.clear();

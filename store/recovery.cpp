@@ -14,6 +14,7 @@
 
 #include <rocksdb/options.h>
 
+#include "store/info_log.hpp"
 #include "store/keys.hpp"
 #include "store/store_impl.hpp"
 
@@ -84,6 +85,8 @@ rocksdb::Status open_rocks(const event_store::impl& p, rocksdb::WALRecoveryMode 
                                         &out.handles, &out.db);
   if (read_only)
     return rocksdb::DB::OpenForReadOnly(o, p.dir, descriptors(o), &out.handles, &out.db);
+  // A writer's info log must not abort the process on a full disk (store/info_log.hpp).
+  o.info_log = open_info_log(p.dir);
   return rocksdb::DB::Open(o, p.dir, descriptors(o), &out.handles, &out.db);
 }
 
@@ -211,7 +214,8 @@ void event_store::impl::record_acked(std::uint64_t head) {
 // synced, so that even a power loss later finds it current.
 void event_store::impl::close_witness() {
   if (acked_fd < 0) return;
-  if (db && committed_global > acked_written && db->SyncWAL().ok()) record_acked(committed_global);
+  if (db && !write_failed && committed_global > acked_written && db->SyncWAL().ok())
+    record_acked(committed_global);
   ::fdatasync(acked_fd);
   ::close(acked_fd);
   acked_fd = -1;

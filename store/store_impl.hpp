@@ -46,7 +46,7 @@ struct event_store::impl {
   std::thread writer;
   std::unordered_map<std::string, std::pair<std::uint64_t, std::uint64_t>> head_cache;
   std::uint64_t next_global = 1;
-  bool write_failed = false;  // on_write_failure was called
+  std::optional<error> write_failed;  // the error of a failed write: RocksDB is not used again
   event_hash chain_hash{};
 
   // Published progress for readers and tailers.
