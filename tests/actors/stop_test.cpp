@@ -80,7 +80,7 @@ std::string slow_mail(int per_second) {
 
 }  // namespace
 
-TEST_CASE("embedded reads start no work; resume says nothing runs until wait; wait sends once",
+TEST_CASE("embedded reads start no work, resume says nothing runs until wait, wait sends once",
           "[delivery][e2e][stop][smtp]") {
   work_dir wd;
   auto data = wd.str("data");
