@@ -43,9 +43,10 @@ int run_once(context& ctx, const run_args& a) {
   if (!a.test) {
     auto shown = call(e, ctx, {"show", id, "", "", "", {}});
     if (!shown) return fail_api(shown.err());
-    bool running =
-        !shown.value()["lastRun"].is_null() && shown.value()["lastRun"]["status"] == "running";
-    if (!running) {  // scheduled or signal-triggered: run once now
+    // A new campaign has a run only if publishing started it; that run may already have ended
+    // (a fast failure), so any run counts: starting another would be refused.
+    bool started_run = !shown.value()["lastRun"].is_null();
+    if (!started_run) {  // scheduled or signal-triggered: run once now
       auto now = call(e, ctx, {"start", id, "", "", "", {}});
       if (!now) return fail_api(now.err());
     }
