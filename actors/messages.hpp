@@ -23,6 +23,7 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using backup_atom = caf::atom_constant<caf::atom("backup")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 // One atomic append for the event writer.
 struct append_batch {
