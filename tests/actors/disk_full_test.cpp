@@ -56,7 +56,7 @@ std::string campaign_json() {
 
 }  // namespace
 
-TEST_CASE("a full disk mid-run stops batond clearly; nothing acknowledged is lost; it resumes",
+TEST_CASE("a full disk mid-run stops batond clearly, nothing acknowledged is lost, it resumes",
           "[e2e][enospc]") {
   work_dir wd;
   tmpfs_mount disk(wd.str("disk"), "40m");

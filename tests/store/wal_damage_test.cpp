@@ -122,7 +122,7 @@ TEST_CASE("a flipped byte in the WAL after a kill -9 refuses the open, naming fi
   }
 }
 
-TEST_CASE("a torn record after the last acknowledged one is dropped; everything acked stays",
+TEST_CASE("a torn record after the last acknowledged one is dropped, everything acked stays",
           "[wal]") {
   temp_dir d;
   auto dir = d.str();
