@@ -1,7 +1,8 @@
 // Fault injection (issue 18, D15): the data dir on a small tmpfs, filled with a file in the
 // middle of a run. batond stops with a clear error (exit 5, "No space left on device"), no event
 // anyone saw acknowledged is lost, and once space is freed it starts again, the run resumes and
-// completes, and verify passes. Needs root (mount); skipped with a warning otherwise.
+// completes, and verify passes; an embedded `batonctl campaign wait` stops the same way. Needs
+// root (mount); skipped with a warning otherwise.
 #include <sys/mount.h>
 
 #include <cstdio>
@@ -135,4 +136,56 @@ TEST_CASE("a full disk mid-run stops batond clearly, nothing acknowledged is los
     INFO("event #" << e["seq"] << " seen before the disk filled");
     CHECK(hashes[e["seq"].get<std::uint64_t>()] == e["hash"].get<std::string>());
   }
+}
+
+TEST_CASE("a full disk stops an embedded batonctl clearly, and campaign wait finishes the run",
+          "[e2e][enospc]") {
+  work_dir wd;
+  tmpfs_mount disk(wd.str("disk"), "40m");
+  if (!disk.mounted) {
+    WARN("skipped: cannot mount a tmpfs at " << disk.path << " (" << std::strerror(errno)
+                                             << "); this test needs root");
+    return;
+  }
+  auto data = disk.path + "/data";
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--data-dir", data});
+    return run_tool(wd, "batonctl", args, std::chrono::seconds(60));
+  };
+  REQUIRE(ctl({"init"}).code == 0);
+  auto created = ctl({"--json", "campaign", "create", wd.write("camp.json", campaign_json())});
+  REQUIRE(created.code == 0);
+  std::string id = json::parse(created.out)["id"];
+  REQUIRE(ctl({"campaign", "publish", id}).code == 0);
+
+  // `campaign wait` runs the engine in-process; the disk fills while the run waits.
+  auto base = wd.fresh("wait");
+  child_process waiter({tool_path("batonctl"), "--data-dir", data, "campaign", "wait", id},
+                       base + ".out", base + ".err");
+  auto follow_base = wd.fresh("follow");
+  child_process follower(
+      {tool_path("batonctl"), "--data-dir", data, "--json", "events", "--follow"},
+      follow_base + ".out", follow_base + ".err");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (follower.out().find("\"task_waiting\"") == std::string::npos) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(fill(disk.path + "/filler") > 0);
+  int code = waiter.wait(std::chrono::seconds(60));
+  INFO("batonctl stderr: " << waiter.err());
+  CHECK(code == 5);
+  CHECK(waiter.err().find("No space left on device") != std::string::npos);
+  CHECK(waiter.err().find("run the command again") != std::string::npos);
+  follower.signal(SIGTERM);
+  follower.wait(std::chrono::seconds(10));
+
+  fs::remove(disk.path + "/filler");
+  auto w = ctl({"campaign", "wait", id});
+  INFO(w.out << w.err);
+  CHECK(w.code == 0);
+  auto shown = ctl({"--json", "campaign", "show", id});
+  REQUIRE(shown.code == 0);
+  CHECK(json::parse(shown.out)["status"] == "completed");
+  CHECK(run_tool(wd, "baton-replay", {"--data-dir", data, "verify"}).code == 0);
 }
