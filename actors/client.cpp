@@ -1,5 +1,7 @@
 #include "actors/client.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -78,7 +80,17 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
     return make_error(errc::not_found, o.data_dir, "no data dir here (run `batonctl init` first)");
   auto config = load_config(o.config_path.empty() ? o.data_dir + "/config.json" : o.config_path);
   if (!config) return config.err();
-  auto store = event_store::open(o.data_dir + "/events");
+  store_options so;
+  // The embedded engine stops the process as batond does when the store cannot write (a full
+  // disk): waiting on a run that can no longer record anything would hang.
+  so.on_write_failure = [](const error& e) {
+    std::fprintf(stderr,
+                 "error: %s; stopped: free space (or repair the disk) and run the command again, "
+                 "runs resume where the log says\n",
+                 e.message().c_str());
+    std::_Exit(exit_code(e.code));
+  };
+  auto store = event_store::open(o.data_dir + "/events", so);
   if (!store) return store.err();
   auto p = std::make_unique<impl>();
   p->store = std::shared_ptr<event_store>(std::move(store.value()));

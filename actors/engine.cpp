@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/backup.hpp"
 #include "actors/engine_context.hpp"
 #include "actors/feedback.hpp"
 #include "actors/messages.hpp"
@@ -167,12 +168,33 @@ caf::result<std::string> feedback(registry_ptr self, const api_command& cmd) {
   return caf::delegated<std::string>{};
 }
 
+// A backup runs on a thread of its own (it copies files); the registry goes on routing.
+caf::result<std::string> backup(registry_ptr self, const api_command& cmd) {
+  auto dir = cmd.args.count("dir") ? cmd.args.at("dir") : "";
+  if (dir.empty()) return to_caf(make_error(errc::validation, "dir", "backup needs a directory"));
+  auto ctx = self->state.ctx;
+  auto job = self->spawn<caf::detached>([ctx](caf::event_based_actor* me) -> caf::behavior {
+    return {[ctx, me](backup_atom, const std::string& target) -> caf::result<std::string> {
+      me->quit();
+      auto r = write_backup(*ctx->opts.store, ctx->opts.data_dir, ctx->opts.data_url, target);
+      if (!r) return to_caf(r.err());
+      return backup_to_json(r.value()).dump();
+    }};
+  });
+  auto rp = self->make_response_promise();
+  self->request(job, caf::infinite, backup_atom::value, dir)
+      .then([rp](std::string& r) mutable { rp.deliver(r); },
+            [rp](caf::error& e) mutable { rp.deliver(e); });
+  return caf::delegated<std::string>{};
+}
+
 caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (self->state.stopping)
     return to_caf(make_error(errc::unavailable, "engine", "the engine is stopping"));
   if (cmd.verb == "create") return create(self, cmd);
   if (cmd.verb == "list") return list_campaigns(self, cmd);
   if (cmd.verb == "feedback") return feedback(self, cmd);
+  if (cmd.verb == "backup") return backup(self, cmd);
   if (cmd.verb == "validate") {
     auto v = validate_campaign(cmd.body, self->state.ctx->opts.schema.get());
     if (!v.ok()) return to_caf(to_validation_error(v.issues));

@@ -236,8 +236,11 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     pending_rows = 0;
     return ok_status();
   };
+  auto interrupted = [&] { return req.cancel && req.cancel->load(std::memory_order_relaxed); };
+  const error stop = make_error(errc::failed, req.path, "interrupted");
   std::size_t in_batch = 0;
   while (true) {
+    if (interrupted()) return fail(stop);
     auto more = csv.next(fields, line);
     if (!more) return fail(more.err());
     if (!*more) break;
@@ -260,19 +263,16 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     }
     if (reason)
       if (auto st = rejects.add(rep, line, *reason, fields); !st) return fail(st.err());
-    if (++in_batch >= req.batch_rows) {  // with deferred indexes: one transaction
+    if (++in_batch >= req.batch_rows) {  // progress only: the file is one transaction
       in_batch = 0;
       if (auto st = flush(); !st) return fail(st.err());
-      if (!indexes.active())
-        if (auto st = b.commit(); !st) return st.err();
       if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
-      if (!indexes.active())
-        if (auto st = b.begin(); !st) return st.err();
     }
   }
   if (auto st = flush(); !st) return fail(st.err());
   if (auto st = indexes.rebuild(b); !st) return fail(st.err());
-  if (auto st = b.commit(); !st) return st.err();
+  if (interrupted()) return fail(stop);
+  if (auto st = b.commit(); !st) return fail(st.err());
   if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
   return rep;
 }

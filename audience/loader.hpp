@@ -1,8 +1,9 @@
 // Bulk loading of an entity from a CSV file (header row of column names, ISO-8601 dates, empty
-// cell = null): upsert, insert or delete by primary key, in batched transactions, with a rejects
-// file naming the line and the reason of every row that was not applied.
+// cell = null): upsert, insert or delete by primary key, in one transaction — a file loads whole
+// or not at all — with a rejects file naming the line and the reason of every row not applied.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -35,15 +36,18 @@ struct load_request {
   std::string path;
   load_mode mode = load_mode::upsert;
   std::string rejects_path;                            // "" = none written (they are still counted)
-  std::size_t batch_rows = 50000;                      // rows per transaction
-  std::function<void(const load_progress&)> progress;  // called after each batch (optional)
+  std::size_t batch_rows = 50000;                      // rows between progress calls
+  std::function<void(const load_progress&)> progress;  // called every batch_rows (optional)
+  // When it becomes true (a signal handler may set it) the load stops and rolls back: an error
+  // whose `what` is "interrupted", and nothing of the file is in the table.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Header problems (unknown columns, no key column, duplicates) fail before anything is written
 // (errc::validation); a missing file is errc::not_found. Bad rows are rejected, never fatal.
 // In insert mode a key that already exists is rejected; in upsert mode the last row of a key wins.
-// Into an empty table the load is one transaction and secondary indexes are built at the end;
-// otherwise each batch of `batch_rows` rows commits on its own.
+// The whole file is one transaction: any error, or `cancel`, rolls it all back. Into an empty
+// table secondary indexes are dropped first and built again at the end.
 result<load_report> load_csv(backend& b, const entity_schema& schema, const load_request& req);
 
 }  // namespace baton::audience

@@ -8,6 +8,7 @@ const event_catalog& baton_event_catalog() {
   static const event_catalog catalog = [] {
     event_catalog c;
     register_campaign_events(c);
+    register_store_events(c);
     return c;
   }();
   return catalog;

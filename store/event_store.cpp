@@ -12,31 +12,6 @@
 
 namespace baton {
 
-namespace {
-
-const char* const cf_names[] = {"default", "log", "streams", "heads", "snapshots", "meta"};
-
-rocksdb::Options base_options() {
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.create_missing_column_families = true;
-  o.IncreaseParallelism(2);
-  o.write_buffer_size = 64 << 20;
-  o.max_write_buffer_number = 4;
-  o.compression = rocksdb::kLZ4Compression;
-  o.keep_log_file_num = 5;
-  o.max_open_files = -1;  // required by secondary instances, cheap here
-  return o;
-}
-
-std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(const rocksdb::Options& o) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> out;
-  for (auto* n : cf_names) out.emplace_back(n, rocksdb::ColumnFamilyOptions(o));
-  return out;
-}
-
-}  // namespace
-
 status from_rocks(const rocksdb::Status& s, const std::string& where) {
   if (s.ok()) return ok_status();
   errc code = errc::failed;
@@ -51,6 +26,13 @@ status from_rocks(const rocksdb::Status& s, const std::string& where) {
 
 event_store::impl::~impl() {
   stop_writer();
+  close_witness();
+  if (db && write_failed) {
+    // Closing would flush the failed WAL writer (an assertion in Debian's RocksDB): leave the
+    // files as a crash would; the next open recovers them (a torn tail is dropped).
+    (void)db.release();
+    return;
+  }
   if (db) {
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     handles.clear();
@@ -63,6 +45,9 @@ event_store::~event_store() = default;
 const std::string& event_store::dir() const {
   return impl_->dir;
 }
+const recovery_report& event_store::recovery() const {
+  return impl_->recovered;
+}
 
 result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, store_options opts) {
   auto p = std::make_unique<impl>();
@@ -70,9 +55,6 @@ result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, s
   p->opts = opts;
   p->time_source = opts.time_source ? opts.time_source : &p->default_clock;
   using mode = store_options::mode;
-  auto o = base_options();
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
   if (opts.open_mode == mode::read_write) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -80,21 +62,15 @@ result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, s
     auto lock = dir_lock::acquire(dir);
     if (!lock) return lock.err();
     p->lock.emplace(std::move(lock.value()));
-    s = rocksdb::DB::Open(o, dir, descriptors(o), &p->handles, &raw);
   } else {
     if (!std::filesystem::exists(dir + "/CURRENT"))
       return make_error(errc::not_found, dir, "no event store here");
-    if (opts.open_mode == mode::read_only) {
-      s = rocksdb::DB::OpenForReadOnly(o, dir, descriptors(o), &p->handles, &raw);
-    } else {
+    if (opts.open_mode == mode::secondary) {
       std::error_code ec;
       std::filesystem::create_directories(opts.secondary_path, ec);
-      s = rocksdb::DB::OpenAsSecondary(o, dir, opts.secondary_path, descriptors(o), &p->handles,
-                                       &raw);
     }
   }
-  if (!s.ok()) return from_rocks(s, dir).err();
-  p->db.reset(raw);
+  if (auto st = p->open_database(); !st) return st.err();
   p->log = p->handles[1];
   p->streams = p->handles[2];
   p->heads = p->handles[3];
@@ -116,6 +92,7 @@ result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, s
     }
   }
   p->committed_global = p->next_global - 1;
+  if (auto st = p->check_head(); !st) return st.err();
   if (opts.open_mode == mode::read_write) {
     p->db->Put(rocksdb::WriteOptions(), p->meta, std::string(keys::meta_format), "1");
     p->start_writer();

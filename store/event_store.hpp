@@ -19,6 +19,7 @@
 #include "events/clock.hpp"
 #include "events/event.hpp"
 #include "events/result.hpp"
+#include "store/wal_check.hpp"
 
 namespace baton {
 
@@ -29,6 +30,21 @@ struct store_options {
   enum class mode { read_write, read_only, secondary };
   mode open_mode = mode::read_write;
   std::string secondary_path;  // secondary mode: a private directory for the secondary's files
+  // How a damaged write-ahead log is met on open (docs/operations.md, "A damaged log"):
+  //  strict: a torn tail of unacknowledged writes (what a crash mid-write leaves) is dropped; any
+  //    other damage, or a log shorter than the acknowledged head the last writer recorded, refuses
+  //    with errc::integrity naming the WAL file and offset, and changes nothing.
+  //  salvage: keep the intact prefix and drop the rest (baton-replay salvage); in read_write mode
+  //    the damaged WAL files are first copied into `salvage_copy_dir` (when set).
+  //  skip_damaged (read_only): every intact record, damaged ones skipped — a log with holes, only
+  //    to see what a salvage drops.
+  enum class recovery { strict, salvage, skip_damaged };
+  recovery wal_recovery = recovery::strict;
+  std::string salvage_copy_dir;
+  // Called once, on the writer thread, when RocksDB fails a write (a full disk, an I/O error):
+  // the callers of that group get the error, and RocksDB refuses every later write. Engines
+  // stop on it (docs/operations.md, "A full disk").
+  std::function<void(const error&)> on_write_failure;
   const clock* time_source = nullptr;   // default: the system clock
   std::size_t max_group_events = 8192;  // at most this many events per group commit
 };
@@ -73,6 +89,15 @@ struct snapshot {
   std::string state;
 };
 
+// What an open found: the acknowledged head the last writer recorded beside the log, the head it
+// opened with, and the WAL damage it went past (a torn tail, or anything in salvage mode).
+struct recovery_report {
+  std::uint64_t acknowledged = 0;  // 0 when unknown (a store not yet written by this version)
+  std::uint64_t recovered = 0;
+  std::optional<wal_damage> damage;
+  std::string copied_to;  // salvage: where the damaged WAL files were copied
+};
+
 struct verify_break {
   std::uint64_t global_seq = 0;  // where the first break was found
   std::string stream;            // its stream, when the record could be read
@@ -92,6 +117,7 @@ class event_store {
  public:
   // Opens (creating if needed, in read_write mode) the store in `dir`. A read_write open takes
   // an exclusive lock on `dir`: errc::unavailable naming the holder's pid when it is taken.
+  // A damaged log: see store_options::recovery.
   static result<std::unique_ptr<event_store>> open(const std::string& dir, store_options opts = {});
   ~event_store();  // finishes the writes in flight, then closes
   event_store(const event_store&) = delete;
@@ -136,6 +162,7 @@ class event_store {
   // A consistent copy of the store in `target_dir` (must not exist), via RocksDB Checkpoint.
   status checkpoint(const std::string& target_dir) const;
   const std::string& dir() const;
+  const recovery_report& recovery() const;
 
   struct impl;
 

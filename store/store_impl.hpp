@@ -30,6 +30,9 @@ struct event_store::impl {
   system_clock default_clock;
   const clock* time_source = nullptr;
   std::optional<dir_lock> lock;
+  recovery_report recovered;
+  int acked_fd = -1;                // read_write: DIR/baton.acked, the durable acknowledged head
+  std::uint64_t acked_written = 0;  // what it holds
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db
   rocksdb::ColumnFamilyHandle *log = nullptr, *streams = nullptr, *heads = nullptr,
@@ -43,6 +46,7 @@ struct event_store::impl {
   std::thread writer;
   std::unordered_map<std::string, std::pair<std::uint64_t, std::uint64_t>> head_cache;
   std::uint64_t next_global = 1;
+  std::optional<error> write_failed;  // the error of a failed write: RocksDB is not used again
   event_hash chain_hash{};
 
   // Published progress for readers and tailers.
@@ -51,6 +55,13 @@ struct event_store::impl {
   std::uint64_t committed_global = 0;  // under tail_mu
 
   ~impl();
+  // Opens RocksDB as opts say, meeting a damaged WAL as opts.wal_recovery says (recovery.cpp).
+  status open_database();
+  // After the head is known: the acknowledged-head check, and the witness file for writers.
+  status check_head();
+  // Records `head` as durable and acknowledged (after its WAL sync), for the next open to check.
+  void record_acked(std::uint64_t head);
+  void close_witness();
   void start_writer();
   void stop_writer();
   void writer_loop();

@@ -330,6 +330,14 @@ result<verify_report> event_store::verify() const {
   }
   if (!rep.first_break)
     rep.first_break = check_index(*impl_->db, impl_->heads, impl_->meta, scanned, tallies, rep);
+  auto acked = impl_->recovered.acknowledged;
+  if (!rep.first_break && rep.head_seq < acked &&
+      impl_->opts.wal_recovery != store_options::recovery::salvage)
+    rep.first_break = at(rep.head_seq + 1, nullptr,
+                         "the log ends at #" + std::to_string(rep.head_seq) +
+                             " but events up to #" + std::to_string(acked) +
+                             " were acknowledged (baton.acked): a write-ahead log file is missing "
+                             "or events were removed");
   rep.streams = tallies.size();
   return rep;
 }

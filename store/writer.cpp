@@ -177,7 +177,10 @@ void event_store::impl::commit_group(std::vector<pending_append>& group) {
     results.push_back(stage(*this, g, p, batch));
     if (results.back().ok() && !results.back()->duplicate) sync = sync || p.opts.sync;
   }
-  if (g.next_global != next_global) {
+  if (g.next_global != next_global && write_failed) {  // RocksDB is not asked again (below)
+    for (auto& r : results)
+      if (r.ok() && !r->duplicate) r = *write_failed;
+  } else if (g.next_global != next_global) {
     for (auto& [stream, head] : g.heads)
       batch.Put(heads, stream, keys::head_value(head.first, head.second));
     std::string chain_head = keys::log_key(g.next_global - 1);
@@ -187,11 +190,19 @@ void event_store::impl::commit_group(std::vector<pending_append>& group) {
     wo.sync = sync;
     auto st = from_rocks(db->Write(wo, &batch), dir);
     if (!st) {
+      st = make_error(st.err().code, dir,
+                      "the event store cannot write: " + st.err().what +
+                          " (nothing of this write was acknowledged)");
       for (auto& r : results)
         if (r.ok() && !r->duplicate) r = st.err();
+      // After a failed WAL write RocksDB refuses further writes, and Debian's build asserts when
+      // its WAL writer is used again: later appends fail here with the same error.
+      write_failed = st.err();
+      if (opts.on_write_failure) opts.on_write_failure(st.err());
     } else {
       next_global = g.next_global;
       chain_hash = g.chain;
+      if (sync) record_acked(next_global - 1);  // durable now, and acknowledged right below
       for (auto& [stream, head] : g.heads) head_cache[stream] = head;
       {
         std::lock_guard<std::mutex> l(tail_mu);

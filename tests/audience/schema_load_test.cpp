@@ -90,11 +90,11 @@ TEST_CASE("load_csv upserts, inserts and deletes with typed values and rejects",
   }
 }
 
-TEST_CASE("a long upsert: rows across statements and commits, rejects and repeated keys",
+TEST_CASE("a long upsert: rows across statements and batches, rejects and repeated keys",
           "[audience][load]") {
-  // SQLite upserts go several rows per statement (loader.cpp); 203 records with commits every
-  // 50 rows end statements early and late. Every 7th record is bad; keys repeat (the last
-  // record of a key wins, even when both are in one statement).
+  // SQLite upserts go several rows per statement (loader.cpp); 203 records with a batch (a
+  // progress call) every 50 rows end statements early and late. Every 7th record is bad; keys
+  // repeat (the last record of a key wins, even when both are in one statement).
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();

@@ -2,7 +2,9 @@
 // bar on a terminal, plain lines otherwise) and `batonctl data count ENTITY`.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -43,6 +45,33 @@ std::function<void(const audience::load_progress&)> progress_printer(bool quiet)
   };
 }
 
+// Ctrl-C (or SIGTERM) during a load: the loader sees the flag, rolls the file back and returns.
+// The handler is then the default again, so a second Ctrl-C ends the process at once (the
+// database rolls back an uncommitted transaction by itself).
+std::atomic<bool> load_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);  // set from a signal handler
+
+void on_load_signal(int) {
+  load_interrupted.store(true, std::memory_order_relaxed);
+}
+
+struct interrupt_scope {
+  struct sigaction old_int {
+  }, old_term{};
+  interrupt_scope() {
+    struct sigaction sa {};
+    sa.sa_handler = on_load_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~interrupt_scope() {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+  }
+};
+
 int run_load(context& ctx, const load_args& a) {
   auto mode = audience::load_mode_from_string(a.mode);
   if (!mode) return cli::fail(errc::validation, "--mode", "expected upsert, insert or delete");
@@ -56,7 +85,13 @@ int run_load(context& ctx, const load_args& a) {
   req.mode = *mode;
   req.rejects_path = a.rejects;
   req.progress = progress_printer(ctx.global.json);
+  req.cancel = &load_interrupted;
+  interrupt_scope on_interrupt;
   auto r = audience::load_csv(**b, *schema, req);
+  if (!r && load_interrupted.load()) {
+    std::cerr << "error: data load: interrupted, nothing was loaded\n";
+    return 130;  // 128 + SIGINT, as a shell reports a command Ctrl-C stopped
+  }
   if (!r) return cli::fail(r.err());
   if (ctx.global.json) {
     std::cout << nlohmann::json{{"entity", a.entity},    {"rows", r->rows},

@@ -1,8 +1,10 @@
 // batond: the engine daemon. Opens the data dir (exclusively: exit 5 naming the holder's pid),
 // recovers every campaign, publishes the actor API on --listen (default 127.0.0.1:4242), and
 // on SIGTERM/SIGINT stops gracefully (drain_engine: each send finishes its message in flight and
-// records what went; exit 0), leaving runs resumable. A second signal stops at once.
+// records what went; exit 0), leaving runs resumable. A second signal stops at once. When the
+// event store cannot write (a full disk), it logs why and exits 5 at once.
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -72,7 +74,22 @@ int run_daemon(daemon_args& a) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  auto store = baton::event_store::open(baton::cli::events_dir(a.g));
+  // A write the event store cannot make (a full disk, an I/O error) stops the daemon at once:
+  // nothing that was not written was acknowledged, and after a restart runs resume where the log
+  // says. At once, as a crash would: RocksDB cannot even be closed cleanly after a failed WAL
+  // write (Debian's build asserts), and the store is made to survive a crash.
+  baton::store_options so;
+  so.on_write_failure = [](const baton::error& e) {
+    auto what = e.what +
+                "; batond stopped: free space (or repair the disk) and start it again, "
+                "runs resume where the log says";
+    spdlog::critical("batond: {}: {}", e.where, what);
+    spdlog::default_logger()->flush();
+    baton::cli::fail(e.code, e.where, what);
+    std::cerr.flush();
+    std::_Exit(baton::exit_code(e.code));
+  };
+  auto store = baton::event_store::open(baton::cli::events_dir(a.g), so);
   if (!store) return baton::cli::fail(store.err());
   std::shared_ptr<baton::event_store> shared(std::move(store.value()));
   caf::actor_system_config cfg;

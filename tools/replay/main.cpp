@@ -1,5 +1,6 @@
 // baton-replay: the auditor's tool. Read-only on the event store (it works while batond runs),
-// except `import`, which fills an empty data dir from an export.
+// except `import`, which fills an empty data dir from an export, and `salvage`, which keeps a
+// damaged log's intact part; `anchor` and `salvage` also note the anchor in anchors.jsonl.
 #include <fstream>
 #include <iostream>
 
@@ -7,6 +8,7 @@
 
 #include "model/campaign_view.hpp"
 #include "model/event_json.hpp"
+#include "model/time.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/replay/replay.hpp"
 
@@ -57,9 +59,11 @@ int run_verify(const args& a) {
     if (!p) return cli::fail(p.err());
     anchor = p.value();
   }
+  auto recorded = replay::newest_anchor(a.g.data_dir);
+  if (!recorded) return cli::fail(recorded.err());
   auto r = cli::open_store_for_reading(a.g, false);
   if (!r) return cli::fail(r.err());
-  auto o = replay::verify_all(*r->store, anchor);
+  auto o = replay::verify_all(*r->store, anchor, recorded.value());
   if (!o) return cli::fail(o.err());
   return print_break(a, o.value());
 }
@@ -73,6 +77,11 @@ int run_anchor(const args& a) {
     return cli::fail(errc::integrity, "event #" + std::to_string(rep->first_break->global_seq),
                      rep->first_break->what + " (no anchor for a broken log)");
   replay::anchor an{rep->head_seq, rep->head_hash};
+  // Kept beside the log too, so that verify checks the newest one without being told.
+  if (auto st =
+          replay::record_anchor(a.g.data_dir, {an, format_time(system_clock().now()), "anchor"});
+      !st)
+    std::cerr << "warning: " << st.err().message() << " (the anchor is printed all the same)\n";
   if (a.g.json)
     std::cout << nlohmann::json{{"seq", an.seq},
                                 {"hash", to_hex(an.hash)},
@@ -170,6 +179,44 @@ int run_export(const args& a) {
   return st ? 0 : cli::fail(st.err());
 }
 
+int run_salvage(const args& a) {
+  auto o = replay::salvage(a.g.data_dir, a.g.user);
+  if (!o) return cli::fail(o.err());
+  auto& r = o.value();
+  if (a.g.json) {
+    nlohmann::json j = {{"salvaged", r.needed},
+                        {"headBefore", r.head_before},
+                        {"headAfter", r.head_after},
+                        {"dropped", r.head_before - r.head_after},
+                        {"readableDropped", r.readable_dropped},
+                        {"keptIn", r.needed ? nlohmann::json(r.kept_in) : nlohmann::json(nullptr)},
+                        {"damage", nullptr},
+                        {"event", r.needed ? nlohmann::json(r.event_seq) : nlohmann::json(nullptr)},
+                        {"anchor", r.needed ? nlohmann::json(replay::format_anchor(r.new_anchor))
+                                            : nlohmann::json(nullptr)}};
+    if (r.damage)
+      j["damage"] = {
+          {"file", r.damage->file}, {"offset", r.damage->offset}, {"what", r.damage->what}};
+    std::cout << j.dump() << "\n";
+    return 0;
+  }
+  if (!r.needed) {
+    std::cout << "nothing to salvage: the log opens intact with " << r.head_after
+              << " events (check it with `baton-replay verify`)\n";
+    return 0;
+  }
+  std::cout << "salvaged " << cli::events_dir(a.g) << ": kept events #1..#" << r.head_after
+            << ", dropped " << r.head_before - r.head_after << " (" << r.readable_dropped
+            << " of them still readable)\n";
+  if (r.damage)
+    std::cout << "  damage: " << r.damage->file << " offset " << r.damage->offset << ": "
+              << r.damage->what << "\n";
+  std::cout << "  set aside in " << r.kept_in << " (the damaged write-ahead log, dropped.jsonl)\n"
+            << "  recorded as event #" << r.event_seq << " (store_salvaged); new anchor "
+            << replay::format_anchor(r.new_anchor) << "\n";
+  return 0;
+}
+
 int run_import(const args& a) {
   std::ifstream in(a.file);
   if (!in) return cli::fail(errc::not_found, a.file, "cannot read");
@@ -203,6 +250,10 @@ int main(int argc, char** argv) {
   app.add_subcommand("anchor", "Print the chain head (SEQ:HASH) to keep elsewhere")->callback([&] {
     a.exit_code = run_anchor(a);
   });
+  app.add_subcommand("salvage",
+                     "Keep a damaged log's intact events, set the rest aside, record the drop "
+                     "(needs the data dir: stop batond first)")
+      ->callback([&] { a.exit_code = run_salvage(a); });
   auto* s = app.add_subcommand(
       "state", "A campaign as it was at a time or sequence (the JSON of `batonctl campaign show`)");
   s->add_option("ID", a.id)->required();

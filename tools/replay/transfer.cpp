@@ -101,6 +101,22 @@ status export_jsonl(const event_store& store, const std::string& campaign, std::
   return store.scan(1, write);
 }
 
+result<exported_range> export_after(const event_store& store, std::uint64_t after,
+                                    std::ostream& out) {
+  const auto& catalog = baton_event_catalog();
+  exported_range r;
+  auto st = store.scan(after + 1, [&](const event& e) {
+    auto j = event_to_json(e, catalog);
+    j["payloadBase64"] = to_base64(e.payload);
+    out << j.dump() << "\n";
+    ++r.count;
+    r.last = e.global_seq;
+    return static_cast<bool>(out);
+  });
+  if (!st) return st.err();
+  return r;
+}
+
 result<std::uint64_t> import_jsonl(event_store& store, std::istream& in) {
   if (store.last_global_seq() != 0)
     return make_error(errc::refused, store.dir(), "import needs an empty data dir");

@@ -1,5 +1,9 @@
 // verify_all: the store's structural checks, then one pass folding every campaign stream with
 // the engine's apply(), comparing each fold with the engine's latest snapshot, and the anchor.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <map>
 
 #include "events/catalog.hpp"
@@ -26,6 +30,48 @@ result<anchor> parse_anchor(const std::string& text) {
 
 std::string format_anchor(const anchor& a) {
   return std::to_string(a.seq) + ":" + to_hex(a.hash);
+}
+
+std::string anchors_path(const std::string& data_dir) {
+  return data_dir + "/anchors.jsonl";
+}
+
+status record_anchor(const std::string& data_dir, const recorded_anchor& a) {
+  auto path = anchors_path(data_dir);
+  auto line =
+      nlohmann::json{{"seq", a.at.seq}, {"hash", to_hex(a.at.hash)}, {"time", a.time}, {"by", a.by}}
+          .dump() +
+      "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return make_error(errc::failed, path, "cannot record the anchor: cannot write");
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok) return make_error(errc::failed, path, "cannot record the anchor: write failed");
+  return ok_status();
+}
+
+result<std::optional<recorded_anchor>> newest_anchor(const std::string& data_dir) {
+  auto path = anchors_path(data_dir);
+  std::ifstream in(path);
+  std::optional<recorded_anchor> last;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    recorded_anchor a;
+    bool ok = j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned() &&
+              j.contains("hash") && j["hash"].is_string() &&
+              from_hex(j["hash"].get<std::string>(), a.at.hash);
+    if (!ok)
+      return make_error(errc::integrity, path + ":" + std::to_string(n),
+                        "not an anchor (expected {\"seq\", \"hash\", \"time\", \"by\"})");
+    a.at.seq = j["seq"].get<std::uint64_t>();
+    a.time = j.value("time", "");
+    a.by = j.value("by", "");
+    last = a;
+  }
+  return last;
 }
 
 namespace {
@@ -83,25 +129,36 @@ std::optional<verify_break> fold_all(const event_store& store, verify_outcome& o
   return std::nullopt;
 }
 
-std::optional<verify_break> check_anchor(const event_store& store, const anchor& a) {
+// `which` names the anchor in the messages ("the anchor", "the anchor recorded at T").
+std::optional<verify_break> check_anchor(const event_store& store, const anchor& a,
+                                         std::uint64_t head, const std::string& which) {
+  if (a.seq > head)
+    return verify_break{head + 1, "", 0,
+                        "the log ends at #" + std::to_string(head) + " but " + which +
+                            " says it held #" + std::to_string(a.seq) + ": events were lost"};
   auto es = store.read_all(a.seq, 1);
   if (!es || es->empty() || es->front().global_seq != a.seq)
-    return verify_break{a.seq, "", 0, "the anchored event is no longer in the log"};
+    return verify_break{a.seq, "", 0, "the event of " + which + " is no longer in the log"};
   if (es->front().hash != a.hash)
     return verify_break{a.seq, es->front().stream, es->front().stream_seq,
-                        "the log up to the anchor has changed (hash differs)"};
+                        "the log up to " + which + " has changed (hash differs)"};
   return std::nullopt;
 }
 
 }  // namespace
 
-result<verify_outcome> verify_all(const event_store& store, const std::optional<anchor>& a) {
+result<verify_outcome> verify_all(const event_store& store, const std::optional<anchor>& a,
+                                  const std::optional<recorded_anchor>& recorded) {
   verify_outcome out;
   auto rep = store.verify();
   if (!rep) return rep.err();
   out.store = rep.value();
   out.first_break = rep->first_break;
-  if (!out.first_break && a) out.first_break = check_anchor(store, *a);
+  if (!out.first_break && a) out.first_break = check_anchor(store, *a, rep->head_seq, "the anchor");
+  if (!out.first_break && recorded)
+    out.first_break = check_anchor(
+        store, recorded->at, rep->head_seq,
+        "the anchor recorded " + recorded->time + " (anchors.jsonl, by " + recorded->by + ")");
   if (!out.first_break) out.first_break = fold_all(store, out);
   return out;
 }
