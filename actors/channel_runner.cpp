@@ -144,7 +144,8 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
     }
     ++st.p.sent;
     sent_rows.push_back({rows.msgs[i].message_id, in.campaign, in.run, in.act->id,
-                         to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension});
+                         to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension,
+                         in.act->options.value("category", std::string("marketing"))});
     auto r = (*insert)->run({rows.row_keys[static_cast<std::size_t>(rows.row[i])]});
     if (!r) {
       b.rollback();
