@@ -34,7 +34,7 @@ std::set<std::string> suppressed(backend& b, bool marketing, std::vector<std::st
 
 }  // namespace
 
-TEST_CASE("suppression entries: add, list, remove; unsubscribe applies to marketing only",
+TEST_CASE("suppression entries: add, list, remove, and unsubscribe applies to marketing only",
           "[audience][suppression]") {
   for (const auto& kind : backend_kinds()) {
     SECTION(kind) {
