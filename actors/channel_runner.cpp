@@ -228,7 +228,8 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
     bool again = results[i].repeated || st.earlier.accepted.count(id);
     (again ? earlier : handed)
         .push_back({id, in.campaign, in.run, in.act->id, to_string(rows.msgs[i].channel),
-                    rows.keys[i], wt.dimension});
+                    rows.keys[i], wt.dimension,
+                    in.act->options.value("category", std::string("marketing"))});
     auto r = (*insert)->run({rows.row_keys[static_cast<std::size_t>(rows.row[i])]});
     if (!r) {
       b.rollback();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/time.hpp"
+
 namespace baton::audience {
 
 namespace {
@@ -22,6 +24,26 @@ result<bool> delivery_tables_exist(backend& b) {
   return true;
 }
 
+namespace {
+
+// Deliveries tables made before the category column existed get it (NULL for their rows).
+status add_category_column(backend& b) {
+  auto cols = b.table_columns("baton_deliveries");
+  if (!cols) return cols.err();
+  for (const auto& [name, type] : *cols)
+    if (name == "category") return ok_status();
+  auto r = b.exec("ALTER TABLE baton_deliveries ADD COLUMN category TEXT");
+  if (r) return ok_status();
+  // Another connection added it at the same moment.
+  auto again = b.table_columns("baton_deliveries");
+  if (again)
+    for (const auto& [name, type] : *again)
+      if (name == "category") return ok_status();
+  return r.err();
+}
+
+}  // namespace
+
 status ensure_delivery_tables(backend& b) {
   const std::string integer = b.type_name(column_type::integer);
   const std::vector<std::string> ddl = {
@@ -29,7 +51,7 @@ status ensure_delivery_tables(backend& b) {
       "NOT NULL, run " +
           integer +
           " NOT NULL, activity TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, "
-          "dimension TEXT NOT NULL, sent_at TEXT NOT NULL)",
+          "dimension TEXT NOT NULL, sent_at TEXT NOT NULL, category TEXT)",
       // The feedback filter: campaign + dimension + recipient (+ activity).
       "CREATE INDEX IF NOT EXISTS baton_deliveries_target ON baton_deliveries (campaign, "
       "dimension, recipient, activity)",
@@ -44,7 +66,48 @@ status ensure_delivery_tables(backend& b) {
     auto there = delivery_tables_exist(b);
     if (!there || !*there) return r.err();
   }
-  return ok_status();
+  return add_category_column(b);
+}
+
+status ensure_fatigue_index(backend& b) {
+  return done(
+      b.exec("CREATE INDEX IF NOT EXISTS baton_deliveries_fatigue ON baton_deliveries (dimension, "
+             "recipient, channel, sent_at)"));
+}
+
+result<std::map<std::string, std::int64_t>> marketing_sent_since(
+    backend& b, const std::string& dimension, const std::string& channel, time_us since,
+    const std::vector<std::string>& recipients) {
+  constexpr std::size_t k_chunk = 500;
+  // Whole seconds without the "Z": "...:05.5Z" sorts after "...:05" (see format_time).
+  std::string bound = format_time(since - ((since % 1'000'000) + 1'000'000) % 1'000'000);
+  bound.pop_back();
+  std::map<std::string, std::int64_t> out;
+  for (std::size_t at = 0; at < recipients.size(); at += k_chunk) {
+    auto n = std::min(k_chunk, recipients.size() - at);
+    std::vector<value> p = {value::text(dimension), value::text(channel), value::text(bound)};
+    std::string sql =
+        "SELECT recipient, count(*) FROM baton_deliveries WHERE dimension = " + b.placeholder(1) +
+        " AND channel = " + b.placeholder(2) + " AND sent_at >= " + b.placeholder(3) +
+        " AND (category IS NULL OR category = 'marketing') AND recipient IN (";
+    for (std::size_t i = 0; i < n; ++i) {
+      p.push_back(value::text(recipients[at + i]));
+      sql += (i ? ", " : "") + b.placeholder(static_cast<int>(p.size()));
+    }
+    status conv = ok_status();
+    auto st = b.query(sql + ") GROUP BY recipient", p, [&](const row& r) {
+      auto c = convert(r[1], column_type::integer);
+      if (!c) {
+        conv = c.err();
+        return false;
+      }
+      out[r[0].to_text()] = c->i;
+      return true;
+    });
+    if (!st) return st.err();
+    if (!conv) return conv.err();
+  }
+  return out;
 }
 
 result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,
@@ -54,11 +117,11 @@ result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_r
   auto insert_sql = [&](std::size_t n) {
     std::string sql =
         "INSERT INTO baton_deliveries (message_id, campaign, run, activity, channel, recipient, "
-        "dimension, sent_at) VALUES ";
+        "dimension, sent_at, category) VALUES ";
     int p = 0;
     for (std::size_t r = 0; r < n; ++r) {
       sql += r ? ", (" : "(";
-      for (int i = 0; i < 8; ++i) sql += (i ? ", " : "") + b.placeholder(++p);
+      for (int i = 0; i < 9; ++i) sql += (i ? ", " : "") + b.placeholder(++p);
       sql += ")";
     }
     return sql + " ON CONFLICT (message_id) DO NOTHING";
@@ -68,13 +131,13 @@ result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_r
   for (std::size_t at = 0; at < rows.size(); at += k_chunk) {
     auto n = std::min(k_chunk, rows.size() - at);
     std::vector<value> params;
-    params.reserve(n * 8);
+    params.reserve(n * 9);
     for (std::size_t i = at; i < at + n; ++i) {
       const auto& r = rows[i];
       for (auto v : {value::text(r.message_id), value::text(r.campaign),
                      value::integer(static_cast<std::int64_t>(r.run)), value::text(r.activity),
                      value::text(r.channel), value::text(r.recipient), value::text(r.dimension),
-                     value::text(sent_at)})
+                     value::text(sent_at), value::text(r.category)})
         params.push_back(std::move(v));
     }
     if (n == k_chunk && !full) {

@@ -1,7 +1,8 @@
 // Deliveries and their feedback, kept in the data plane so that filters can retarget on them
 // (INTERFACES.md §4 `feedback`, PRODUCT.md §3 "received campaign X but did not click"):
 //   baton_deliveries(message_id PK, campaign, run, activity, channel, recipient, dimension,
-//                    sent_at)   one row per message sent; recipient = the entity key as text
+//                    sent_at, category)   one row per message sent; recipient = the entity key
+//                    as text; category marketing|transactional (NULL: recorded before it was)
 //   baton_feedback(message_id, event, at, PK(message_id, event, at))   delivered, opened, ...
 // The engine records what it sends (record_deliveries, inside its own transaction if it likes)
 // and what the connectors report back (find_delivery + record_feedback). All values are bound
@@ -9,11 +10,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "audience/backend.hpp"
+#include "events/clock.hpp"
 
 namespace baton::audience {
 
@@ -21,9 +24,11 @@ struct delivery_row {
   std::string message_id, campaign;
   std::uint32_t run = 0;
   std::string activity, channel, recipient, dimension;
+  std::string category = "marketing";  // marketing or transactional: fatigue counts marketing
 };
 
-// Creates both tables and their indexes when missing (idempotent; no transaction of its own).
+// Creates both tables and their indexes when missing, and adds the `category` column to a
+// deliveries table made before it existed (idempotent; no transaction of its own).
 // Call it once before record_*/find_delivery on a backend (e.g. when the engine opens it).
 status ensure_delivery_tables(backend& b);
 
@@ -47,5 +52,18 @@ status record_feedback(backend& b, const std::string& message_id, const std::str
 
 // True when both tables exist (filters on feedback match nothing otherwise).
 result<bool> delivery_tables_exist(backend& b);
+
+// Fatigue (deliverability.fatigue): how many marketing messages each of `recipients` (entity
+// keys of `dimension`) was sent on `channel` (email, sms, push) since `since`, across all
+// campaigns; recipients without any are absent. Rows from before the category column count as
+// marketing. One query per 500 recipients; `since` is taken to the whole second.
+result<std::map<std::string, std::int64_t>> marketing_sent_since(
+    backend& b, const std::string& dimension, const std::string& channel, time_us since,
+    const std::vector<std::string>& recipients);
+
+// The index marketing_sent_since reads (dimension, recipient, channel, sent_at). Not made by
+// ensure_delivery_tables (it costs every send a little): the engine makes it when fatigue rules
+// are configured. Idempotent.
+status ensure_fatigue_index(backend& b);
 
 }  // namespace baton::audience

@@ -1,5 +1,7 @@
 #include "channels/channel_activity.hpp"
 
+#include "channels/link_rewrite.hpp"
+
 namespace baton::channels {
 
 namespace {
@@ -8,7 +10,7 @@ namespace {
 std::vector<const char*> template_members(baton::channel ch) {
   switch (ch) {
     case baton::channel::email:
-      return {"subject", "body"};
+      return {"subject", "body", "html"};
     case baton::channel::sms:
       return {"text"};
     case baton::channel::push:
@@ -21,7 +23,35 @@ compiled_template* slot(channel_activity& a, std::string_view member) {
   if (member == "subject") return &a.subject;
   if (member == "body") return &a.body;
   if (member == "text") return &a.text;
+  if (member == "html") return &a.html;
   return &a.title;
+}
+
+// Subject, text and HTML bodies, tracked links and the unsubscribe headers of one email.
+void render_email(const channel_activity& act, const send_context& ctx, const nlohmann::json& row,
+                  message& m) {
+  const tracking_setup* t = ctx.tracking;
+  link_context links;
+  if (t) links = {&t->signer, t->base_url, m.message_id};
+  const nlohmann::json* values = &row;
+  nlohmann::json with_urls;
+  if (t && act.reads("baton")) {
+    with_urls = row;
+    with_urls["baton"] = {{"unsubscribe_url", tracking_url(links, token_kind::unsubscribe)},
+                          {"view_url", tracking_url(links, token_kind::view)}};
+    values = &with_urls;
+  }
+  m.subject = act.subject.render(*values);
+  m.body = act.body.render(*values);
+  if (act.body_is_html)
+    std::swap(m.html, m.body);
+  else if (!act.html.source().empty())
+    m.html = act.html.render(*values);
+  if (t && act.tracking) {
+    if (!m.body.empty()) m.body = rewrite_text(m.body, links, m.links);
+    if (!m.html.empty()) m.html = rewrite_html(m.html, links, m.links);
+  }
+  if (t && act.category == category::marketing) m.headers = unsubscribe_headers(*t, m.message_id);
 }
 
 }  // namespace
@@ -38,15 +68,19 @@ result<channel_activity> parse_channel_activity(const activity& a) {
   if (!cat) return make_error(errc::validation, "category", "expected marketing or transactional");
   out.category = *cat;
   out.from = o.value("from", std::string());
+  bool email = out.channel == baton::channel::email;
+  bool has_html = email && !o.value("html", std::string()).empty();
   for (const char* member : template_members(out.channel)) {
     std::string text = o.value(member, std::string());
-    bool html = out.channel == baton::channel::email && std::string_view(member) == "body" &&
-                looks_like_html(text);
+    std::string_view name(member);
+    bool legacy = email && !has_html && name == "body" && looks_like_html(text);
+    bool html = name == "html" || legacy;
     auto t = compile_template(text, html ? escaping::html : escaping::none);
     if (!t) return make_error(errc::validation, member, t.err().what);
     *slot(out, member) = std::move(*t);
-    if (html) out.html = true;
+    if (legacy) out.body_is_html = true;
   }
+  out.tracking = email && o.value("tracking", out.category == category::marketing);
   if (o.contains("throttle") && o["throttle"].contains("perSecond") &&
       o["throttle"]["perSecond"].is_number_integer())
     out.per_second = o["throttle"]["perSecond"].get<std::int64_t>();
@@ -89,9 +123,7 @@ std::variant<message, exclusion> prepare_message(const channel_activity& act,
   m.from = act.from;
   switch (act.channel) {
     case baton::channel::email:
-      m.subject = act.subject.render(row);
-      m.body = act.body.render(row);
-      m.html = act.html;
+      render_email(act, ctx, row, m);
       break;
     case baton::channel::sms:
       m.text = act.text.render(row);

@@ -13,6 +13,7 @@
 #include "channels/eligibility.hpp"
 #include "channels/message.hpp"
 #include "channels/personalise.hpp"
+#include "channels/tracking.hpp"
 #include "model/definition.hpp"
 
 namespace baton::channels {
@@ -24,13 +25,18 @@ struct channel_activity {
   channels::category category = category::marketing;
   std::string from;
   compiled_template subject, body, text, title;  // those of the channel; the others empty
-  bool html = false;                             // email body looks like HTML
-  std::optional<std::int64_t> per_second;        // throttle.perSecond
-  nlohmann::json waves;                          // the `waves` option as given (null = none)
+  compiled_template html;                        // email: the `html` option (HTML-escaped)
+  // Email without `html` whose `body` looks like HTML (the older form): the body is rendered
+  // HTML-escaped and sent as the HTML part, alone.
+  bool body_is_html = false;
+  // Email: rewrite links and add the open pixel (`tracking`, default true for marketing email).
+  bool tracking = false;
+  std::optional<std::int64_t> per_second;  // throttle.perSecond
+  nlohmann::json waves;                    // the `waves` option as given (null = none)
   bool confirm = false;
   // Whether personalisation may read column `name` (some template names it).
   bool reads(std::string_view name) const {
-    for (auto* t : {&subject, &body, &text, &title})
+    for (auto* t : {&subject, &body, &text, &title, &html})
       if (!t->source().empty() && t->may_read(name)) return true;
     return false;
   }
@@ -47,6 +53,9 @@ problems check_channel_templates(const campaign_definition& d);
 struct send_context {
   std::string campaign;
   std::uint32_t run = 0;
+  // Tracking of the engine (config `tracking`), nullptr = none: then emails get no tracked
+  // links, no open pixel and no List-Unsubscribe header.
+  const tracking_setup* tracking = nullptr;
 };
 
 struct exclusion {
@@ -56,7 +65,10 @@ struct exclusion {
 
 // One row of the population -> the message for it, or why it is excluded. `row` holds the
 // worktable columns (address, consent, personalisation); `recipient` is the row's entity key.
-// Rendering cannot fail: missing names render as "".
+// Rendering cannot fail: missing names render as "". With ctx.tracking, email templates may use
+// {{baton.unsubscribe_url}} and {{baton.view_url}} (a column named `baton` is hidden from
+// them), marketing email gets the List-Unsubscribe headers, and when act.tracking its links
+// are rewritten (link_rewrite.hpp) with m.links as their table.
 std::variant<message, exclusion> prepare_message(const channel_activity& act,
                                                  const recipient_rules& rules,
                                                  const send_context& ctx,

@@ -1,5 +1,7 @@
 #include "channels/message.hpp"
 
+#include "model/problem.hpp"
+
 #include <openssl/evp.h>
 
 #include <tuple>
@@ -47,10 +49,13 @@ nlohmann::json to_json(const message& m) {
       {"activity", m.activity},     {"channel", to_string(m.channel)}, {"recipient", m.recipient},
       {"address", m.address}};
   switch (m.channel) {
-    case baton::channel::email:
+    case baton::channel::email: {
       j["subject"] = m.subject;
       j["body"] = m.body;
+      auto& h = j["headers"] = nlohmann::json::object();
+      for (const auto& [name, value] : m.headers) h[name] = value;
       break;
+    }
     case baton::channel::sms:
       j["text"] = m.text;
       break;
@@ -60,14 +65,14 @@ nlohmann::json to_json(const message& m) {
       break;
   }
   if (!m.from.empty()) j["from"] = m.from;
-  if (m.html) j["html"] = true;
+  if (!m.html.empty()) j["html"] = m.html;
   return j;
 }
 
 bool message::operator==(const message& o) const {
   auto value = [](const message& m) {
     return std::tie(m.message_id, m.campaign, m.run, m.activity, m.channel, m.recipient, m.address,
-                    m.from, m.subject, m.body, m.text, m.title, m.html);
+                    m.from, m.subject, m.body, m.text, m.title, m.html, m.headers, m.links);
   };
   return value(*this) == value(o);
 }
@@ -111,8 +116,22 @@ result<message> message_from_json(const nlohmann::json& j) {
     if (!text(key, *field, false))
       return make_error(errc::validation, std::string("/") + key, "expected a string");
   if (auto h = j.find("html"); h != j.end()) {
-    if (!h->is_boolean()) return make_error(errc::validation, "/html", "expected a boolean");
-    m.html = h->get<bool>();
+    if (h->is_boolean() && h->get<bool>()) {  // the older form: the body was the HTML
+      m.html = std::move(m.body);
+      m.body.clear();
+    } else if (h->is_string()) {
+      m.html = h->get<std::string>();
+    } else if (!h->is_boolean()) {
+      return make_error(errc::validation, "/html", "expected a string");
+    }
+  }
+  if (auto h = j.find("headers"); h != j.end()) {
+    if (!h->is_object()) return make_error(errc::validation, "/headers", "expected an object");
+    for (const auto& [name, value] : h->items()) {
+      if (!value.is_string())
+        return make_error(errc::validation, pointer_append("/headers", name), "expected a string");
+      m.headers.emplace_back(name, value.get<std::string>());
+    }
   }
   return m;
 }

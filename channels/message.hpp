@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +30,14 @@ struct message {
   std::string body;
   std::string text;
   std::string title;
-  bool html = false;  // email body is HTML (the template looked like HTML: see personalise.hpp)
+  // Email: the rendered HTML body ("" = none): sent as multipart/alternative beside `body`,
+  // or alone when `body` is empty (a legacy body that looked like HTML: see channel_activity).
+  std::string html;
+  // Extra mail headers, in order (List-Unsubscribe, List-Unsubscribe-Post on marketing email).
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The link table of a tracked message: index -> the original URL that click token `index`
+  // redirects to (link_rewrite.hpp). Not part of the JSON form.
+  std::vector<std::string> links;
   // json_line(*this), when whoever prepared the message already made it (off the sending
   // thread); "" = not made yet. Not part of the message's value (operator== ignores it).
   std::string line;
@@ -45,7 +54,8 @@ std::string make_message_id(std::string_view campaign, std::uint32_t run, std::s
 
 // The outbox / webhook JSON: message_id, campaign, run, activity, channel, recipient, address,
 // then the content members of the channel (email: subject, body; sms: text; push: title, body),
-// `from` when set and `html` when true.
+// `from` when set, `html` (a string) when there is an HTML body, and for email `headers` (an
+// object, header name -> value; empty for transactional mail).
 nlohmann::json to_json(const message& m);
 // to_json(m) as one line of text (invalid UTF-8 replaced): m.line when set.
 std::string json_line(const message& m);

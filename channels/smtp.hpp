@@ -1,6 +1,6 @@
 // The SMTP connector: one SMTP transaction (MAIL FROM, RCPT TO, DATA) per email over a kept
-// libcurl connection, optionally with TLS. Each mail carries Message-ID <message_id@domain> and
-// X-Baton-Message-Id; SMTP has no idempotency key, so a crash can re-send the in-flight batch.
+// libcurl connection, optionally with TLS. The bytes of each mail come from format_email
+// (mime.hpp); SMTP has no idempotency key, so a crash can re-send the in-flight batch.
 #pragma once
 
 #include <memory>
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/connector.hpp"
+#include "channels/mime.hpp"
 
 namespace baton::channels {
 
@@ -36,13 +37,8 @@ struct smtp_options {
 smtp_options parse_smtp_options(const nlohmann::json& entry, const std::string& pointer,
                                 problems& out);
 
-// The RFC 5322 text of `m` (CRLF line ends): From, To, Subject (RFC 2047 when not ASCII), Date,
-// Message-ID, X-Baton-Message-Id, X-Baton-Campaign, MIME headers (text/html when m.html), then
-// the body (7bit when ASCII with short lines, base64 otherwise). Header values lose CR/LF.
-std::string format_email(const message& m, const smtp_options& o, time_us now);
-
-// The bare address of "Name <a@b.c>" or "a@b.c".
-std::string envelope_address(const std::string& from);
+// What format_email needs from the connector's options (default From, Message-ID domain).
+mail_defaults mail_defaults_of(const smtp_options& o);
 
 class smtp_connector final : public connector {
  public:

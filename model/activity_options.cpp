@@ -305,7 +305,8 @@ const std::vector<std::string>& allowed_options(activity_type t) {
       {"duration"},                                                            // wait
       {"signal"},                                                              // end
       {"title", "message"},                                                    // alert
-      {"channel", "category", "subject", "body", "from", "throttle", "waves", "confirm"},
+      {"channel", "category", "subject", "body", "html", "tracking", "from", "throttle", "waves",
+       "confirm"},
       {"channel", "category", "text", "from", "throttle", "waves", "confirm"},
       {"channel", "category", "title", "body", "from", "throttle", "waves", "confirm"},
       {"path", "delimiter", "header", "columns", "maxErrors"},  // load_file

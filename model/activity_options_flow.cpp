@@ -284,6 +284,8 @@ void check_channel(json_reader& r, const activity& a, const activity_context& ct
   if (a.type == activity_type::email) {
     check_template(r, "subject");
     check_template(r, "body");
+    if (r.has("html")) check_template(r, "html");  // given, it must not be empty
+    r.boolean("tracking");
   } else if (a.type == activity_type::sms) {
     check_template(r, "text");
   } else {

@@ -1,11 +1,13 @@
 // The engine's configuration file (DATA_DIR/config.json): listen address, threads, roles,
-// channel connectors, data plane URL, retention. `default_config_json` is what `batonctl init`
-// writes; `parse_config` validates a file and reports every problem with its JSON pointer.
+// channel connectors, data plane URL, retention, tracking and deliverability. `default_config_json`
+// is what `batonctl init` writes; `parse_config` validates a file and reports every problem with
+// its JSON pointer.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,37 @@ namespace baton {
 enum class role { viewer, manager, approver, admin };
 const char* to_string(role r);
 bool parse_role(const std::string& s, role& out);
+
+// `tracking` (INTERFACES.md §9): where the public tracking paths are and how tokens are signed.
+// Absent = no tracked links, no open pixel and no List-Unsubscribe header.
+struct tracking_config {
+  std::string base_url;            // public URL of `batond --http`, no trailing slash
+  std::string secret;              // hex, at least 64 digits (32 bytes)
+  std::string unsubscribe_mailto;  // "unsubscribe@shop.example" or "" (no mailto: unsubscribe)
+  std::map<std::string, std::string> hook_secrets;  // provider webhook NAME -> HMAC secret
+  bool enabled() const { return !base_url.empty() && !secret.empty(); }
+};
+
+// `deliverability.suppressAfter`: how many bounces suppress an address.
+struct suppress_rules {
+  int hard = 1;       // hard bounces (5.x.x)
+  int soft = 3;       // soft bounces (4.x.x) ...
+  int soft_days = 7;  // ... within this many days, counted from each DSN's Date
+};
+
+// One `deliverability.fatigue` rule: at most `max` messages of `category` per recipient on
+// `channel` (email, sms, push) within `days` days, across all campaigns.
+struct fatigue_rule {
+  std::string channel;
+  std::string category = "marketing";
+  int max = 3;
+  int days = 7;
+};
+
+struct deliverability_config {
+  suppress_rules suppress_after;
+  std::vector<fatigue_rule> fatigue;
+};
 
 struct engine_config {
   std::string listen_host = "127.0.0.1";
@@ -33,10 +66,15 @@ struct engine_config {
   std::string import_dir;             // load_file reads only here; "" = DATA_DIR/import
   nlohmann::json channels = nlohmann::json::object();
   int log_retention_days = 30;
+  tracking_config tracking;
+  deliverability_config deliverability;
   role role_of(const std::string& identity) const;
 };
 
-std::string default_config_json();
+// The config `batonctl init` writes; with a `tracking_secret` (64 hex digits, made by the
+// caller: see channels/tracking_token.hpp) it has a `tracking` member for batond's default
+// --http address, without one it has none.
+std::string default_config_json(const std::string& tracking_secret = "");
 // Parses the config text; fills `out` and returns the problems (errors block).
 problems parse_config(const std::string& text, engine_config& out);
 

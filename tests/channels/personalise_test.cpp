@@ -114,9 +114,13 @@ TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[
             "Body",
             "",
             "",
-            false,
+            "<p>Body</p>",
+            {{"List-Unsubscribe", "<https://t.example/t/u/x>"}},
+            {},
             ""};
   json j = to_json(m);
+  CHECK(j["html"] == "<p>Body</p>");
+  CHECK(j["headers"] == json{{"List-Unsubscribe", "<https://t.example/t/u/x>"}});
   for (const char* k : {"message_id", "campaign", "run", "activity", "channel", "recipient",
                         "address", "subject", "body"})
     CHECK(j.contains(k));
@@ -135,6 +139,22 @@ TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[
   p.title = "T";
   CHECK(to_json(p)["title"] == "T");
   CHECK_FALSE(message_from_json(json{{"message_id", 1}}).ok());
+  // Transactional mail: `headers` is there, empty; no `html` without an HTML body.
+  message plain = m;
+  plain.html.clear();
+  plain.headers.clear();
+  CHECK(to_json(plain)["headers"] == json::object());
+  CHECK_FALSE(to_json(plain).contains("html"));
+  CHECK(*message_from_json(to_json(plain)) == plain);
+  // The older boolean `html` (the body was the HTML) still reads.
+  json old = to_json(plain);
+  old["html"] = true;
+  auto was = message_from_json(old);
+  REQUIRE(was.ok());
+  CHECK(was->html == "Body");
+  CHECK(was->body.empty());
+  old["html"] = 3;
+  CHECK_FALSE(message_from_json(old).ok());
   // The JSON line, made ahead or on demand, is the same text; it is not part of the value.
   CHECK(json_line(m) == j.dump());
   message ahead = m;
@@ -159,7 +179,7 @@ TEST_CASE("a channel activity reads its options and compiles its templates", "[a
   REQUIRE(act.ok());
   CHECK(act->connector == "email");
   CHECK(act->category == category::transactional);
-  CHECK(act->html);
+  CHECK(act->body_is_html);  // the older form: an HTML-looking body without `html`
   CHECK(act->per_second == 50);
   CHECK(act->waves == 3);
   a.options["body"] = "{{#x}}";

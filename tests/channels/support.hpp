@@ -7,8 +7,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +74,70 @@ inline message sample_email(int n, const std::string& campaign = "c-test") {
   m.body = "Dear customer " + std::to_string(n) + ",\nthe sale is on.\n";
   return m;
 }
+
+inline constexpr const char* k_python = "/usr/bin/python3";
+
+inline constexpr const char* k_handler = R"(from aiosmtpd.handlers import Mailbox
+class Picky(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith('reject'):
+            return '550 5.1.1 no such user'
+        if address.startswith('later'):
+            return '451 4.3.0 try again later'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+)";
+
+// aiosmtpd (Debian python3-aiosmtpd) on a free loopback port, storing a Maildir, with a handler
+// that refuses some recipients, so the tests see real 5xx and 4xx replies.
+struct smtp_server {
+  scratch_dir dir;
+  int port = free_port();
+  std::filesystem::path maildir = dir.path / "maildir";
+  std::unique_ptr<child_process> proc;
+
+  explicit smtp_server(std::vector<std::string> extra = {}) {
+    std::ofstream(dir.path / "picky.py") << k_handler;
+    std::vector<std::string> argv = {k_python, "-m",         "aiosmtpd",
+                                     "-n",     "-l",         "127.0.0.1:" + std::to_string(port),
+                                     "-c",     "picky.Picky"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(maildir.string());
+    proc =
+        std::make_unique<child_process>(argv, std::vector<std::string>{"PYTHONPATH=" + dir.str()},
+                                        (dir.path / "server.log").string());
+    if (!wait_for_port(port, *proc))
+      throw std::runtime_error(
+          "aiosmtpd did not start (run scripts/install-deps for python3-aiosmtpd): " +
+          read_file(dir.path / "server.log"));
+  }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port); }
+
+  // The messages delivered so far, as header name -> value maps (plus "" -> body).
+  std::vector<std::map<std::string, std::string>> delivered() const {
+    std::vector<std::map<std::string, std::string>> out;
+    if (!std::filesystem::exists(maildir / "new")) return out;
+    for (const auto& f : std::filesystem::directory_iterator(maildir / "new")) {
+      std::map<std::string, std::string> h;
+      auto text = read_file(f.path());
+      auto sep = text.find("\n\n");
+      std::string last;
+      for (const auto& line : lines_of(text.substr(0, sep) + "\n")) {
+        if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+          h[last] += line;
+          continue;
+        }
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        last = line.substr(0, colon);
+        h[last] = line.substr(colon + 2);
+      }
+      h[""] = sep == std::string::npos ? "" : text.substr(sep + 2);
+      out.push_back(h);
+    }
+    return out;
+  }
+};
 
 inline std::vector<message> sample_batch(int from, int to, const std::string& campaign = "c-test") {
   std::vector<message> out;

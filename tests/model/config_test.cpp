@@ -52,3 +52,62 @@ TEST_CASE("bad config members are reported with their pointers", "[config]") {
   REQUIRE(parse_config(doc.dump(), c).empty());
   CHECK(c.scheduler_policy == "stealing");
 }
+
+TEST_CASE("tracking and deliverability: defaults, a generated secret, bad members", "[config]") {
+  engine_config c;
+  REQUIRE(parse_config(default_config_json(), c).empty());
+  CHECK_FALSE(c.tracking.enabled());  // no secret given: no tracking member
+  CHECK(c.deliverability.suppress_after.hard == 1);
+  CHECK(c.deliverability.suppress_after.soft == 3);
+  CHECK(c.deliverability.suppress_after.soft_days == 7);
+  CHECK(c.deliverability.fatigue.empty());
+  std::string secret(64, 'f');
+  engine_config t;
+  REQUIRE(parse_config(default_config_json(secret), t).empty());
+  CHECK(t.tracking.enabled());
+  CHECK(t.tracking.secret == secret);
+  CHECK(t.tracking.base_url == "http://127.0.0.1:8080");
+
+  auto doc = json::parse(default_config_json(secret));
+  doc["tracking"]["baseUrl"] = "https://t.shop.example/mail/";
+  doc["tracking"]["unsubscribeMailto"] = "unsubscribe@shop.example";
+  doc["tracking"]["hooks"] = {{"sendgrid", {{"secret", "s3cret"}}}};
+  doc["deliverability"] = {
+      {"suppressAfter", {{"hard", 2}, {"soft", 5}, {"softDays", 10}}},
+      {"fatigue",
+       {{{"channel", "email"}, {"category", "marketing"}, {"max", 3}, {"days", 7}},
+        {{"channel", "sms"}, {"max", 1}, {"days", 1}}}}};
+  engine_config g;
+  auto ps = parse_config(doc.dump(), g);
+  for (const auto& p : ps) FAIL_CHECK(p.pointer + ": " + p.message);
+  CHECK(g.tracking.base_url == "https://t.shop.example/mail");  // trailing slash dropped
+  CHECK(g.tracking.unsubscribe_mailto == "unsubscribe@shop.example");
+  CHECK(g.tracking.hook_secrets.at("sendgrid") == "s3cret");
+  CHECK(g.deliverability.suppress_after.hard == 2);
+  CHECK(g.deliverability.suppress_after.soft_days == 10);
+  REQUIRE(g.deliverability.fatigue.size() == 2);
+  CHECK(g.deliverability.fatigue[1].channel == "sms");
+  CHECK(g.deliverability.fatigue[1].category == "marketing");
+  CHECK(g.deliverability.fatigue[1].max == 1);
+
+  doc["tracking"]["baseUrl"] = "ftp://t.shop.example";
+  doc["tracking"]["secret"] = "abc";
+  doc["tracking"]["unsubscribeMailto"] = "a-very-long-local-part@shop.example";
+  doc["tracking"]["hooks"] = {{"bad name", {{"secret", "x"}}}, {"ok", {{"secret", ""}}}};
+  doc["tracking"]["colour"] = "blue";
+  doc["deliverability"]["suppressAfter"]["hard"] = 0;
+  doc["deliverability"]["fatigue"][0]["channel"] = "fax";
+  doc["deliverability"]["fatigue"][1]["category"] = "transactional";
+  doc["deliverability"]["fatigue"][1].erase("days");
+  engine_config bad;
+  CHECK(pointers(parse_config(doc.dump(), bad)) ==
+        std::set<std::string>{
+            "/tracking/baseUrl", "/tracking/secret", "/tracking/unsubscribeMailto",
+            "/tracking/hooks/bad name", "/tracking/hooks/ok/secret", "/tracking/colour",
+            "/deliverability/suppressAfter/hard", "/deliverability/fatigue/0/channel",
+            "/deliverability/fatigue/1/category", "/deliverability/fatigue/1/days"});
+  CHECK_FALSE(bad.tracking.enabled());
+  doc = json::parse(default_config_json(secret));
+  doc["tracking"].erase("secret");
+  CHECK(pointers(parse_config(doc.dump(), bad)) == std::set<std::string>{"/tracking/secret"});
+}

@@ -248,6 +248,15 @@ TEST_CASE("options of channels", "[definition][options]") {
         ptrs{"/activities/11/throttle/perSecond"});
   CHECK(errors_with("/activities/11/throttle/perSecond", 2000).empty());
   CHECK(errors_with("/activities/11/confirm", "yes") == ptrs{"/activities/11/confirm"});
+  // Email only: `html` (a template, not empty when given) and `tracking` (a boolean).
+  CHECK(errors_with("/activities/11/html", "<p>Hi {{first_name}}</p>").empty());
+  CHECK(errors_with("/activities/11/html", "<p>{{first_name</p>") == ptrs{"/activities/11/html"});
+  CHECK(errors_with("/activities/11/html", "") == ptrs{"/activities/11/html"});
+  CHECK(errors_with("/activities/11/html", 3) == ptrs{"/activities/11/html"});
+  CHECK(errors_with("/activities/11/tracking", false).empty());
+  CHECK(errors_with("/activities/11/tracking", "no") == ptrs{"/activities/11/tracking"});
+  CHECK(errors_with("/activities/12/html", "<p>x</p>") == ptrs{"/activities/12/html"});
+  CHECK(errors_with("/activities/12/tracking", true) == ptrs{"/activities/12/tracking"});
   CHECK(errors_with("/activities/12/waves", 1) == ptrs{"/activities/12/waves"});
   CHECK(errors_with("/activities/12/waves", 11) == ptrs{"/activities/12/waves"});
   CHECK(errors_with("/activities/11/waves/sizes", json{20, 30, 40}) ==

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "channels/tracking_token.hpp"
 #include "model/config.hpp"
 #include "tools/batonctl/commands.hpp"
 
@@ -18,7 +19,7 @@ int run_init(context& ctx) {
   bool wrote_config = false;
   if (!std::filesystem::exists(g.config)) {
     std::ofstream out(g.config);
-    out << default_config_json();
+    out << default_config_json(channels::generate_tracking_secret());
     if (!out) return cli::fail(errc::failed, g.config, "cannot write the config file");
     wrote_config = true;
   }

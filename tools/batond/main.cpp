@@ -16,6 +16,7 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "channels/tracking_token.hpp"
 #include "model/config.hpp"
 #include "tools/common/cli.hpp"
 
@@ -67,7 +68,8 @@ int run_daemon(daemon_args& a) {
   std::error_code ec;
   std::filesystem::create_directories(a.g.data_dir, ec);
   if (!std::filesystem::exists(a.g.config))
-    std::ofstream(a.g.config) << baton::default_config_json();
+    std::ofstream(a.g.config) << baton::default_config_json(
+        baton::channels::generate_tracking_secret());
   // Block the stop signals before any thread starts, then wait for them on this thread.
   sigset_t stop;
   sigemptyset(&stop);
