@@ -1,6 +1,7 @@
 // batond: the engine daemon. Opens the data dir (exclusively: exit 5 naming the holder's pid),
-// recovers every campaign, publishes the actor API on --listen (default 127.0.0.1:4242), and
-// on SIGTERM/SIGINT finishes the writes in flight and stops, leaving runs resumable.
+// recovers every campaign, serves the actor API on --listen (default 127.0.0.1:4242) through the
+// wire guard (CAF itself listens on a loopback port behind it), and on SIGTERM/SIGINT finishes
+// the writes in flight and stops, leaving runs resumable.
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,8 @@
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
 #include "model/config.hpp"
+#include "tools/batond/engine_handoff.hpp"
+#include "tools/batond/guard/wire_guard.hpp"
 #include "tools/common/cli.hpp"
 
 namespace {
@@ -46,6 +49,36 @@ baton::result<baton::engine_config> read_config(const daemon_args& a) {
     c.listen_port = static_cast<std::uint16_t>(port);
   }
   return c;
+}
+
+// The API on the network: the wire guard listens on the configured address and hands each
+// connection to CAF over a socketpair, passing on only well-formed frames within the limits.
+struct api_listener {
+  std::unique_ptr<baton::engine_handoff> engine;
+  std::unique_ptr<baton::guard::wire_guard> guard;
+};
+
+baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_api& api,
+                                     const baton::engine_config& c) {
+  baton::guard::guard_options o;
+  o.listen_host = c.listen_host;
+  o.listen_port = c.listen_port;
+  o.rules.max_payload = static_cast<std::uint32_t>(c.max_frame_bytes);
+  o.rules.message_types = baton::api_message_types();
+  o.max_connections = c.max_connections;
+  o.handshake_timeout = std::chrono::seconds(c.handshake_timeout_seconds);
+  api_listener l;
+  l.engine = std::make_unique<baton::engine_handoff>(sys, api, c.listen_port);
+  o.hand_over = [engine = l.engine.get()](int fd) { engine->serve(fd); };
+  auto guard = baton::guard::wire_guard::start(o);
+  if (!guard) return guard.err();
+  l.guard = std::move(guard.value());
+  return l;
+}
+
+void close_api(api_listener& l) {
+  l.guard->stop();
+  l.engine->close();
 }
 
 std::shared_ptr<const baton::entity_schema> read_schema(const std::string& data_dir) {
@@ -89,20 +122,18 @@ int run_daemon(daemon_args& a) {
     eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
                                           config->channels);
     auto engine = baton::spawn_engine(sys, eo);
-    auto port =
-        sys.middleman().publish(engine.api, config->listen_port, config->listen_host.c_str(), true);
-    if (!port) {
-      code = baton::cli::fail(baton::errc::unavailable,
-                              config->listen_host + ":" + std::to_string(config->listen_port),
-                              "cannot listen: " + sys.render(port.error()));
+    auto api = open_api(sys, engine.api, config.value());
+    if (!api) {
+      code = baton::cli::fail(api.err());
     } else {
+      auto port = api->guard->port();
       spdlog::info("batond {} listening on {}:{} (data dir {}, pid {})", "0.1.0",
-                   config->listen_host, *port, a.g.data_dir, ::getpid());
-      std::cout << "listening " << config->listen_host << ":" << *port << std::endl;
+                   config->listen_host, port, a.g.data_dir, ::getpid());
+      std::cout << "listening " << config->listen_host << ":" << port << std::endl;
       int sig = 0;
       sigwait(&stop, &sig);
       spdlog::info("batond: signal {} received, stopping", sig);
-      sys.middleman().unpublish(engine.api, *port);
+      close_api(api.value());
     }
     baton::stop_engine(sys, engine);
   }
