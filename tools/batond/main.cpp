@@ -1,7 +1,8 @@
 // batond: the engine daemon. Opens the data dir (exclusively: exit 5 naming the holder's pid),
 // recovers every campaign, serves the actor API on --listen (default 127.0.0.1:4242) through the
-// wire guard (CAF itself listens on a loopback port behind it), and on SIGTERM/SIGINT finishes
-// the writes in flight and stops, leaving runs resumable.
+// wire guard (tools/batond/guard: CAF listens on no port, it gets each checked connection over a
+// socketpair), and on SIGTERM/SIGINT finishes the writes in flight and stops, leaving runs
+// resumable.
 #include <csignal>
 #include <filesystem>
 #include <fstream>
