@@ -26,6 +26,7 @@ struct engine_config {
   std::string scheduler_policy = "sharing";
   int workers = 2;                   // threads for blocking activity work (SQL, delivery)
   int passivate_after_seconds = 60;  // idle campaign actors snapshot and stop after this
+  int stop_grace_seconds = 30;       // a stop (SIGTERM, Ctrl-C) waits this long for sends
   // batond's network guard (tools/batond/guard): the largest frame a client may send, how many
   // connections at once, and how long a new connection may take to complete its handshake.
   int max_frame_bytes = 4 << 20;
