@@ -41,7 +41,7 @@ bool answers(engine_client& c) {
 
 }  // namespace
 
-TEST_CASE("a frame announcing a huge length drops its connection; batond's memory stays flat",
+TEST_CASE("a frame announcing a huge length drops its connection, and batond's memory stays flat",
           "[e2e][net]") {
   work_dir wd;
   auto data = data_dir_with(wd, json::object());
