@@ -25,6 +25,14 @@ error from_caf(const caf::error& e) {
   return error{errc::unavailable, "engine", caf::to_string(e)};
 }
 
+std::vector<std::string> api_message_types() {
+  return {
+      "@<>+@atom+baton.api_command",  // (command_atom, api_command)
+      "@<>+@atom+@str+@actor",        // (subscribe_atom, campaign, subscriber)
+      "@<>+@atom+@actor",             // (unsubscribe_atom, subscriber)
+  };
+}
+
 void register_api_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<api_command>("baton.api_command");
   cfg.add_error_category(

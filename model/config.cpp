@@ -42,7 +42,10 @@ std::string default_config_json(const std::string& tracking_secret) {
                         {"schedulerPolicy", "sharing"},
                         {"workers", 2},
                         {"passivateAfterSeconds", 60},
-                        {"stopGraceSeconds", 30}}},
+                        {"stopGraceSeconds", 30},
+                        {"maxFrameBytes", 4 << 20},
+                        {"maxConnections", 256},
+                        {"handshakeTimeoutSeconds", 10}}},
                       {"security", {{"defaultRole", "admin"}, {"roles", nlohmann::json::object()}}},
                       {"data", {{"url", ""}, {"importDir", ""}}},
                       {"channels",
@@ -104,6 +107,9 @@ void parse_engine(const nlohmann::json& e, engine_config& out, problems& ps) {
   int_field("workers", out.workers, 1, 64);
   int_field("passivateAfterSeconds", out.passivate_after_seconds, 1, 86400);
   int_field("stopGraceSeconds", out.stop_grace_seconds, 1, 3600);
+  int_field("maxFrameBytes", out.max_frame_bytes, 4096, 1 << 30);
+  int_field("maxConnections", out.max_connections, 1, 65536);
+  int_field("handshakeTimeoutSeconds", out.handshake_timeout_seconds, 1, 3600);
 }
 
 void parse_security(const nlohmann::json& s, engine_config& out, problems& ps) {

@@ -57,9 +57,14 @@ struct engine_config {
   // CAF's scheduler: "sharing" (one shared queue: no idle thread spinning to steal work, the
   // better choice on small machines) or "stealing" (CAF's default, for many cores).
   std::string scheduler_policy = "sharing";
-  int workers = 2;                    // threads for blocking activity work (SQL, delivery)
-  int passivate_after_seconds = 60;   // idle campaign actors snapshot and stop after this
-  int stop_grace_seconds = 30;        // a stop (SIGTERM, Ctrl-C) waits this long for sends
+  int workers = 2;                   // threads for blocking activity work (SQL, delivery)
+  int passivate_after_seconds = 60;  // idle campaign actors snapshot and stop after this
+  int stop_grace_seconds = 30;       // a stop (SIGTERM, Ctrl-C) waits this long for sends
+  // batond's network guard (tools/batond/guard): the largest frame a client may send, how many
+  // connections at once, and how long a new connection may take to complete its handshake.
+  int max_frame_bytes = 4 << 20;
+  int max_connections = 256;
+  int handshake_timeout_seconds = 10;
   std::map<std::string, role> roles;  // identity -> role
   role default_role = role::admin;    // for identities not listed
   std::string data_url;               // "" = DATA_DIR/data.sqlite

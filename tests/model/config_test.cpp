@@ -27,6 +27,9 @@ TEST_CASE("the default config parses to the defaults", "[config]") {
   CHECK(c.scheduler_threads == 2);
   CHECK(c.scheduler_policy == "sharing");
   CHECK(c.workers == 2);
+  CHECK(c.max_frame_bytes == 4 * 1024 * 1024);
+  CHECK(c.max_connections == 256);
+  CHECK(c.handshake_timeout_seconds == 10);
   CHECK(c.default_role == role::admin);
   CHECK(c.log_retention_days == 30);
   CHECK(c.channels.contains("email"));
@@ -110,4 +113,25 @@ TEST_CASE("tracking and deliverability: defaults, a generated secret, bad member
   doc = json::parse(default_config_json(secret));
   doc["tracking"].erase("secret");
   CHECK(pointers(parse_config(doc.dump(), bad)) == std::set<std::string>{"/tracking/secret"});
+}
+
+TEST_CASE("the network guard's limits are read and bounded", "[config]") {
+  auto doc = json::parse(default_config_json());
+  doc["engine"]["maxFrameBytes"] = 65536;
+  doc["engine"]["maxConnections"] = 8;
+  doc["engine"]["handshakeTimeoutSeconds"] = 2;
+  engine_config c;
+  REQUIRE(parse_config(doc.dump(), c).empty());
+  CHECK(c.max_frame_bytes == 65536);
+  CHECK(c.max_connections == 8);
+  CHECK(c.handshake_timeout_seconds == 2);
+
+  doc["engine"]["maxFrameBytes"] = 100;  // below one small command
+  doc["engine"]["maxConnections"] = 0;
+  doc["engine"]["handshakeTimeoutSeconds"] = "10";
+  engine_config d;
+  auto ps = parse_config(doc.dump(), d);
+  CHECK(pointers(ps) == std::set<std::string>{"/engine/maxFrameBytes", "/engine/maxConnections",
+                                              "/engine/handshakeTimeoutSeconds"});
+  CHECK(d.max_frame_bytes == 4 * 1024 * 1024);
 }

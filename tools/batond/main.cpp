@@ -1,8 +1,9 @@
 // batond: the engine daemon. Opens the data dir (exclusively: exit 5 naming the holder's pid),
-// recovers every campaign, publishes the actor API on --listen (default 127.0.0.1:4242), and
-// on SIGTERM/SIGINT stops gracefully (drain_engine: each send finishes its message in flight and
-// records what went; exit 0), leaving runs resumable. A second signal stops at once. When the
-// event store cannot write (a full disk), it logs why and exits 5 at once.
+// recovers every campaign, serves the actor API on --listen (default 127.0.0.1:4242) through the
+// wire guard (tools/batond/guard: CAF listens on no port, it gets each checked connection over a
+// socketpair), and on SIGTERM/SIGINT stops gracefully (drain_engine: each send finishes its
+// message in flight and records what went; exit 0), leaving runs resumable. A second signal
+// stops at once. When the event store cannot write (a full disk), it logs why and exits 5.
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,8 @@
 #include "actors/engine.hpp"
 #include "channels/tracking_token.hpp"
 #include "model/config.hpp"
+#include "tools/batond/engine_handoff.hpp"
+#include "tools/batond/guard/wire_guard.hpp"
 #include "tools/common/cli.hpp"
 
 namespace {
@@ -51,6 +54,36 @@ baton::result<baton::engine_config> read_config(const daemon_args& a) {
     c.listen_port = static_cast<std::uint16_t>(port);
   }
   return c;
+}
+
+// The API on the network: the wire guard listens on the configured address and hands each
+// connection to CAF over a socketpair, passing on only well-formed frames within the limits.
+struct api_listener {
+  std::unique_ptr<baton::engine_handoff> engine;
+  std::unique_ptr<baton::guard::wire_guard> guard;
+};
+
+baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_api& api,
+                                     const baton::engine_config& c) {
+  baton::guard::guard_options o;
+  o.listen_host = c.listen_host;
+  o.listen_port = c.listen_port;
+  o.rules.max_payload = static_cast<std::uint32_t>(c.max_frame_bytes);
+  o.rules.message_types = baton::api_message_types();
+  o.max_connections = c.max_connections;
+  o.handshake_timeout = std::chrono::seconds(c.handshake_timeout_seconds);
+  api_listener l;
+  l.engine = std::make_unique<baton::engine_handoff>(sys, api, c.listen_port);
+  o.hand_over = [engine = l.engine.get()](int fd) { engine->serve(fd); };
+  auto guard = baton::guard::wire_guard::start(o);
+  if (!guard) return guard.err();
+  l.guard = std::move(guard.value());
+  return l;
+}
+
+void close_api(api_listener& l) {
+  l.guard->stop();
+  l.engine->close();
 }
 
 std::shared_ptr<const baton::entity_schema> read_schema(const std::string& data_dir) {
@@ -110,16 +143,14 @@ int run_daemon(daemon_args& a) {
     eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
                                           config->channels);
     auto engine = baton::spawn_engine(sys, eo);
-    auto port =
-        sys.middleman().publish(engine.api, config->listen_port, config->listen_host.c_str(), true);
-    if (!port) {
-      code = baton::cli::fail(baton::errc::unavailable,
-                              config->listen_host + ":" + std::to_string(config->listen_port),
-                              "cannot listen: " + sys.render(port.error()));
+    auto api = open_api(sys, engine.api, config.value());
+    if (!api) {
+      code = baton::cli::fail(api.err());
     } else {
+      auto port = api->guard->port();
       spdlog::info("batond {} listening on {}:{} (data dir {}, pid {})", "0.1.0",
-                   config->listen_host, *port, a.g.data_dir, ::getpid());
-      std::cout << "listening " << config->listen_host << ":" << *port << std::endl;
+                   config->listen_host, port, a.g.data_dir, ::getpid());
+      std::cout << "listening " << config->listen_host << ":" << port << std::endl;
       int sig = 0;
       sigwait(&stop, &sig);
       spdlog::info(
@@ -136,7 +167,7 @@ int run_daemon(daemon_args& a) {
         spdlog::shutdown();
         std::_Exit(1);
       }).detach();
-      sys.middleman().unpublish(engine.api, *port);
+      close_api(api.value());
     }
     auto grace = std::chrono::seconds(config->stop_grace_seconds);
     auto outcome = baton::drain_engine(sys, engine, grace);
