@@ -13,10 +13,12 @@ namespace {
 struct run_args {
   std::string file;
   bool test = false;
-  double timeout = 0;
+  std::string timeout;  // seconds; "" = no limit
 };
 
 int run_once(context& ctx, const run_args& a) {
+  auto seconds = cli::parse_seconds(a.timeout, "--timeout");
+  if (!seconds) return cli::fail(seconds.err());
   std::ifstream in(a.file);
   if (!in) return cli::fail(errc::not_found, a.file, "cannot read file");
   std::stringstream text;
@@ -41,8 +43,8 @@ int run_once(context& ctx, const run_args& a) {
       if (!now) return fail_api(now.err());
     }
   }
-  auto ms = a.timeout > 0 ? std::chrono::milliseconds(static_cast<long>(a.timeout * 1000))
-                          : std::chrono::hours(24 * 365);
+  auto ms = *seconds > 0 ? std::chrono::milliseconds(static_cast<long>(*seconds * 1000))
+                         : std::chrono::hours(24 * 365);
   auto waited = call(e, ctx, {"wait", id, "", "", "", {}}, ms);
   if (!waited) return fail_api(waited.err());
   auto& w = waited.value();
