@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,12 @@ struct engine_config {
   int log_retention_days = 30;
   role role_of(const std::string& identity) const;
 };
+
+// Refuses a command to an identity whose role is below `needed` (INTERFACES.md §8): errc::refused
+// with where "permission" and what "<user> (<role>) may not <verb>", `verb` as the user typed it
+// ("data load", "schema apply", "feedback load"). nullopt when the role suffices.
+std::optional<error> check_role(const std::string& user, role who, role needed,
+                                const std::string& verb);
 
 std::string default_config_json();
 // Parses the config text; fills `out` and returns the problems (errors block).
