@@ -66,7 +66,7 @@ std::string scheduled_json(const json& schedule) {
 
 }  // namespace
 
-TEST_CASE("bad numeric arguments are usage errors naming the flag; the campaign keeps working",
+TEST_CASE("bad numeric arguments are usage errors naming the flag and the campaign keeps working",
           "[cli][arguments][e2e]") {
   cli_dir d;
   auto id = d.run_flow();

@@ -43,7 +43,7 @@ void check_refused(const run_result& r, const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("a viewer may not apply a schema or load data; a manager may",
+TEST_CASE("a viewer may not apply a schema or load data, a manager may",
           "[permissions][e2e][cli]") {
   roles_dir d;
   check_refused(d.as("vic", {"schema", "apply", schema_file()}),
@@ -69,7 +69,7 @@ TEST_CASE("a viewer may not apply a schema or load data; a manager may",
   CHECK(d.count("profiles") == "0\n");
 }
 
-TEST_CASE("feedback load needs an approver; the counts it prints add up",
+TEST_CASE("feedback load needs an approver and the counts it prints add up",
           "[permissions][feedback][e2e][cli]") {
   roles_dir d;
   REQUIRE(d.as("mia", {"schema", "apply", schema_file()}).code == 0);
