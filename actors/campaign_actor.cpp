@@ -9,6 +9,7 @@
 #include "channels/channel_activity.hpp"
 #include "model/campaign_view.hpp"
 #include "model/lifecycle.hpp"
+#include "model/number.hpp"
 #include "model/planner.hpp"
 
 namespace baton {
@@ -362,6 +363,27 @@ decision lifecycle(self_ptr self, const api_command& cmd, const command_context&
   return make_error(errc::validation, "verb", "unknown command '" + v + "'");
 }
 
+// `graph` with the client's arguments, parsed without exceptions: run (a number from 1; absent:
+// the last run) and format (text or dot).
+void graph(self_ptr self, const api_command& cmd, caf::response_promise rp) {
+  auto& s = self->state;
+  std::uint32_t run = 0;
+  if (auto it = cmd.args.find("run"); it != cmd.args.end()) {
+    auto n = parse_whole_number(it->second, "--run", 1, UINT32_MAX);
+    if (!n) return reply_error(rp, n.err());
+    run = static_cast<std::uint32_t>(*n);
+  }
+  if (run > s.st.runs.size())
+    return reply_error(rp, make_error(errc::not_found, "--run", "no run " + std::to_string(run)));
+  std::string format = cmd.args.count("format") ? cmd.args.at("format") : "text";
+  if (format != "text" && format != "dot")
+    return reply_error(
+        rp, make_error(errc::validation, "--format", "expected text or dot, got '" + format + "'"));
+  rp.deliver(
+      nlohmann::json{{"graph", format == "dot" ? graph_dot(s.st, run) : graph_text(s.st, run)}}
+          .dump());
+}
+
 void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   auto& s = self->state;
   command_context c{cmd.actor,
@@ -376,15 +398,7 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   }
   if (gone) return reply_error(rp, make_error(errc::not_found, s.id, "no such campaign"));
   if (cmd.verb == "show") return rp.deliver(campaign_to_json(s.st).dump());
-  if (cmd.verb == "graph") {
-    std::uint32_t run =
-        cmd.args.count("run") ? static_cast<std::uint32_t>(std::stoul(cmd.args.at("run"))) : 0;
-    if (run > s.st.runs.size())
-      return reply_error(rp, make_error(errc::not_found, "--run", "no run " + std::to_string(run)));
-    bool dot = cmd.args.count("format") && cmd.args.at("format") == "dot";
-    return rp.deliver(
-        nlohmann::json{{"graph", dot ? graph_dot(s.st, run) : graph_text(s.st, run)}}.dump());
-  }
+  if (cmd.verb == "graph") return graph(self, cmd, rp);
   if (cmd.verb == "wait") {
     s.waiters.push_back(rp);
     return deliver_waiters(self);
@@ -410,6 +424,9 @@ void finish_task(self_ptr self, std::uint32_t run, const std::string& activity, 
                  d.err().message());
     return step(self);
   }
+  if (d->empty())
+    spdlog::debug("campaign {}: late result of {} (run {}) ignored: the task was cancelled",
+                  self->state.id, activity, run);
   commit(self, std::move(d.value()), engine_context_for(self), "",
          [self](result<append_result>) { step(self); });
 }
@@ -491,7 +508,16 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
         [self](command_atom, api_command& cmd) -> caf::result<std::string> {
           ++self->state.activity;
           auto rp = self->make_response_promise();
-          handle_command(self, cmd, rp);
+          try {
+            handle_command(self, cmd, rp);
+          } catch (const std::exception& e) {
+            // The last line of defence: no client command may take the campaign down. Decisions
+            // are pure, so nothing was half applied; the client gets the error.
+            spdlog::error("campaign {}: command {} failed: {}", self->state.id, cmd.verb, e.what());
+            if (rp.pending())
+              reply_error(rp, make_error(errc::failed, cmd.verb,
+                                         std::string("internal error: ") + e.what()));
+          }
           return caf::delegated<std::string>{};
         },
         [self](task_done_atom, std::uint32_t run, const std::string& activity, task_outcome& o) {

@@ -1,6 +1,6 @@
 #include "actors/channel_rows.hpp"
 
-#include <cstdio>
+#include "model/number.hpp"
 
 namespace baton {
 
@@ -79,11 +79,8 @@ nlohmann::json to_json(const audience::value& raw, const Col& c) {
   switch (c.type) {
     case column_type::integer:
       return v->i;
-    case column_type::floating: {  // 15 significant digits: 1199.88, not 1199.8799999999999
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.15g", v->f);
-      return std::string(buf);
-    }
+    case column_type::floating:  // as in collected arrays: one format (model/number.hpp)
+      return format_number(v->f);
     case column_type::boolean:
       return v->i != 0;
     default:

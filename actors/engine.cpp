@@ -1,6 +1,7 @@
 // The registry (the engine actor proper): creates campaigns, routes commands and timer firings
 // to campaign actors (spawning and recovering them on demand, and again if one passivated in
 // the meantime), lists campaigns, and fronts the typed API that clients use.
+#include <algorithm>
 #include <random>
 #include <unordered_map>
 
@@ -87,6 +88,13 @@ caf::result<std::string> list_campaigns(registry_ptr self, const api_command& cm
   auto& store = *self->state.ctx->opts.store;
   nlohmann::json out = nlohmann::json::array();
   std::string want = cmd.args.count("status") ? cmd.args.at("status") : "";
+  campaign_status parsed;
+  if (!want.empty() && (!parse_campaign_status(want, parsed) || parsed == campaign_status::none ||
+                        parsed == campaign_status::deleted))
+    return to_caf(make_error(errc::validation, "--status",
+                             "unknown status '" + want +
+                                 "' (draft, scheduled, live, paused, stopped, completed, closed, "
+                                 "archived)"));
   for (auto& head : store.streams("campaign/")) {
     auto s = load_campaign(store, head.stream.substr(9));
     if (!s) return to_caf(s.err());
@@ -123,27 +131,42 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   return caf::delegated<std::string>{};
 }
 
-// Feedback rows go to the campaigns their messages came from; the reply adds up the answers.
+// Feedback rows go to the campaigns their messages came from; the reply adds up the answers:
+// rows = accepted + rejected, accepted = recorded (new) + repeats. The role is checked before
+// anything is read or written.
 caf::result<std::string> feedback(registry_ptr self, const api_command& cmd) {
-  auto batch = match_feedback(self->state.ctx->opts, cmd.body);
+  auto& opts = self->state.ctx->opts;
+  auto who = cmd.actor == "engine" ? role::admin : opts.config.role_of(cmd.actor);
+  if (auto refused = check_role(cmd.actor, who, role::approver, "feedback load"))
+    return to_caf(*refused);
+  auto batch = match_feedback(opts, cmd.body);
   if (!batch) return to_caf(batch.err());
   struct tally {
     caf::response_promise rp;
     std::size_t pending = 0;
     std::uint64_t recorded = 0;
     nlohmann::json rejected;
-    std::uint64_t accepted = 0;
+    std::uint64_t rows = 0, accepted = 0;
   };
   auto t = std::make_shared<tally>();
   t->rp = self->make_response_promise();
   t->rejected = batch->rejected;
+  t->rows = batch->rows;
   t->accepted = batch->accepted;
   t->pending = batch->by_campaign.size();
   auto finish = [t] {
     if (t->pending > 0) return;
+    std::stable_sort(t->rejected.begin(), t->rejected.end(),
+                     [](const nlohmann::json& a, const nlohmann::json& b) {
+                       return a.value("line", 0) < b.value("line", 0);
+                     });
     t->rp.deliver(nlohmann::json{
-        {"accepted", t->accepted}, {"recorded", t->recorded}, {"rejected", t->rejected}}
-                      .dump());
+        {"rows", t->rows},
+        {"accepted", t->accepted},
+        {"recorded", t->recorded},
+        {"repeats", t->accepted - t->recorded},
+        {"rejected",
+         t->rejected}}.dump());
   };
   if (t->pending == 0) {
     finish();
@@ -158,9 +181,12 @@ caf::result<std::string> feedback(registry_ptr self, const api_command& cmd) {
               --t->pending;
               finish();
             },
-            [t, finish, id = id](caf::error& e) {
-              t->rejected.push_back(
-                  {{"line", 0}, {"reason", "campaign " + id + ": " + from_caf(e).message()}});
+            [t, finish, id = id, items = items](caf::error& e) {
+              // The campaign took none of its rows: each one is rejected, on its own line.
+              auto why = "campaign " + id + ": " + from_caf(e).message();
+              for (auto& item : items)
+                t->rejected.push_back({{"line", item.value("line", 0)}, {"reason", why}});
+              t->accepted -= items.size();
               --t->pending;
               finish();
             });
@@ -236,7 +262,13 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
     });
     return {
         [self](command_atom, api_command& cmd) -> caf::result<std::string> {
-          return route(self, cmd);
+          try {
+            return route(self, cmd);
+          } catch (const std::exception& e) {  // no client command may take the engine down
+            spdlog::error("engine: command {} failed: {}", cmd.verb, e.what());
+            return to_caf(
+                make_error(errc::failed, cmd.verb, std::string("internal error: ") + e.what()));
+          }
         },
         [self](fired_atom, const std::string& id) {
           if (!self->state.stopping && campaign_exists(self, id))

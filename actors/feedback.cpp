@@ -33,6 +33,7 @@ result<feedback_batch> match_feedback(const engine_options& o, const std::string
   for (std::uint64_t n = 1; std::getline(in, line); ++n) {
     line = trim(line);
     if (line.empty() || (n == 1 && line.rfind("message_id", 0) == 0)) continue;
+    ++out.rows;
     auto reject = [&](const std::string& why) {
       out.rejected.push_back({{"line", n}, {"reason", why}});
     };
@@ -61,7 +62,8 @@ result<feedback_batch> match_feedback(const engine_options& o, const std::string
     if (auto st = audience::record_feedback(*b.value(), f[0], f[1], format_time(at.value())); !st)
       return st.err();
     auto& ref = **d;
-    out.by_campaign[ref.campaign].push_back({{"run", ref.run},
+    out.by_campaign[ref.campaign].push_back({{"line", n},
+                                             {"run", ref.run},
                                              {"activity", ref.activity},
                                              {"message_id", f[0]},
                                              {"event", f[1]},

@@ -14,9 +14,11 @@
 namespace baton {
 
 struct feedback_batch {
-  std::map<std::string, nlohmann::json> by_campaign;  // id -> [{run, activity, message_id, ...}]
+  // id -> [{line, run, activity, message_id, ...}]
+  std::map<std::string, nlohmann::json> by_campaign;
   nlohmann::json rejected = nlohmann::json::array();  // [{line, reason}]
-  std::uint64_t accepted = 0;
+  std::uint64_t rows = 0;                             // data rows read (header excluded)
+  std::uint64_t accepted = 0;                         // rows matched to a sent message
 };
 
 result<feedback_batch> match_feedback(const engine_options& o, const std::string& csv);

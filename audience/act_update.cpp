@@ -51,13 +51,18 @@ status reconciliation(activity_run& r) {
   for (std::size_t i = 1; i < in->columns.size(); ++i)
     sql += ", w." + quote_id(in->columns[i].name);
   sql += population_from(s) + ") z";
-  if (!r.o.value("keepUnreconciled", true)) sql += " WHERE z." + quote_id(key_col) + " IS NOT NULL";
-  if (auto res = r.b.exec(sql); !res) return res.err();
-  auto unmatched = query_int(r.b, "SELECT count(*) FROM " + quote_id(out.table) + " WHERE " +
-                                      quote_id(key_col) + " IS NULL");
+  bool keep = r.o.value("keepUnreconciled", true);
+  if (!keep) sql += " WHERE z." + quote_id(key_col) + " IS NOT NULL";
+  auto inserted = r.b.exec(sql);
+  if (!inserted) return inserted.err();
+  // Rows without a match: still in the output when kept, the rows left out when dropped.
+  auto unmatched = keep ? query_int(r.b, "SELECT count(*) FROM " + quote_id(out.table) + " WHERE " +
+                                             quote_id(key_col) + " IS NULL")
+                        : query_int(r.b, "SELECT count(*) FROM " + quote_id(in->table));
   if (!unmatched) return unmatched.err();
-  r.log(std::to_string(*unmatched) + " row(s) not reconciled" +
-        (r.o.value("keepUnreconciled", true) ? " (kept, without a key)" : ""));
+  auto n = keep ? *unmatched : *unmatched - static_cast<std::int64_t>(*inserted);
+  r.log(std::to_string(n) + " row(s) not reconciled" +
+        (keep ? " (kept, without a key)" : " (dropped)"));
   return r.emit(out, "out");
 }
 

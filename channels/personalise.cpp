@@ -5,6 +5,8 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "model/number.hpp"
+
 namespace baton::channels {
 
 namespace mst = kainjow::mustache;
@@ -31,8 +33,9 @@ mst::data to_data(const json& v) {
       return mst::data(v.get<bool>());
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float:
       return mst::data(v.dump());
+    case json::value_t::number_float:  // one format for every number (model/number.hpp)
+      return mst::data(format_number(v.get<double>()));
     case json::value_t::array: {
       mst::data l(mst::data::type::list);
       for (const auto& item : v) l.push_back(item.is_null() ? mst::data(false) : to_data(item));

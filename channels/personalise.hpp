@@ -26,10 +26,11 @@ bool looks_like_html(std::string_view text);
 class compiled_template {
  public:
   compiled_template();  // the empty template (renders "")
-  // Renders over `row`, a JSON object of column -> value: strings as they are, numbers in JSON
-  // form (12, 3.5), booleans as Mustache booleans (sections; a boolean variable renders ""),
-  // null/absent as missing, arrays as lists ({{#items}}{{name}}{{/items}}), objects as
-  // sections/dotted names. A column named "a.b" is also reachable as {{a.b}}. Never throws.
+  // Renders over `row`, a JSON object of column -> value: strings as they are, numbers in the
+  // one format of format_number (12, 3.5, 600 for 600.0), booleans as Mustache booleans (sections;
+  // a boolean variable renders ""), null/absent as missing, arrays as lists
+  // ({{#items}}{{name}}{{/items}}), objects as sections/dotted names. A column named "a.b" is also
+  // reachable as {{a.b}}. Never throws.
   std::string render(const nlohmann::json& row) const;
   const std::string& source() const;
   // The names a template reads at its top level ({{x}}, {{#x}}, {{^x}}, {{{x}}}, {{&x}}, the

@@ -152,3 +152,10 @@ struct FeedbackReceived {       # type 29: what happened to a sent message (feed
   atUs      @4 :Int64;          # when it happened, as reported
   recipient @5 :Text;
 }
+
+struct TaskCancelled {          # type 30: the run ended before this task did (failed, stopped,
+  run      @0 :UInt32;          #          back to draft): the task is settled, its late result
+  activity @1 :Text;            #          ignored
+  reason   @2 :Text;            # "run failed", "run stopped"
+  was      @3 :Text;            # the task's state then: pending, running, needs-confirmation
+}

@@ -59,6 +59,7 @@ BATON_CODEC(alert_raised, AlertRaised)
 BATON_CODEC(signal_sent, SignalSent)
 BATON_CODEC(delivery_progress, DeliveryProgress)
 BATON_CODEC(feedback_received, FeedbackReceived)
+BATON_CODEC(task_cancelled, TaskCancelled)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -253,6 +254,16 @@ void codec<feedback_received>::write(schema::Builder b, const feedback_received&
 feedback_received codec<feedback_received>::read(schema::Reader r) {
   return {r.getRun(),  to_std(r.getActivity()), to_std(r.getMessageId()), to_std(r.getEvent()),
           r.getAtUs(), to_std(r.getRecipient())};
+}
+
+void codec<task_cancelled>::write(schema::Builder b, const task_cancelled& e) {
+  b.setRun(e.run);
+  b.setActivity(e.activity);
+  b.setReason(e.reason);
+  b.setWas(e.was);
+}
+task_cancelled codec<task_cancelled>::read(schema::Reader r) {
+  return {r.getRun(), to_std(r.getActivity()), to_std(r.getReason()), to_std(r.getWas())};
 }
 
 template <class T, std::size_t I = 0>

@@ -159,11 +159,21 @@ struct feedback_received {
   std::string recipient;
 };
 
+// The run ended before the task did: every task of a run that ends failed or stopped and has not
+// ended itself is settled with one (in the run_ended's append). `was`: its state then.
+struct task_cancelled {
+  static constexpr std::uint16_t type = 30;
+  bool operator==(const task_cancelled&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, reason, was;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
-                 transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received>;
+                 transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received,
+                 task_cancelled>;
 
 // A store event (type, version 1, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

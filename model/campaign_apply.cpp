@@ -195,6 +195,17 @@ status on(campaign_state& s, const task_skipped& e, const event& env) {
   return ok_status();
 }
 
+status on(campaign_state& s, const task_cancelled& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->status = task_status::cancelled;
+  (*t)->cancel_reason = e.reason;
+  (*t)->wait_until = 0;
+  (*t)->wait_reason.clear();
+  (*t)->ended_at = env.time;
+  return ok_status();
+}
+
 status on(campaign_state& s, const task_waiting& e, const event& env) {
   auto t = task_of(s, e.run, e.activity, env);
   if (!t) return t.err();

@@ -6,8 +6,8 @@ namespace baton {
 namespace {
 const char* const status_names[] = {"none",    "draft",     "scheduled", "live",     "paused",
                                     "stopped", "completed", "closed",    "archived", "deleted"};
-const char* const task_names[] = {"pending", "running", "needs-confirmation",
-                                  "done",    "failed",  "skipped"};
+const char* const task_names[] = {"pending", "running", "needs-confirmation", "done",
+                                  "failed",  "skipped", "cancelled"};
 }  // namespace
 
 const char* to_string(campaign_status s) {
@@ -104,6 +104,7 @@ json to_j(const task_state& t) {
             {"error", t.error},
             {"policy", t.policy},
             {"skipReason", t.skip_reason},
+            {"cancelReason", t.cancel_reason},
             {"passThrough", t.pass_through},
             {"waitUntil", t.wait_until},
             {"confirmed", t.confirmed},
@@ -125,6 +126,7 @@ task_state task_from(const json& j) {
   t.error = j.at("error");
   t.policy = j.at("policy");
   t.skip_reason = j.at("skipReason");
+  t.cancel_reason = j.value("cancelReason", "");  // absent from snapshots of older releases
   t.pass_through = j.at("passThrough");
   t.wait_until = j.at("waitUntil");
   t.confirmed = j.at("confirmed");

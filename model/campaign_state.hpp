@@ -34,10 +34,12 @@ enum class campaign_status {
 const char* to_string(campaign_status s);
 bool parse_campaign_status(const std::string& s, campaign_status& out);
 
-enum class task_status { pending, running, needs_confirmation, done, failed, skipped };
+// `cancelled`: the run ended (failed, stopped) before the task did (task_cancelled).
+enum class task_status { pending, running, needs_confirmation, done, failed, skipped, cancelled };
 const char* to_string(task_status s);
 inline bool is_terminal(task_status s) {
-  return s == task_status::done || s == task_status::failed || s == task_status::skipped;
+  return s == task_status::done || s == task_status::failed || s == task_status::skipped ||
+         s == task_status::cancelled;
 }
 
 struct task_state {
@@ -50,6 +52,7 @@ struct task_state {
   std::string error;                    // failed
   std::string policy;                   // failed: the policy that applied
   std::string skip_reason;              // skipped
+  std::string cancel_reason;            // cancelled: why the run ended under it
   bool pass_through = false;            // skipped, but its input flows on (test-run save_audience)
   time_us wait_until = 0;               // a wait activity, or a channel between waves
   std::string wait_reason;              // "wait" or "wave" while wait_until is set

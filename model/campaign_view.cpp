@@ -28,6 +28,7 @@ json task_json(const activity& a, const task_state* t) {
             {"error", t && !t->error.empty() ? json(t->error) : json(nullptr)},
             {"attempt", t ? t->attempt : 0}};
   if (t && !t->skip_reason.empty()) j["skipReason"] = t->skip_reason;
+  if (t && !t->cancel_reason.empty()) j["cancelReason"] = t->cancel_reason;
   if (t && t->wait_until) j["waitUntil"] = format_time(t->wait_until);
   if (t && !t->logs.empty()) j["logs"] = t->logs;
   return j;

@@ -35,6 +35,13 @@ role engine_config::role_of(const std::string& identity) const {
   return it == roles.end() ? default_role : it->second;
 }
 
+std::optional<error> check_role(const std::string& user, role who, role needed,
+                                const std::string& verb) {
+  if (static_cast<int>(who) >= static_cast<int>(needed)) return std::nullopt;
+  return make_error(errc::refused, "permission",
+                    user + " (" + to_string(who) + ") may not " + verb);
+}
+
 std::string default_config_json(const std::string& tracking_secret) {
   nlohmann::json j = {{"engine",
                        {{"listen", "127.0.0.1:4242"},

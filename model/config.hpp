@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,12 @@ struct engine_config {
   deliverability_config deliverability;
   role role_of(const std::string& identity) const;
 };
+
+// Refuses a command to an identity whose role is below `needed` (INTERFACES.md §8): errc::refused
+// with where "permission" and what "<user> (<role>) may not <verb>", `verb` as the user typed it
+// ("data load", "schema apply", "feedback load"). nullopt when the role suffices.
+std::optional<error> check_role(const std::string& user, role who, role needed,
+                                const std::string& verb);
 
 // The config `batonctl init` writes; with a `tracking_secret` (64 hex digits, made by the
 // caller: see channels/tracking_token.hpp) it has a `tracking` member for batond's default

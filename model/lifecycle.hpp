@@ -62,7 +62,8 @@ decision decide_confirm(const campaign_state& s, const std::string& activity,
 decision decide_trigger(const campaign_state& s, const ev::variables& vars,
                         const std::string& source, const command_context& c);
 
-// Engine decisions about the tasks of the active run.
+// Engine decisions about the tasks of the active run. The result of a task that the end of its
+// run cancelled is ignored: no events, no error.
 decision decide_task_done(const campaign_state& s, std::uint32_t run, const std::string& activity,
                           const task_outcome& o, const command_context& c);
 decision decide_task_failed(const campaign_state& s, std::uint32_t run, const std::string& activity,
@@ -80,6 +81,13 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
 // The next step of the campaign at `now`: skips and task starts for the active run, its end,
 // and the start of a due scheduled or signalled run. Empty when there is nothing to do.
 std::vector<ev::campaign_event> advance(const campaign_state& s, time_us now);
+
+// The events that end run `r` with `status` (completed, failed, stopped): a task_cancelled for
+// every task that has not ended — except `failing`, whose task_failed is in the same append —
+// then the run_ended. A run never ends with a task left pending or running.
+void append_run_end(const run_state& r, const std::string& status, const std::string& error,
+                    time_us next_run_us, std::vector<ev::campaign_event>& out,
+                    const std::string& failing = "");
 
 // The policy that applies to an activity (its own onError, else the campaign's).
 error_policy policy_for(const campaign_definition& def, const std::string& activity);

@@ -135,7 +135,9 @@ decision decide_stop(const campaign_state& s, const command_context& c) {
   if (s.status == cs::draft) {  // stops a test run; the campaign stays a draft
     if (auto e = must_be(c, role::manager, "stop test runs")) return *e;
     if (!run) return refused("nothing to stop: the draft has no test run in progress");
-    return events{ev::run_ended{run->number, "stopped", "stopped by " + c.actor, 0}};
+    events out;
+    append_run_end(*run, "stopped", "stopped by " + c.actor, 0, out);
+    return out;
   }
   if (auto e = must_be(c, role::approver, "stop")) return *e;
   if (s.status != cs::live && s.status != cs::scheduled && s.status != cs::paused &&
@@ -144,7 +146,7 @@ decision decide_stop(const campaign_state& s, const command_context& c) {
         "only a live, scheduled, paused or closing campaign can be stopped; this one is " +
         status_word(s));
   events out;
-  if (run) out.push_back(ev::run_ended{run->number, "stopped", "stopped by " + c.actor, 0});
+  if (run) append_run_end(*run, "stopped", "stopped by " + c.actor, 0, out);
   out.push_back(ev::campaign_status_changed{"stopped", "stop"});
   return out;
 }
@@ -169,8 +171,7 @@ decision decide_back_to_draft(const campaign_state& s, const command_context& c)
   if (s.any_run_completed())
     return refused("a run has already completed; duplicate the campaign instead");
   events out;
-  if (auto* run = s.active_run())
-    out.push_back(ev::run_ended{run->number, "stopped", "back to draft", 0});
+  if (auto* run = s.active_run()) append_run_end(*run, "stopped", "back to draft", 0, out);
   out.push_back(ev::campaign_status_changed{"draft", "back-to-draft"});
   return out;
 }

@@ -27,6 +27,13 @@ result<const run_state*> running_task(const campaign_state& s, std::uint32_t run
   return r;
 }
 
+// A task that the end of its run cancelled: its late result changes nothing.
+bool was_cancelled(const campaign_state& s, std::uint32_t run, const std::string& activity) {
+  if (run == 0 || run > s.runs.size()) return false;
+  auto* t = s.runs[run - 1].task(activity);
+  return t && t->status == task_status::cancelled;
+}
+
 std::vector<const transition*> outbound(const campaign_definition& def, const std::string& id) {
   std::vector<const transition*> out;
   for (auto& t : def.transitions)
@@ -67,7 +74,7 @@ void start_task(const campaign_state& s, const run_state& r, const activity& a, 
 
 // What follows the end of a run: the campaign's status and its next planned run.
 void end_run(const campaign_state& s, const run_state& r, const std::string& status,
-             const std::string& err, time_us now, events& out) {
+             const std::string& err, time_us now, events& out, const std::string& failing = "") {
   bool schedule_more =
       !r.test && s.def->schedule.k == schedule::kind::cron &&
       (s.status == cs::live || s.status == cs::scheduled || s.status == cs::paused);
@@ -76,7 +83,7 @@ void end_run(const campaign_state& s, const run_state& r, const std::string& sta
     auto n = next_runs(s.def->schedule, now, 1);
     next = n.empty() ? 0 : n.front();
   }
-  out.push_back(ev::run_ended{r.number, status, err, next});
+  append_run_end(r, status, err, next, out, failing);
   if (r.test) return;
   bool one_shot = !s.recurring();
   if (s.status == cs::closed || (one_shot && status == "completed") ||
@@ -118,6 +125,14 @@ decision decide_progress(const campaign_state& s, const ev::delivery_progress& p
   return events{p};
 }
 
+void append_run_end(const run_state& r, const std::string& status, const std::string& error,
+                    time_us next_run_us, events& out, const std::string& failing) {
+  for (auto& [id, t] : r.tasks)
+    if (!is_terminal(t.status) && id != failing)
+      out.push_back(ev::task_cancelled{r.number, id, "run " + status, to_string(t.status)});
+  out.push_back(ev::run_ended{r.number, status, error, next_run_us});
+}
+
 error_policy policy_for(const campaign_definition& def, const std::string& activity) {
   auto* a = def.find_activity(activity);
   return a && a->on_error ? *a->on_error : def.errors;
@@ -125,6 +140,7 @@ error_policy policy_for(const campaign_definition& def, const std::string& activ
 
 decision decide_task_done(const campaign_state& s, std::uint32_t run, const std::string& activity,
                           const task_outcome& o, const command_context&) {
+  if (was_cancelled(s, run, activity)) return events{};
   auto r = running_task(s, run, activity);
   if (!r) return r.err();
   events out;
@@ -152,6 +168,7 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
 
 decision decide_task_failed(const campaign_state& s, std::uint32_t run, const std::string& activity,
                             const std::string& message, const command_context& c) {
+  if (was_cancelled(s, run, activity)) return events{};
   auto r = running_task(s, run, activity);
   if (!r) return r.err();
   auto policy = policy_for(*s.def, activity);
@@ -159,7 +176,7 @@ decision decide_task_failed(const campaign_state& s, std::uint32_t run, const st
   events out{ev::task_failed{run, activity, message, to_string(policy.mode)}};
   if (rs.test) {  // a test run just fails (unless errors are ignored); the draft stays a draft
     if (policy.mode != error_mode::ignore)
-      out.push_back(ev::run_ended{run, "failed", activity + ": " + message, 0});
+      append_run_end(rs, "failed", activity + ": " + message, 0, out, activity);
     return out;
   }
   switch (policy.mode) {
@@ -169,13 +186,14 @@ decision decide_task_failed(const campaign_state& s, std::uint32_t run, const st
     case error_mode::ignore:
       if (policy.max_consecutive_errors > 0 &&
           rs.consecutive_errors + 1 >= policy.max_consecutive_errors) {
-        out.push_back(ev::run_ended{
-            run, "failed", std::to_string(rs.consecutive_errors + 1) + " consecutive errors", 0});
+        append_run_end(rs, "failed",
+                       std::to_string(rs.consecutive_errors + 1) + " consecutive errors", 0, out,
+                       activity);
         out.push_back(ev::campaign_status_changed{"stopped", "max consecutive errors"});
       }
       break;
     case error_mode::abort:
-      end_run(s, rs, "failed", activity + ": " + message, c.now, out);
+      end_run(s, rs, "failed", activity + ": " + message, c.now, out, activity);
       if (!s.recurring()) out.push_back(ev::campaign_status_changed{"paused", "error"});
       break;
   }
@@ -228,7 +246,7 @@ std::vector<ev::campaign_event> advance(const campaign_state& s, time_us now) {
   }
   const run_state& planned = after ? *after : *r;
   for (auto& id : plan.ready) start_task(s, planned, *s.def->find_activity(id), now, out);
-  if (plan.finished) end_run(s, *r, "completed", "", now, out);
+  if (plan.finished) end_run(s, planned, "completed", "", now, out);  // after the skips
   return out;
 }
 

@@ -9,10 +9,7 @@ decision decide_feedback(const campaign_state& s, const std::vector<ev::feedback
                          const command_context& c) {
   if (!s.exists() || s.status == campaign_status::deleted)
     return make_error(errc::not_found, s.id, "no such campaign");
-  if (static_cast<int>(c.who) < static_cast<int>(role::approver))
-    return make_error(errc::refused, "",
-                      std::string("role ") + to_string(c.who) + " of " + c.actor +
-                          " may not load feedback (needs approver)");
+  if (auto refused = check_role(c.actor, c.who, role::approver, "feedback load")) return *refused;
   std::vector<ev::campaign_event> out;
   std::set<std::string> batch;
   for (auto& f : items) {

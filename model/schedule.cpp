@@ -170,6 +170,38 @@ std::optional<schedule> parse_schedule(const nlohmann::json* j, const std::strin
   return s;
 }
 
+std::string format_local_time(time_us t, const std::string& zone) {
+  cctz::time_zone tz;
+  if (!detail::load_zone(zone, tz)) return "";
+  std::int64_t secs = t / us_per_second;
+  if (t % us_per_second < 0) --secs;
+  return cctz::format("%Y-%m-%dT%H:%M:%S%Ez", cctz::time_point<cctz::seconds>(cctz::seconds(secs)),
+                      tz);
+}
+
+schedule_preview preview_schedule(const schedule& s, time_us now, int n) {
+  schedule_preview p;
+  p.timezone = s.k == schedule::kind::cron ? s.timezone : "UTC";
+  p.next = next_runs(s, now, n);
+  for (auto t : p.next) p.local.push_back(format_local_time(t, p.timezone));
+  if (!p.next.empty()) return p;
+  switch (s.k) {
+    case schedule::kind::asap:
+      p.note = "no planned time: it runs as soon as it is published (or started)";
+      break;
+    case schedule::kind::at:
+      p.note = "its single run time " + format_time(s.at) + " has passed";
+      break;
+    case schedule::kind::cron:
+      p.note = "no run left in its validity window";
+      break;
+    case schedule::kind::signal:
+      p.note = "no planned time: it runs when a signal triggers it";
+      break;
+  }
+  return p;
+}
+
 std::vector<time_us> next_runs(const schedule& s, time_us now, int n) {
   std::vector<time_us> runs;
   if (n <= 0) return runs;

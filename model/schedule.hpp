@@ -63,6 +63,20 @@ std::optional<schedule> parse_schedule(const nlohmann::json* j, const std::strin
 // `from` in the past rolls to the next valid slot.
 std::vector<time_us> next_runs(const schedule& s, time_us now, int n);
 
+// The preview of PRODUCT.md §1 ("next N run times"): the instants of next_runs, each also on the
+// wall clock of the schedule's zone (UTC but for cron), and, when there is none, why.
+struct schedule_preview {
+  std::string timezone;            // the zone of `local`: the cron's, else "UTC"
+  std::vector<time_us> next;       // next_runs(s, now, n)
+  std::vector<std::string> local;  // the same instants as "2026-03-29T09:00:00+02:00"
+  std::string note;                // "" when `next` is not empty
+};
+schedule_preview preview_schedule(const schedule& s, time_us now, int n);
+
+// `t` on the wall clock of `zone` with its UTC offset: "2026-10-25T02:30:00+01:00" ("" for an
+// unknown zone).
+std::string format_local_time(time_us t, const std::string& zone);
+
 // The shortest gap between two consecutive firings of a cron expression over a year of slots
 // starting at `from` (used for the "more often than every 15 minutes" guardrail).
 duration_us shortest_interval(const cron_expression& c, const std::string& zone, time_us from);

@@ -250,6 +250,49 @@ TEST_CASE("templates render the profile's columns and the enrichment attributes"
   CHECK_FALSE(msgs[0].contains("html"));
 }
 
+TEST_CASE("a float renders the same in an enrichment column and in a collected array",
+          "[delivery][templates]") {
+  // 600.0 is a whole number: "600" in the aggregate column and in the collected lines alike; the
+  // sum 0.1 + 0.2 renders as 0.3 (docs/campaigns.md, personalisation).
+  std::string purchases =
+      "id,profile_id,amount,category,bought_at\n"
+      "1,1,600,coat,2026-01-02T10:00:00Z\n"
+      "2,2,0.1,pen,2026-01-03T10:00:00Z\n"
+      "3,2,0.2,ink,2026-01-04T10:00:00Z\n";
+  delivery_fixture d({{"profiles", profiles_csv(2)}, {"purchases", purchases}});
+  json def = {
+      {"name", "numbers"},
+      {"dimension", "profiles"},
+      {"activities",
+       {{{"id", "buyers"}, {"type", "build_audience"}},
+        {{"id", "enrich"},
+         {"type", "enrichment"},
+         {"attributes",
+          {{{"name", "top"}, {"link", "purchases"}, {"aggregate", "max"}, {"field", "amount"}},
+           {{"name", "spent"}, {"link", "purchases"}, {"aggregate", "sum"}, {"field", "amount"}},
+           {{"name", "items"},
+            {"link", "purchases"},
+            {"collect", 2},
+            {"fields", {"amount"}},
+            {"orderBy", {{"field", "amount"}, {"direction", "desc"}}}}}}},
+        {{"id", "mail"},
+         {"type", "email"},
+         {"subject", "top {{top}}"},
+         {"body",
+          "top {{top}} spent {{spent}} first {{items1}} all{{#items}} {{amount}}{{/items}}"}}}},
+      {"transitions",
+       {{{"from", "buyers"}, {"to", "enrich"}}, {{"from", "enrich"}, {"to", "mail"}}}}};
+  auto id = d.f.create(def.dump());
+  d.f.ok("publish", id);
+  REQUIRE(d.f.wait_run(id)["runStatus"] == "completed");
+  auto msgs = d.sent();
+  REQUIRE(msgs.size() == 2);
+  std::sort(msgs.begin(), msgs.end(),
+            [](const json& a, const json& b) { return a["recipient"] < b["recipient"]; });
+  CHECK(msgs[0]["body"] == "top 600 spent 600 first 600 all 600");
+  CHECK(msgs[1]["body"] == "top 0.2 spent 0.3 first 0.2 all 0.2 0.1");
+}
+
 TEST_CASE("kill -9 of batond during a 100 000-recipient send: each recipient mailed exactly once",
           "[delivery][e2e][recovery]") {
   using steady = std::chrono::steady_clock;

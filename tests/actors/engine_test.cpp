@@ -179,8 +179,9 @@ TEST_CASE("stop is final: the run ends stopped and resume is refused", "[engine]
   auto v = f.show(id);
   CHECK(v["status"] == "stopped");
   CHECK(v["runs"].size() == 1);
-  CHECK(task_status_of(v, "pause") == "running");
-  CHECK(task_status_of(v, "join") == "pending");
+  // The stop settled the run's open tasks (issue 16 item 2; they used to stay running/pending).
+  CHECK(task_status_of(v, "pause") == "cancelled");
+  CHECK(task_status_of(v, "join") == "cancelled");
   auto es = f.events(id);
   REQUIRE(es.back()["type"] == "campaign_status_changed");
   CHECK(es.back()["payload"]["status"] == "stopped");

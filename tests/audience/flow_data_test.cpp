@@ -1,5 +1,6 @@
 // split, enrichment, save/read audiences, incremental queries, load_file, reconciliation and
 // update_data on a small hand-checked data set, both backends.
+#include "audience/audiences.hpp"
 #include "fixture.hpp"
 
 using namespace baton;
@@ -153,6 +154,62 @@ TEST_CASE("save_audience and read_audience, test runs save nothing", "[audience]
   CHECK(describe_worktable(*db.b, output(gold, "out").table).err().code == errc::not_found);
 }
 
+TEST_CASE("saved audiences are listed with count, dimension, time and run, and sampled",
+          "[audience][audiences]") {
+  auto kind = GENERATE(from_range(backend_kinds()));
+  {
+    test_db bare(kind, false);  // no internal tables yet: none saved, not an error
+    auto none = list_audiences(*bare.b);
+    REQUIRE(none.ok());
+    CHECK(none->empty());
+  }
+  test_db db(kind);
+  db.load_sample();
+  runner r(db);
+  CHECK(list_audiences(*db.b)->empty());
+  auto gold =
+      r.ok({{"id", "gold"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "gold")}});
+  r.ok({{"id", "save"}, {"type", "save_audience"}, {"audience", "Gold members"}},
+       {{"gold", output(gold, "out")}});
+  r.run = 2;
+  r.now += us_per_hour;
+  auto silver = r.ok(
+      {{"id", "silver"}, {"type", "build_audience"}, {"filter", f("loyalty", "eq", "silver")}});
+  r.ok({{"id", "save2"}, {"type", "save_audience"}, {"audience", "Silver"}},
+       {{"silver", output(silver, "out")}});
+
+  auto all = list_audiences(*db.b);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  auto& g = all->at(0);
+  CHECK(g.name == "Gold members");
+  CHECK(g.dimension == "profiles");
+  CHECK(g.count == 3);
+  CHECK(g.campaign == "c1");
+  CHECK(g.run == 1);
+  CHECK(g.saved_at == r.now - us_per_hour);
+  CHECK(g.fingerprint == output(gold, "out").fingerprint);
+  CHECK(g.key_column == "id");
+  CHECK(all->at(1).name == "Silver");
+  CHECK(all->at(1).run == 2);
+  CHECK(audience_json(g) == json{{"name", "Gold members"},
+                                 {"dimension", "profiles"},
+                                 {"count", 3},
+                                 {"savedAt", format_time(r.now - us_per_hour)},
+                                 {"campaign", "c1"},
+                                 {"run", 1}});
+
+  auto one = describe_audience(*db.b, "Gold members");
+  REQUIRE(one.ok());
+  CHECK(audience_sample(*db.b, *one, 2).value() == json{1, 3});
+  CHECK(audience_sample(*db.b, *one, 10).value() == json{1, 3, 5});
+  CHECK(audience_sample(*db.b, *one, 0).value() == json::array());
+  auto missing = describe_audience(*db.b, "Platinum");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.err().code == errc::not_found);
+  CHECK(missing.err().message() == "Platinum: no saved audience `Platinum`");
+}
+
 TEST_CASE("incremental_query emits only new rows, idempotently per run",
           "[audience][incremental]") {
   auto kind = GENERATE(from_range(backend_kinds()));
@@ -260,6 +317,13 @@ TEST_CASE("reconciliation and update_data turn file rows into entity rows", "[au
                     {"keepUnreconciled", false}},
                    file);
   CHECK(output(drop, "out").count == 1);
+  // The log tells how many rows found no match, kept or dropped (2 of 3 either way).
+  auto logged = [](const task_outcome& o, const std::string& line) {
+    INFO("logs: " << json(o.logs).dump());
+    return std::find(o.logs.begin(), o.logs.end(), line) != o.logs.end();
+  };
+  CHECK(logged(rec, "2 row(s) not reconciled (kept, without a key)"));
+  CHECK(logged(drop, "2 row(s) not reconciled (dropped)"));
   // Update the reconciled profile's first name from the file.
   auto up = r.ok({{"id", "up"},
                   {"type", "update_data"},

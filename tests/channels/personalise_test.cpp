@@ -45,6 +45,15 @@ TEST_CASE("enrichment arrays are Mustache lists", "[templates]") {
   CHECK(render("{{#tags}}[{{.}}]{{/tags}}", {{"tags", {"a", "b"}}}) == "[a][b]");
 }
 
+TEST_CASE("floats render in one format, in columns and in arrays alike", "[templates]") {
+  // A float that holds a whole number, as SQLite's JSON gives it in a collected array (600.0),
+  // renders like the same number anywhere else; binary noise of a sum is rounded away.
+  json row = json::parse(R"({"items": [{"amount": 600.0}, {"amount": 12.50}, {"amount": 1e20}],
+                             "top": 600.0, "sum": 0.30000000000000004, "neg": -0.0})");
+  CHECK(render("{{top}}|{{#items}}{{amount}};{{/items}}|{{sum}}|{{neg}}", row) ==
+        "600|600;12.5;1e+20;|0.3|0");
+}
+
 TEST_CASE("dotted names reach nested objects and columns named with dots", "[templates]") {
   CHECK(render("{{household.city}}", {{"household", {{"city", "Lyon"}}}}) == "Lyon");
   CHECK(render("{{household.city}}", {{"household.city", "Paris"}}) == "Paris");

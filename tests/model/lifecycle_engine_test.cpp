@@ -107,8 +107,9 @@ TEST_CASE("ignore: the task fails, the run goes on", "[lifecycle][errors]") {
     CHECK(c.last().consecutive_errors == 2);
     CHECK(c.s.status == cs::live);
     auto evs = c.fail("a3");
-    CHECK(names(evs) ==
-          std::vector<std::string>{"task_failed", "run_ended", "campaign_status_changed"});
+    // a4 (running) and m1 (pending) are settled by the end of the run
+    CHECK(names(evs) == std::vector<std::string>{"task_failed", "task_cancelled", "task_cancelled",
+                                                 "run_ended", "campaign_status_changed"});
     CHECK(c.last().status == "failed");
     CHECK(c.last().error == "3 consecutive errors");
     CHECK(c.s.status == cs::stopped);
@@ -174,8 +175,9 @@ TEST_CASE("abort on a recurring campaign fails the run and keeps the schedule",
   c.step();
   c.now = at("2030-01-01T09:05:00Z");
   auto evs = c.fail("aud");
-  CHECK(names(evs) == std::vector<std::string>{"task_failed", "run_ended"});
+  CHECK(names(evs) == std::vector<std::string>{"task_failed", "task_cancelled", "run_ended"});
   CHECK(c.run(1).status == "failed");
+  CHECK(c.run(1).task("mail")->status == ts::cancelled);  // never started: settled
   CHECK(c.s.status == cs::live);
   CHECK(c.s.next_run == at("2030-01-02T09:00:00Z"));
   c.now = at("2030-01-02T09:00:00Z");
@@ -220,7 +222,7 @@ TEST_CASE("a failure in a test run fails the run, the draft stays a draft", "[li
   c.accept(decide_test(c.s, c.ctx(role::manager)));
   c.step();
   auto evs = c.fail("aud");
-  CHECK(names(evs) == std::vector<std::string>{"task_failed", "run_ended"});
+  CHECK(names(evs) == std::vector<std::string>{"task_failed", "task_cancelled", "run_ended"});
   CHECK(c.last().status == "failed");
   CHECK(c.s.status == cs::draft);
   CHECK(decide_test(c.s, c.ctx(role::manager)).ok());

@@ -372,3 +372,63 @@ TEST_CASE("a window in which the cron never fires is a warning", "[schedule][par
   REQUIRE(p.s);
   CHECK(has_problem(p.ps, "/schedule/until", is_warning, "never fires"));
 }
+
+TEST_CASE("the schedule preview gives each run in UTC and on the zone's wall clock, across DST",
+          "[schedule][preview][dst]") {
+  schedule s;
+  s.k = schedule::kind::cron;
+  s.cron = cron("30 2 * * *");
+  s.timezone = "Europe/Paris";
+  SECTION("March: 02:30 does not exist on the 29th; the run is at the end of the gap") {
+    auto p = preview_schedule(s, t("2026-03-27T12:00:00Z"), 3);
+    CHECK(p.timezone == "Europe/Paris");
+    REQUIRE(p.next.size() == 3);
+    CHECK(format_time(p.next[0]) == "2026-03-28T01:30:00Z");
+    CHECK(format_time(p.next[1]) == "2026-03-29T01:00:00Z");
+    CHECK(format_time(p.next[2]) == "2026-03-30T00:30:00Z");
+    CHECK(p.local == std::vector<std::string>{"2026-03-28T02:30:00+01:00",
+                                              "2026-03-29T03:00:00+02:00",
+                                              "2026-03-30T02:30:00+02:00"});
+    CHECK(p.note.empty());
+  }
+  SECTION("October: 02:30 happens twice on the 25th; the run is once, at the first") {
+    auto p = preview_schedule(s, t("2026-10-24T12:00:00Z"), 3);
+    REQUIRE(p.next.size() == 3);
+    CHECK(format_time(p.next[0]) == "2026-10-25T00:30:00Z");
+    CHECK(format_time(p.next[1]) == "2026-10-26T01:30:00Z");
+    CHECK(p.local == std::vector<std::string>{"2026-10-25T02:30:00+02:00",
+                                              "2026-10-26T02:30:00+01:00",
+                                              "2026-10-27T02:30:00+01:00"});
+  }
+  SECTION("the validity window ends the preview") {
+    s.until = t("2026-03-29T00:00:00Z");
+    auto p = preview_schedule(s, t("2026-03-27T12:00:00Z"), 5);
+    CHECK(p.next.size() == 1);
+    p = preview_schedule(s, t("2026-03-28T12:00:00Z"), 5);
+    CHECK(p.next.empty());
+    CHECK(p.note == "no run left in its validity window");
+  }
+}
+
+TEST_CASE("the schedule preview of the other forms: one time or a note", "[schedule][preview]") {
+  schedule at;
+  at.k = schedule::kind::at;
+  at.at = t("2026-12-01T09:00:00Z");
+  auto p = preview_schedule(at, t("2026-11-01T00:00:00Z"), 5);
+  CHECK(p.timezone == "UTC");
+  REQUIRE(p.next.size() == 1);
+  CHECK(p.local == std::vector<std::string>{"2026-12-01T09:00:00+00:00"});
+  p = preview_schedule(at, t("2026-12-02T00:00:00Z"), 5);
+  CHECK(p.next.empty());
+  CHECK(p.note == "its single run time 2026-12-01T09:00:00Z has passed");
+  p = preview_schedule(schedule{}, t("2026-12-02T00:00:00Z"), 5);
+  CHECK(p.next.empty());
+  CHECK(p.note == "no planned time: it runs as soon as it is published (or started)");
+  schedule signal;
+  signal.k = schedule::kind::signal;
+  CHECK(preview_schedule(signal, 0, 5).note ==
+        "no planned time: it runs when a signal triggers it");
+  CHECK(format_local_time(t("2026-07-01T12:00:00Z"), "America/New_York") ==
+        "2026-07-01T08:00:00-04:00");
+  CHECK(format_local_time(0, "Not/AZone").empty());
+}

@@ -7,6 +7,7 @@
 
 #include "model/definition.hpp"
 #include "model/entity_schema.hpp"
+#include "model/number.hpp"
 #include "tools/batonctl/campaign_print.hpp"
 #include "tools/batonctl/engine_access.hpp"
 
@@ -138,7 +139,9 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
   cr->callback([&ctx, file] { ctx.exit_code = run_create(ctx, *file); });
   auto status = std::make_shared<std::string>();
   auto* ls = g->add_subcommand("list", "List campaigns with status, last and next run, and errors");
-  ls->add_option("--status", *status, "Only campaigns with this status");
+  ls->add_option("--status", *status, "Only campaigns with this status")
+      ->check(CLI::IsMember(
+          {"draft", "scheduled", "live", "paused", "stopped", "completed", "closed", "archived"}));
   ls->callback([&ctx, status] {
     api_command c{"list", "", "", "", "", {}};
     if (!status->empty()) c.args["status"] = *status;
@@ -157,10 +160,17 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
   gr->add_option("--format", *format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
   gr->callback([&ctx, id, run, format] {
     api_command c{"graph", *id, "", "", "", {{"format", *format}}};
-    if (!run->empty()) c.args["run"] = *run;
+    if (!run->empty()) {
+      if (auto n = parse_whole_number(*run, "--run", 1, UINT32_MAX); !n) {
+        ctx.exit_code = cli::fail(n.err());
+        return;
+      }
+      c.args["run"] = *run;
+    }
     ctx.exit_code =
         simple(ctx, c, [](const nlohmann::json& j) { return j["graph"].get<std::string>(); });
   });
+  add_campaign_schedule_command(*g, ctx);
   add_verb(g, ctx, "test", "Start a test run of a draft (skips save_audience and channels)");
   add_verb(g, ctx, "publish", "Publish a valid draft (scheduled or live); it becomes read-only");
   add_verb(g, ctx, "start", "Start a run now on a live or scheduled campaign");
@@ -198,14 +208,17 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
     ctx.exit_code = simple(ctx, c, status_line);
     if (ctx.exit_code == 0 && ctx.connect.empty()) embedded_note(*id);
   });
-  auto timeout = std::make_shared<double>(0);
+  auto timeout = std::make_shared<std::string>();
   auto* w = g->add_subcommand(
       "wait",
       "Run the engine until the current run ends (embedded) or wait for it (batond); exit 1 if "
       "it failed or waits for a confirmation, 130 if interrupted");
   w->add_option("ID", *id, "Campaign id")->required();
   w->add_option("--timeout", *timeout, "Give up after SECONDS (exit 7; the run goes on)");
-  w->callback([&ctx, id, timeout] { ctx.exit_code = run_wait(ctx, *id, *timeout); });
+  w->callback([&ctx, id, timeout] {
+    auto seconds = cli::parse_seconds(*timeout, "--timeout");
+    ctx.exit_code = seconds ? run_wait(ctx, *id, *seconds) : cli::fail(seconds.err());
+  });
 }
 
 }  // namespace baton::ctl

@@ -18,18 +18,34 @@ inline std::string schema_path(const context& ctx) {
   return ctx.global.data_dir + "/schema.json";
 }
 
-// The data URL of the config file (a missing file means the defaults).
-inline result<std::string> data_url(const context& ctx) {
+// The config file (a missing file means the defaults).
+inline result<engine_config> read_config(const context& ctx) {
+  engine_config cfg;
   std::ifstream in(ctx.global.config);
-  if (!in) return std::string();
+  if (!in) return cfg;
   std::stringstream s;
   s << in.rdbuf();
-  engine_config cfg;
   auto ps = parse_config(s.str(), cfg);
   for (const auto& p : ps)
     if (p.level == problem::severity::error)
       return make_error(errc::validation, ctx.global.config + "#" + p.pointer, p.message);
-  return cfg.data_url;
+  return cfg;
+}
+
+// The data URL of the config file.
+inline result<std::string> data_url(const context& ctx) {
+  auto cfg = read_config(ctx);
+  if (!cfg) return cfg.err();
+  return cfg->data_url;
+}
+
+// Refuses (errc::refused, "permission: ...") when the acting identity's role in the config's
+// `security.roles` / `security.defaultRole` is below `needed`; `verb` as typed ("data load").
+inline std::optional<error> refuse_unless(const context& ctx, role needed,
+                                          const std::string& verb) {
+  auto cfg = read_config(ctx);
+  if (!cfg) return cfg.err();
+  return check_role(ctx.global.user, cfg->role_of(ctx.global.user), needed, verb);
 }
 
 inline result<std::unique_ptr<audience::backend>> open_data(const context& ctx) {

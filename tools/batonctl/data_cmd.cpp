@@ -75,6 +75,8 @@ struct interrupt_scope {
 int run_load(context& ctx, const load_args& a) {
   auto mode = audience::load_mode_from_string(a.mode);
   if (!mode) return cli::fail(errc::validation, "--mode", "expected upsert, insert or delete");
+  // PRODUCT.md §6: viewers read only; changing data needs a manager (any --mode).
+  if (auto refused = refuse_unless(ctx, role::manager, "data load")) return cli::fail(*refused);
   auto schema = stored_schema(ctx);
   if (!schema) return cli::fail(schema.err());
   auto b = open_data(ctx);

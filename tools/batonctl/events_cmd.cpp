@@ -5,6 +5,7 @@
 
 #include "events/catalog.hpp"
 #include "model/event_json.hpp"
+#include "model/number.hpp"
 #include "tools/batonctl/commands.hpp"
 #include "tools/common/event_view.hpp"
 
@@ -15,8 +16,7 @@ namespace {
 struct events_args {
   cli::event_filter filter;
   std::string since, until;
-  std::string run;
-  std::size_t limit = 0;
+  std::string run, limit;
   bool follow = false;
 };
 
@@ -33,11 +33,15 @@ int run_events(context& ctx, events_args& a) {
     (is_since ? f.since_seq : f.until_seq) = p->seq;
   }
   if (!a.run.empty()) {
-    try {
-      f.run = static_cast<std::uint32_t>(std::stoul(a.run));
-    } catch (const std::exception&) {
-      return cli::fail(errc::validation, "--run", "expected a run number, got '" + a.run + "'");
-    }
+    auto n = parse_whole_number(a.run, "--run", 1, UINT32_MAX);
+    if (!n) return cli::fail(n.err());
+    f.run = static_cast<std::uint32_t>(*n);
+  }
+  std::size_t limit = 0;
+  if (!a.limit.empty()) {
+    auto n = parse_whole_number(a.limit, "--limit", 1, UINT32_MAX);
+    if (!n) return cli::fail(n.err());
+    limit = static_cast<std::size_t>(*n);
   }
   const auto& catalog = baton_event_catalog();
   if (!f.type.empty() && !catalog.find(f.type))
@@ -61,7 +65,7 @@ int run_events(context& ctx, events_args& a) {
     else
       std::cout << cli::format_event_line(j, width) << "\n";
     ++shown;
-    return a.limit == 0 || shown < a.limit;
+    return limit == 0 || shown < limit;
   };
   std::uint64_t last = f.since_seq ? *f.since_seq - 1 : 0;
   bool more = true;

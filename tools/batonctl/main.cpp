@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   baton::ctl::add_report_commands(app, ctx);
   baton::ctl::add_schema_commands(app, ctx);
   baton::ctl::add_data_commands(app, ctx);
+  baton::ctl::add_audiences_commands(app, ctx);
   app.parse_complete_callback([&] { baton::cli::resolve_defaults(ctx.global); });
   if (auto code = baton::cli::parse(app, argc, argv)) return *code;
   // Every engine this command opened is stopped by now; when one could not wait for work still

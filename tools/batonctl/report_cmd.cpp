@@ -101,9 +101,10 @@ int run_feedback_load(context& ctx, const std::string& file, const std::string& 
   }
   if (ctx.global.json)
     std::cout << j.dump() << "\n";
-  else
-    std::cout << file << ": " << j["accepted"].dump() << " accepted, " << j["recorded"].dump()
-              << " new, " << j["rejected"].size() << " rejected\n";
+  else  // rows = accepted + rejected; accepted = new + repeats
+    std::cout << file << ": " << j.value("rows", 0) << " rows: " << j["accepted"].dump()
+              << " accepted (" << j["recorded"].dump() << " new, " << j.value("repeats", 0)
+              << " already recorded), " << j["rejected"].size() << " rejected\n";
   return 0;
 }
 

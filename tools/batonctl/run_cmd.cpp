@@ -14,10 +14,12 @@ namespace {
 struct run_args {
   std::string file;
   bool test = false;
-  double timeout = 0;
+  std::string timeout;  // seconds; "" = no limit
 };
 
 int run_once(context& ctx, const run_args& a) {
+  auto seconds = cli::parse_seconds(a.timeout, "--timeout");
+  if (!seconds) return cli::fail(seconds.err());
   std::ifstream in(a.file);
   if (!in) return cli::fail(errc::not_found, a.file, "cannot read file");
   std::stringstream text;
@@ -51,7 +53,7 @@ int run_once(context& ctx, const run_args& a) {
       if (!now) return fail_api(now.err());
     }
   }
-  int code = wait_for_run(e, ctx, id, a.timeout, signals ? &*signals : nullptr, false);
+  int code = wait_for_run(e, ctx, id, *seconds, signals ? &*signals : nullptr, false);
   if (code == 130 || code == 7) return code;
   bool failed = code != 0;
   if (ctx.global.json) {

@@ -12,6 +12,8 @@ namespace baton::ctl {
 namespace {
 
 int run_apply(context& ctx, const std::string& file) {
+  // PRODUCT.md §6: viewers read only; changing the schema needs a manager.
+  if (auto refused = refuse_unless(ctx, role::manager, "schema apply")) return cli::fail(*refused);
   std::ifstream in(file);
   if (!in) return cli::fail(errc::not_found, file, "cannot read file");
   std::stringstream text;

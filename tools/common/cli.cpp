@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "model/number.hpp"
 #include "model/time.hpp"
 
 namespace baton::cli {
@@ -90,19 +91,21 @@ result<store_reader> open_store_for_reading(const global_options& g, bool follow
 result<log_position> parse_position(const std::string& text, const std::string& flag) {
   log_position p;
   if (!text.empty() && text[0] == '@') {
-    try {
-      std::size_t used = 0;
-      p.seq = std::stoull(text.substr(1), &used);
-      if (used + 1 != text.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
+    auto n = parse_whole_number(std::string_view(text).substr(1), flag, 1, UINT64_MAX);
+    if (!n)
       return make_error(errc::validation, flag, "expected @SEQ with a number, got '" + text + "'");
-    }
+    p.seq = *n;
     return p;
   }
   auto t = parse_time(text);
   if (!t) return make_error(errc::validation, flag, t.err().what);
   p.time_us = t.value();
   return p;
+}
+
+result<double> parse_seconds(const std::string& text, const std::string& flag) {
+  if (text.empty()) return 0.0;
+  return parse_decimal(text, flag, 0, 1e9);
 }
 
 }  // namespace baton::cli

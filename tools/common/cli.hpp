@@ -55,4 +55,7 @@ struct log_position {
 };
 result<log_position> parse_position(const std::string& text, const std::string& flag);
 
+// A --timeout in seconds ("2.5"; "" = none, 0): errc::validation naming `flag` otherwise.
+result<double> parse_seconds(const std::string& text, const std::string& flag);
+
 }  // namespace baton::cli

@@ -97,11 +97,11 @@ nlohmann::json diff_states(const campaign_state& a, const campaign_state& b) {
   return d;
 }
 
-result<std::string> timeline(const event_store& store, const std::string& id) {
+result<std::vector<nlohmann::json>> timeline_json(const event_store& store, const std::string& id) {
   auto es = campaign_events(store, id);
   if (!es) return es.err();
   const auto& catalog = baton_event_catalog();
-  std::ostringstream out;
+  std::vector<nlohmann::json> out;
   std::string last_command;
   for (auto& e : es.value()) {
     auto j = event_to_json(e, catalog);
@@ -114,13 +114,23 @@ result<std::string> timeline(const event_store& store, const std::string& id) {
     }
     bool new_command = e.command_id != last_command;
     last_command = e.command_id;
-    out << format_time(e.time).substr(0, 19) << "Z  " << (e.actor.empty() ? "-" : e.actor);
-    if (new_command && e.causation_id != "engine") out << "  [" << e.command_id << "]";
-    out << "  " << j["type"].get<std::string>() << "  " << what;
-    if (j["type"] == "task_failed") out << "   <-- ERROR";
-    out << "\n";
+    std::ostringstream line;
+    line << format_time(e.time).substr(0, 19) << "Z  " << (e.actor.empty() ? "-" : e.actor);
+    if (new_command && e.causation_id != "engine") line << "  [" << e.command_id << "]";
+    line << "  " << j["type"].get<std::string>() << "  " << what;
+    if (j["type"] == "task_failed") line << "   <-- ERROR";
+    j["text"] = line.str();
+    out.push_back(std::move(j));
   }
-  return out.str();
+  return out;
+}
+
+result<std::string> timeline(const event_store& store, const std::string& id) {
+  auto entries = timeline_json(store, id);
+  if (!entries) return entries.err();
+  std::string out;
+  for (auto& j : entries.value()) out += j["text"].get<std::string>() + "\n";
+  return out;
 }
 
 }  // namespace baton::replay

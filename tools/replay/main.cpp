@@ -9,6 +9,7 @@
 #include "model/campaign_view.hpp"
 #include "model/event_json.hpp"
 #include "model/time.hpp"
+#include "model/number.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/replay/replay.hpp"
 
@@ -103,11 +104,9 @@ result<replay::point> point_of(const std::string& at, const std::string& seq,
     p.seq = pos->seq;
   }
   if (!seq.empty()) {
-    try {
-      p.seq = std::stoull(seq);
-    } catch (const std::exception&) {
-      return make_error(errc::validation, "--seq", "expected a global sequence number");
-    }
+    auto n = parse_whole_number(seq, "--seq", 1, UINT64_MAX);
+    if (!n) return n.err();
+    p.seq = *n;
   }
   return p;
 }
@@ -159,6 +158,12 @@ int run_diff(const args& a) {
 int run_timeline(const args& a) {
   auto r = cli::open_store_for_reading(a.g, false);
   if (!r) return cli::fail(r.err());
+  if (a.g.json) {  // JSON lines: a history is a stream
+    auto t = replay::timeline_json(*r->store, a.id);
+    if (!t) return cli::fail(t.err());
+    for (auto& j : t.value()) std::cout << j.dump() << "\n";
+    return 0;
+  }
   auto t = replay::timeline(*r->store, a.id);
   if (!t) return cli::fail(t.err());
   std::cout << t.value();
@@ -227,7 +232,12 @@ int run_import(const args& a) {
   auto o = replay::verify_all(*store.value(), std::nullopt);
   if (!o) return cli::fail(o.err());
   if (o->first_break) return print_break(a, o.value());
-  std::cout << "imported " << n.value() << " events into " << a.g.data_dir << "; verify ok\n";
+  if (a.g.json)
+    std::cout
+        << nlohmann::json{{"imported", n.value()}, {"dataDir", a.g.data_dir}, {"ok", true}}.dump()
+        << "\n";
+  else
+    std::cout << "imported " << n.value() << " events into " << a.g.data_dir << "; verify ok\n";
   return 0;
 }
 

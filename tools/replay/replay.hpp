@@ -74,6 +74,9 @@ result<std::vector<event>> events_between(const event_store& store, const std::s
                                           const point& from, const point& to);
 // One line per event: time, identity, command id, event type and what it says.
 result<std::string> timeline(const event_store& store, const std::string& id);
+// The same history for machines: each event as `batonctl events --json` shows it, plus "text",
+// its line of the human timeline.
+result<std::vector<nlohmann::json>> timeline_json(const event_store& store, const std::string& id);
 
 // Every event (envelope + payload JSON + the exact payload bytes in base64) as JSON lines.
 status export_jsonl(const event_store& store, const std::string& campaign, std::ostream& out);
