@@ -251,7 +251,8 @@ void carry_out(self_ptr self, decision d, const command_context& c, const api_co
 
 // Re-checks a definition against the current entity schema (publish, update).
 std::optional<error> check_definition(self_ptr self, const std::string& json_text) {
-  auto v = validate_campaign(json_text, self->state.ctx->opts.schema.get());
+  auto v =
+      validate_campaign(json_text, self->state.ctx->opts.schema.get(), self->state.ctx->limits);
   if (!v.ok()) return to_validation_error(v.issues);
   // Template syntax is checked here too: a bad template blocks publication, never a send.
   auto templates = channels::check_channel_templates(*v.definition);
@@ -342,7 +343,9 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
         cmd.args.count("run") ? static_cast<std::uint32_t>(std::stoul(cmd.args.at("run"))) : 0;
     if (run > s.st.runs.size())
       return reply_error(rp, make_error(errc::not_found, "--run", "no run " + std::to_string(run)));
-    bool dot = cmd.args.count("format") && cmd.args.at("format") == "dot";
+    auto format = cmd.args.count("format") ? cmd.args.at("format") : std::string("text");
+    if (format == "json") return rp.deliver(graph_json(s.st, run).dump());
+    bool dot = format == "dot";
     return rp.deliver(
         nlohmann::json{{"graph", dot ? graph_dot(s.st, run) : graph_text(s.st, run)}}.dump());
   }

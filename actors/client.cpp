@@ -8,6 +8,7 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "channels/config_file.hpp"
 #include "model/config.hpp"
 
 namespace baton {
@@ -33,19 +34,6 @@ engine_client::~engine_client() {
 
 namespace {
 
-result<engine_config> load_config(const std::string& path) {
-  engine_config c;
-  std::ifstream in(path);
-  if (!in) return c;  // no config file: defaults
-  std::stringstream text;
-  text << in.rdbuf();
-  auto ps = parse_config(text.str(), c);
-  for (auto& p : ps)
-    if (p.level == problem::severity::error)
-      return make_error(errc::validation, path + p.pointer, p.message);
-  return c;
-}
-
 std::shared_ptr<const entity_schema> load_schema(const std::string& data_dir) {
   std::ifstream in(data_dir + "/schema.json");
   if (!in) return nullptr;
@@ -60,7 +48,8 @@ std::shared_ptr<const entity_schema> load_schema(const std::string& data_dir) {
 result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_options& o) {
   if (!std::filesystem::exists(o.data_dir + "/events/CURRENT"))
     return make_error(errc::not_found, o.data_dir, "no data dir here (run `batonctl init` first)");
-  auto config = load_config(o.config_path.empty() ? o.data_dir + "/config.json" : o.config_path);
+  auto config = channels::load_config_file(
+      o.config_path.empty() ? o.data_dir + "/config.json" : o.config_path, false);
   if (!config) return config.err();
   auto store = event_store::open(o.data_dir + "/events");
   if (!store) return store.err();
@@ -113,7 +102,9 @@ result<nlohmann::json> engine_client::call(api_command cmd, std::chrono::millise
           },
           [&](caf::error& e) {
             out = e == caf::sec::request_timeout
-                      ? make_error(errc::failed, "timeout", "no answer within the time allowed")
+                      ? make_error(errc::timeout, "timeout",
+                                   "no answer within the time allowed (the operation may still "
+                                   "be going on)")
                       : from_caf(e);
           });
   return out;

@@ -1,28 +1,26 @@
 // `batonctl backup DIR`: a consistent copy of the event store (RocksDB checkpoint: hard links
-// where possible), taken in-process, or by the running batond with --connect.
+// where possible), taken in-process on the data dir (batond takes no backups: with --connect the
+// command is refused before it runs).
 #include <iostream>
 
-#include "tools/batonctl/engine_access.hpp"
+#include "tools/batonctl/commands.hpp"
 
 namespace baton::ctl {
 
 namespace {
 
 int run_backup(context& ctx, const std::string& target) {
-  if (!ctx.connect.empty()) {
-    auto engine = open_engine(ctx);
-    if (!engine) return fail_api(engine.err());
-    auto r = call(*engine.value(), ctx, {"backup", "", "", "", "", {{"dir", target}}});
-    if (!r) return fail_api(r.err());
-    std::cout << "backup written by batond to " << target << "\n";
-    return 0;
-  }
+  if (auto st = cli::require_data_dir(ctx.global); !st) return cli::fail(st.err());
   auto store = event_store::open(cli::events_dir(ctx.global));
   if (!store) return cli::fail(store.err());
   auto st = store.value()->checkpoint(target);
   if (!st) return cli::fail(st.err());
-  std::cout << "backup of " << store.value()->last_global_seq() << " events written to " << target
-            << " (restore: stop the engine, use it as DATA_DIR/events)\n";
+  auto events = store.value()->last_global_seq();
+  if (ctx.global.json)
+    std::cout << nlohmann::json{{"backup", target}, {"events", events}}.dump() << "\n";
+  else
+    std::cout << "backup of " << events << " events written to " << target
+              << " (restore: stop the engine, use it as DATA_DIR/events)\n";
   return 0;
 }
 
