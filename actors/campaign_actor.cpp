@@ -26,6 +26,7 @@ struct campaign_actor_state {
   time_us armed = -1;               // deadline given to the timer
   std::uint64_t snapshot_at = 0;    // stream version of the last snapshot written
   std::uint64_t snapshot_size = 0;  // its size in bytes
+  bool draining = false;            // the engine stops: settle running sends, then end
   static inline const char* name = "campaign";
 };
 
@@ -128,22 +129,55 @@ command_context engine_context_for(self_ptr self) {
   return {"engine", role::admin, self->state.ctx->now()};
 }
 
-// Waiters hear when the run ends — or when an error suspends it, since that needs a person.
-void deliver_waiters(self_ptr self) {
+// The activities of the active run that wait for a send confirmation while nothing else of the
+// run is at work: the run needs a person to go on.
+std::vector<std::string> blocked_on_confirmation(self_ptr self) {
+  std::vector<std::string> out;
+  auto& s = self->state;
+  auto* r = s.st.active_run();
+  if (!r || !s.tasks.empty()) return out;
+  for (auto& [id, t] : r->tasks)
+    if (t.status == task_status::needs_confirmation) out.push_back(id);
+  return out;
+}
+
+// Waiters hear when the run ends — or when it needs a person: an error suspended it, or a send
+// waits for its confirmation — or when the engine stops under them ("interrupted").
+void deliver_waiters(self_ptr self, bool interrupted = false) {
   auto& s = self->state;
   if (s.waiters.empty()) return;
   bool suspended = s.st.active_run() && s.st.status == campaign_status::paused && s.st.error;
-  if (s.st.active_run() && !suspended) return;
+  auto confirm = blocked_on_confirmation(self);
+  if (s.st.active_run() && !suspended && confirm.empty() && !interrupted) return;
   auto* r = s.st.last_run();
+  std::string run_status = !r                 ? ""
+                           : suspended        ? "suspended"
+                           : !confirm.empty() ? "needs-confirmation"
+                                              : r->status;
   nlohmann::json j = {{"id", s.id},
                       {"status", to_string(s.st.status)},
                       {"run", r ? nlohmann::json(r->number) : nlohmann::json(nullptr)},
-                      {"runStatus", r ? nlohmann::json(suspended ? "suspended" : r->status)
-                                      : nlohmann::json(nullptr)}};
+                      {"runStatus", r ? nlohmann::json(run_status) : nlohmann::json(nullptr)}};
+  if (!confirm.empty()) j["needsConfirmation"] = confirm;
+  if (interrupted) j["interrupted"] = true;
   if (s.st.error)
     j["error"] = {{"activity", s.st.error->activity}, {"message", s.st.error->message}};
   for (auto& w : s.waiters) w.deliver(j.dump());
   s.waiters.clear();
+}
+
+// While the engine stops, the actor ends once no send of its runs is at work (data tasks are
+// not waited for: they leave nothing partial and run again on the next start).
+void maybe_end_draining(self_ptr self) {
+  auto& s = self->state;
+  if (!s.draining) return;
+  for (auto& [key, a] : s.tasks) {
+    auto activity = key.substr(key.find('/') + 1);
+    auto* act = s.st.def ? s.st.def->find_activity(activity) : nullptr;
+    if (act && is_channel(act->type)) return;
+  }
+  save_snapshot(self);
+  self->quit();
 }
 
 void arm_timer(self_ptr self) {
@@ -205,7 +239,12 @@ void maybe_idle(self_ptr self) {
 
 void step(self_ptr self) {
   auto& s = self->state;
+  if (s.draining) return maybe_end_draining(self);
   if (!s.st.exists()) return;
+  if (!s.ctx->opts.start_work) {  // answers commands, starts nothing (engine_options)
+    deliver_waiters(self);
+    return maybe_idle(self);
+  }
   // The first step after recovery re-runs what a crash interrupted; every step then advances.
   auto events = s.restarted_tasks ? std::vector<ev::campaign_event>{} : restart_interrupted(self);
   if (events.empty()) events = advance(s.st, s.ctx->now());
@@ -382,6 +421,11 @@ void handle_task_done(self_ptr self, std::uint32_t run, const std::string& activ
                       task_outcome& o) {
   auto& s = self->state;
   s.tasks.erase(std::to_string(run) + "/" + activity);
+  if (o.interrupted) {  // the engine stops; the task runs again on the next start
+    spdlog::info("campaign {}: {} of run {} stopped with the engine; it resumes on the next start",
+                 s.id, activity, run);
+    return step(self);
+  }
   if (!o.signal)
     return finish_task(self, run, activity,
                        decide_task_done(s.st, run, activity, o, engine_context_for(self)));
@@ -479,6 +523,12 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
         [self](tick_atom) {
           ++self->state.activity;
           handle_tick(self);
+        },
+        [self](drain_atom) {
+          auto& s = self->state;
+          s.draining = true;
+          deliver_waiters(self, true);
+          maybe_end_draining(self);
         },
         [self](idle_atom, std::uint64_t seen) {
           auto& s = self->state;

@@ -12,6 +12,7 @@
 #include "audience/worktable.hpp"
 #include "channels/channel_activity.hpp"
 #include "channels/connector.hpp"
+#include "channels/send_journal.hpp"
 #include "channels/throttle.hpp"
 #include "channels/waves.hpp"
 #include "model/time.hpp"
@@ -22,17 +23,34 @@ namespace {
 
 using namespace baton::channels;
 
-// Where one send stands: counts so far, and the table collecting the keys sent.
+// Where one send stands: counts so far, the table collecting the keys sent, and the journal of
+// server answers not yet durable elsewhere.
 struct send_state {
   ev::delivery_progress p;
   std::optional<audience::value> last_key;  // of the last row settled in this attempt
   std::map<std::string, std::uint64_t> excluded;
+  // Connectors that send one message at a time (SMTP, webhook) record each hand-over and answer
+  // here before the next message; `earlier` is what the journal held when this attempt began
+  // (a stop or a crash of an earlier one), until those messages are settled.
+  send_journal journal;
+  send_journal::contents earlier;
   // Eligible rows handled so far (sent, failed, or past the send window): what waves count.
   std::int64_t eligible() const {
     auto it = excluded.find(to_string(exclusion_reason::outside_send_window));
     return static_cast<std::int64_t>(p.sent + p.failed + (it == excluded.end() ? 0 : it->second));
   }
 };
+
+// Sleeps `d`, waking early (every 50 ms at most) when the engine stops.
+void sleep_unless_stopping(std::chrono::milliseconds d, const task_input& in) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (!in.stopping()) {
+    auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+  }
+}
 
 class channel_runner final : public activity_runner {
  public:
@@ -59,9 +77,12 @@ class channel_runner final : public activity_runner {
                                   const audience::worktable& wt, const batch_rows& rows,
                                   const batch_limits& lim, send_state& st, throttle* pace);
   std::vector<delivery_result> deliver(connector& c, const std::vector<message>& batch,
-                                       throttle* pace);
+                                       throttle* pace, const task_input& in, send_state& st);
   std::vector<delivery_result> deliver_retrying(connector& c, const std::vector<message>& batch,
-                                                throttle* pace);
+                                                throttle* pace, const task_input& in,
+                                                send_state& st);
+
+  std::string journal_path_of(const task_input& in) const;
 
   channel_runner_options o_;
   std::shared_ptr<activity_runner> next_;
@@ -71,45 +92,89 @@ class channel_runner final : public activity_runner {
   std::mutex send_mu_;  // one send at a time per engine: connectors keep one connection each
 };
 
-// Hands a batch to the connector. With a throttle it goes in slices of 1/20 s worth of
-// messages, each when the throttle allows it: paced evenly, not all at once.
+// The hooks of one hand-over: stop when the engine stops, and journal every hand-over and answer
+// (when the send keeps a journal) before the next message goes.
+send_hooks hooks_for(const task_input& in, send_state& st) {
+  send_hooks h;
+  h.stop_requested = [&in] { return in.stopping(); };
+  if (!st.journal.is_open()) return h;
+  h.handing_over = [&st](const message& m) {
+    if (st.earlier.in_doubt.erase(m.message_id)) ++st.p.in_doubt;
+    st.journal.handing_over(m.message_id);
+  };
+  h.answered = [&st](const message& m, const delivery_result& r) {
+    if (r.sent())
+      st.journal.accepted(m.message_id);
+    else if (r.retryable)
+      st.journal.not_accepted(m.message_id);
+    else
+      st.journal.refused(m.message_id);
+  };
+  return h;
+}
+
+// Hands a batch to the connector, except the messages an earlier attempt's journal says a server
+// already answered for good: those get that answer again without going anywhere. With a
+// throttle the rest go in slices of 1/20 s worth of messages, each when the throttle allows it:
+// paced evenly, not all at once.
 std::vector<delivery_result> channel_runner::deliver(connector& c,
                                                      const std::vector<message>& batch,
-                                                     throttle* pace) {
-  if (!pace) {
-    std::lock_guard<std::mutex> g(send_mu_);
-    return c.send(batch);
+                                                     throttle* pace, const task_input& in,
+                                                     send_state& st) {
+  std::vector<delivery_result> out(batch.size());
+  std::vector<message> todo;
+  std::vector<std::size_t> where;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& id = batch[i].message_id;
+    if (st.earlier.accepted.count(id))
+      out[i] = {id, delivery_status::sent, false, false, {}};
+    else if (st.earlier.refused.count(id))
+      out[i] = {id, delivery_status::failed, false, false,
+                "refused by the server (earlier attempt)"};
+    else {
+      todo.push_back(batch[i]);
+      where.push_back(i);
+    }
   }
-  std::vector<delivery_result> out;
-  auto slice = static_cast<std::size_t>(std::max<std::int64_t>(1, pace->per_second() / 20));
-  for (std::size_t i = 0; i < batch.size(); i += slice) {
+  auto hooks = hooks_for(in, st);
+  auto slice = pace ? static_cast<std::size_t>(std::max<std::int64_t>(1, pace->per_second() / 20))
+                    : std::max<std::size_t>(1, todo.size());
+  for (std::size_t i = 0; i < todo.size(); i += slice) {
     std::vector<message> part(
-        batch.begin() + static_cast<std::ptrdiff_t>(i),
-        batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + slice)));
-    auto wait = pace->reserve(static_cast<std::int64_t>(part.size())) - clock_->now();
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
-    std::lock_guard<std::mutex> g(send_mu_);
-    auto r = c.send(part);
-    out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+        todo.begin() + static_cast<std::ptrdiff_t>(i),
+        todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), i + slice)));
+    if (pace) {
+      auto wait = pace->reserve(static_cast<std::int64_t>(part.size())) - clock_->now();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    }
+    std::vector<delivery_result> r;
+    {
+      std::lock_guard<std::mutex> g(send_mu_);
+      r = c.send(part, hooks);
+    }
+    for (std::size_t k = 0; k < r.size(); ++k) out[where[i + k]] = std::move(r[k]);
   }
   return out;
 }
 
 // Hands a batch over, then again after 0.5 s and after 2 s the messages that failed in a way a
-// retry may mend (the connection, an SMTP 4xx, an HTTP 5xx).
+// retry may mend (the connection, an SMTP 4xx, an HTTP 5xx) — unless the engine is stopping.
 std::vector<delivery_result> channel_runner::deliver_retrying(connector& c,
                                                               const std::vector<message>& batch,
-                                                              throttle* pace) {
-  auto results = deliver(c, batch, pace);
+                                                              throttle* pace, const task_input& in,
+                                                              send_state& st) {
+  auto results = deliver(c, batch, pace, in, st);
   for (auto backoff : {std::chrono::milliseconds(500), std::chrono::milliseconds(2000)}) {
     std::vector<std::size_t> again;
     for (std::size_t i = 0; i < results.size(); ++i)
-      if (!results[i].sent() && results[i].retryable) again.push_back(i);
-    if (again.empty()) break;
-    std::this_thread::sleep_for(backoff);
+      if (!results[i].sent() && results[i].retryable && results[i].reason != k_stopped_reason)
+        again.push_back(i);
+    if (again.empty() || in.stopping()) break;
+    sleep_unless_stopping(backoff, in);
+    if (in.stopping()) break;
     std::vector<message> part;
     for (auto i : again) part.push_back(batch[i]);
-    auto r = deliver(c, part, nullptr);
+    auto r = deliver(c, part, nullptr, in, st);
     for (std::size_t k = 0; k < again.size() && k < r.size(); ++k) results[again[k]] = r[k];
   }
   return results;
@@ -125,8 +190,24 @@ std::size_t unsent_tail(const std::vector<delivery_result>& results) {
   return from;
 }
 
+// After a batch is durable: the journal keeps only what an earlier attempt recorded for messages
+// not settled yet (they may come in a later batch).
+status reset_journal(send_state& st) {
+  if (!st.journal.is_open()) return ok_status();
+  if (auto c = st.journal.clear(); !c) return c;
+  for (const auto& id : st.earlier.accepted)
+    if (auto w = st.journal.accepted(id); !w) return w;
+  for (const auto& id : st.earlier.refused)
+    if (auto w = st.journal.refused(id); !w) return w;
+  for (const auto& id : st.earlier.in_doubt)
+    if (auto w = st.journal.handing_over(id); !w) return w;
+  return ok_status();
+}
+
 // Makes the first `done` rows of the batch durable: who was sent (the sent table and the
-// deliveries table, one transaction), then the progress event.
+// deliveries table, one transaction), then the progress event, then the journal is emptied.
+// A message the deliveries table already held although it was handed over again in this
+// attempt is a known repeat (`repeated`): a server accepted it twice.
 status settle(audience::backend& b, const task_input& in, const audience::worktable& wt,
               const batch_rows& rows, const std::vector<delivery_result>& results,
               std::size_t messages, std::int64_t done, const batch_limits& lim, send_state& st,
@@ -136,56 +217,83 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
                           ") ON CONFLICT DO NOTHING");
   if (!insert) return insert.err();
   if (auto t = b.begin(); !t) return t;
-  std::vector<audience::delivery_row> sent_rows;
+  std::vector<audience::delivery_row> handed, earlier;
   for (std::size_t i = 0; i < messages; ++i) {
+    const auto& id = rows.msgs[i].message_id;
     if (!results[i].sent()) {
       ++st.p.failed;
       continue;
     }
     ++st.p.sent;
-    sent_rows.push_back({rows.msgs[i].message_id, in.campaign, in.run, in.act->id,
-                         to_string(rows.msgs[i].channel), rows.keys[i], wt.dimension});
+    bool again = results[i].repeated || st.earlier.accepted.count(id);
+    (again ? earlier : handed)
+        .push_back({id, in.campaign, in.run, in.act->id, to_string(rows.msgs[i].channel),
+                    rows.keys[i], wt.dimension});
     auto r = (*insert)->run({rows.row_keys[static_cast<std::size_t>(rows.row[i])]});
     if (!r) {
       b.rollback();
       return r.err();
     }
   }
-  if (auto r = audience::record_deliveries(b, sent_rows, format_time(now)); !r) {
+  auto fresh = audience::record_deliveries(b, handed, format_time(now));
+  auto known = audience::record_deliveries(b, earlier, format_time(now));
+  if (!fresh || !known) {
     b.rollback();
-    return r;
+    return fresh ? known.err() : fresh.err();
   }
   if (auto t = b.commit(); !t) return t;
+  st.p.repeated += handed.size() - fresh.value();
+  for (std::size_t i = 0; i < messages; ++i) {
+    const auto& id = rows.msgs[i].message_id;
+    st.earlier.accepted.erase(id);
+    st.earlier.refused.erase(id);
+    st.earlier.in_doubt.erase(id);
+  }
   for (auto& [at, reason] : rows.excluded)
     if (at < done) ++st.excluded[reason];
   st.p.position = static_cast<std::uint64_t>(lim.from + done);
   st.last_key = rows.row_keys[static_cast<std::size_t>(done - 1)];
   st.p.exclusions.clear();
   for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
-  if (in.checkpoint) return in.checkpoint(st.p);
-  return ok_status();
+  if (in.checkpoint)
+    if (auto c = in.checkpoint(st.p); !c) return c;
+  return reset_journal(st);
 }
 
 // Sends the rows `lim` allows and makes the batch durable; returns the rows it took. When the
 // connector stays unavailable, what went is made durable and the task fails (errc::unavailable):
-// the campaign's error policy decides, and a resume sends the rest with the same ids.
+// the campaign's error policy decides, and a resume sends the rest with the same ids. When the
+// engine stops, what went is made durable and the rows settled are returned (maybe fewer than
+// the batch's): the caller sees the stop and ends the attempt.
 result<std::int64_t> channel_runner::send_batch(audience::backend& b, connector& c,
                                                 const task_input& in, const audience::worktable& wt,
                                                 const batch_rows& rows, const batch_limits& lim,
                                                 send_state& st, throttle* pace) {
-  auto results = deliver_retrying(c, rows.msgs, pace);
+  auto results = deliver_retrying(c, rows.msgs, pace, in, st);
   results.resize(rows.msgs.size());
   auto tail = unsent_tail(results);
   auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
   if (done > 0)
     if (auto s = settle(b, in, wt, rows, results, tail, done, lim, st, clock_->now()); !s)
       return s.err();
+  if (tail < results.size() && results[tail].reason == k_stopped_reason) return done;
   if (tail < results.size())
     return make_error(errc::unavailable, in.act->id,
                       std::string(c.kind()) + " connector: " + results[tail].reason + " (" +
                           std::to_string(results.size() - tail) +
                           " message(s) of this batch not sent; a resume sends them)");
   return rows.taken;
+}
+
+// Where a send keeps its journal of server answers: DATA_DIR/journal/CAMPAIGN/RUN-ACTIVITY.
+std::string channel_runner::journal_path_of(const task_input& in) const {
+  return o_.data_dir + "/journal/" + in.campaign + "/" + std::to_string(in.run) + "-" + in.act->id;
+}
+
+task_outcome interrupted() {
+  task_outcome o;
+  o.interrupted = true;
+  return o;
 }
 
 // On the first attempt, the table that collects who was sent.
@@ -254,6 +362,15 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   st.p = in.progress.value_or(ev::delivery_progress{in.run, in.act->id, 0, 0, 0, 0, {}, ""});
   for (auto& [k, v] : st.p.exclusions) st.excluded[k] = std::stoull(v);
   if (auto t = open_sent_table(b, in, *wt, st); !t) return t.err();
+  auto journal_path = journal_path_of(in);
+  if (std::string(conn.value()->kind()) != "file") {
+    auto earlier = send_journal::read(journal_path);
+    if (!earlier) return earlier.err();
+    st.earlier = std::move(earlier.value());
+    auto j = send_journal::open(journal_path);
+    if (!j) return j.err();
+    st.journal = std::move(j.value());
+  }
   std::optional<throttle> pace;
   if (act->per_second) pace.emplace(*act->per_second, *clock_);
   std::size_t last = 0;  // the last wave with recipients takes every row left
@@ -268,6 +385,7 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     lim.sendable_end = fit.sendable[i] >= w.count ? k_no_limit : w.offset + fit.sendable[i];
     st.p.wave = static_cast<std::uint32_t>(i);
     while (st.eligible() < lim.wave_end && static_cast<std::int64_t>(st.p.position) < rows) {
+      if (in.stopping()) return interrupted();
       lim.from = static_cast<std::int64_t>(st.p.position);
       lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(batch), rows - lim.from);
       auto got = reader.next({st.last_key, st.eligible()}, lim);
@@ -275,6 +393,7 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
       auto taken = send_batch(b, *conn.value(), in, *wt, *got, lim, st, pace ? &*pace : nullptr);
       if (!taken) return taken.err();
       durable = true;
+      if (in.stopping()) return interrupted();
       if (*taken == 0) break;  // fewer rows than counted (entity rows deleted since)
     }
     if (i == last) break;
@@ -287,7 +406,9 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     later.resume_at = std::max(clock_->now(), in.now + ((*waves)[i + 1].start - w.start));
     return later;
   }
-  return finish_send(b, pop, st, conn.value()->kind());
+  auto out = finish_send(b, pop, st, conn.value()->kind());
+  if (out) send_journal::remove(journal_path);
+  return out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include <caf/io/all.hpp>
@@ -19,17 +20,32 @@ struct engine_client::impl {
   engine_api api;
   std::optional<engine_handles> local;  // embedded mode
   std::shared_ptr<event_store> store;
+  std::mutex stop_mu;           // stop() may come from a signal-watching thread
+  std::optional<bool> stopped;  // the result of stop()
 };
 
 engine_client::engine_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 engine_client::~engine_client() {
   if (!impl_) return;
-  if (impl_->local) stop_engine(*impl_->sys, *impl_->local);
+  if (!stop()) {
+    // Work is still going on: do not wait for it (the process ends with it, see stop()).
+    (void)impl_->sys.release();
+    (void)new std::shared_ptr<event_store>(std::move(impl_->store));
+    return;
+  }
   impl_->api = nullptr;
   impl_->local.reset();
   impl_->sys.reset();  // waits for every actor
   impl_->store.reset();
+}
+
+bool engine_client::stop(std::chrono::milliseconds grace) {
+  if (!impl_->local) return true;
+  std::lock_guard lock(impl_->stop_mu);
+  if (!impl_->stopped)
+    impl_->stopped = drain_engine(*impl_->sys, *impl_->local, grace) == drain_outcome::stopped;
+  return *impl_->stopped;
 }
 
 namespace {
@@ -63,6 +79,7 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
   eo.store = p->store;
   eo.config = config.value();
   eo.real_time = o.real_time;
+  eo.start_work = o.start_work;
   eo.schema = load_schema(o.data_dir);
   eo.data_dir = o.data_dir;
   eo.data_url = config->data_url;

@@ -19,6 +19,9 @@ struct embedded_options {
   std::string data_dir;
   std::string config_path;  // default DATA_DIR/config.json
   bool real_time = true;
+  // false: commands are answered and recorded but no work starts (engine_options::start_work):
+  // what every embedded command but `run` and `campaign wait` wants.
+  bool start_work = true;
 };
 
 class engine_client {
@@ -29,7 +32,14 @@ class engine_client {
   // Connects to batond at host:port.
   static result<std::unique_ptr<engine_client>> connect(const std::string& host,
                                                         std::uint16_t port);
-  ~engine_client();  // embedded: stops the engine (writes in flight finish; runs stay resumable)
+  ~engine_client();  // embedded: stop(), then the engine's threads end
+
+  // Embedded: a graceful stop of the engine (drain_engine): running sends stop at their next
+  // message and record what they did; runs stay resumable. True when everything stopped within
+  // `grace`. False when work is still going on: the client then leaves its threads running (the
+  // destructor does not wait for them) and the process should end promptly with std::_Exit —
+  // a crash for that work, which the log makes safe. Idempotent; remote clients return true.
+  bool stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
 
   // Sends one command; waits for the reply (JSON) or the error.
   result<nlohmann::json> call(api_command cmd,

@@ -232,15 +232,15 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
           self->send(self->state.ctx->writer, a, who);
         },
         [self](shutdown_atom) {
-          // Campaign actors go first (a commit in flight still gets its answer from the writer);
-          // the writer, timer and workers follow once the last campaign actor is down.
+          // Campaign actors go first: each settles its running sends and its commits in flight
+          // (the writer still answers), then ends; the writer, timer and workers follow once
+          // the last campaign actor is down.
           self->state.stopping = true;
-          for (auto& [id, a] : self->state.campaigns)
-            self->send_exit(a, caf::exit_reason::user_shutdown);
+          for (auto& [id, a] : self->state.campaigns) self->send(a, drain_atom::value);
           finish_shutdown(self);
         },
         [self](idle_atom) {  // recover every campaign that has unfinished business
-          if (self->state.stopping) return;
+          if (self->state.stopping || !self->state.ctx->opts.start_work) return;
           for (auto& head : self->state.ctx->opts.store->streams("campaign/"))
             campaign_actor(self, head.stream.substr(9));
         },
@@ -264,11 +264,20 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
                                                         : ctx->opts.data_dir + "/import";
   ctx->limits.env = std::move(env);
   auto runner = ctx->opts.runner;
+  auto stopping = ctx->stopping;
+  auto busy = ctx->busy;
   for (int i = 0; i < std::max(1, ctx->opts.config.workers); ++i)
-    ctx->workers.push_back(
-        sys.spawn<caf::detached>([runner](caf::event_based_actor* self) -> caf::behavior {
-          return {[runner, self](run_task_atom, task_job& j) -> caf::result<task_outcome> {
+    ctx->workers.push_back(sys.spawn<caf::detached>(
+        [runner, stopping, busy](caf::event_based_actor* self) -> caf::behavior {
+          return {[runner, self, stopping, busy](run_task_atom,
+                                                 task_job& j) -> caf::result<task_outcome> {
             j.input.act = &j.act;
+            j.input.stop_requested = [stopping] { return stopping->load(); };
+            ++*busy;
+            struct done_guard {
+              std::atomic<int>& n;
+              ~done_guard() { --n; }
+            } guard{*busy};
             // A channel's batches become durable through its campaign actor before the next.
             auto* sys = &self->system();
             auto campaign = j.campaign;
@@ -304,13 +313,29 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
         [registry](unsubscribe_atom a, caf::actor& who) { caf::anon_send(registry, a, who); },
     };
   });
-  return {api, ctx->registry, ctx->writer};
+  return {api, ctx->registry, ctx->writer, ctx->stopping, ctx->busy};
+}
+
+drain_outcome drain_engine(caf::actor_system& sys, const engine_handles& h,
+                           std::chrono::milliseconds grace) {
+  h.stopping->store(true);
+  caf::scoped_actor self{sys};
+  self->monitor(h.registry);
+  caf::anon_send(h.registry, shutdown_atom::value);
+  bool down = false;
+  self->receive([&](caf::down_msg&) { down = true; }, caf::after(grace) >> [] {});
+  // The API goes last: the answers to requests still in flight (a `wait` hears "interrupted")
+  // pass through it.
+  self->send_exit(h.api, caf::exit_reason::user_shutdown);
+  if (!down) {
+    spdlog::warn("engine: campaigns still at work {} ms after the stop began", grace.count());
+    return drain_outcome::timed_out;
+  }
+  return h.busy->load() == 0 ? drain_outcome::stopped : drain_outcome::data_work_abandoned;
 }
 
 void stop_engine(caf::actor_system& sys, const engine_handles& h) {
-  caf::scoped_actor self{sys};
-  caf::anon_send(h.registry, shutdown_atom::value);
-  self->send_exit(h.api, caf::exit_reason::user_shutdown);
+  drain_engine(sys, h);
 }
 
 void configure_scheduler(caf::actor_system_config& cfg, const engine_config& c) {

@@ -1,6 +1,7 @@
 // Private to actors/: what every engine actor shares (read-only after start).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct engine_context {
   const clock* clk = nullptr;
   caf::actor writer, timer, registry;
   std::vector<caf::actor> workers;
+  // Set when the engine stops: running sends stop at their next message (task_input).
+  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
+  // Worker jobs in progress (a stop need not wait for data tasks: they run again).
+  std::shared_ptr<std::atomic<int>> busy = std::make_shared<std::atomic<int>>(0);
   time_us now() const { return clk->now(); }
 };
 

@@ -22,6 +22,7 @@ using task_fail_atom = caf::atom_constant<caf::atom("taskfail")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 // One atomic append for the event writer.
 struct append_batch {

@@ -47,8 +47,8 @@ status ensure_delivery_tables(backend& b) {
   return ok_status();
 }
 
-status record_deliveries(backend& b, const std::vector<delivery_row>& rows,
-                         const std::string& sent_at) {
+result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,
+                                        const std::string& sent_at) {
   // Up to 64 rows per statement: one statement per row costs more than the rows themselves.
   constexpr std::size_t k_chunk = 64;
   auto insert_sql = [&](std::size_t n) {
@@ -64,6 +64,7 @@ status record_deliveries(backend& b, const std::vector<delivery_row>& rows,
     return sql + " ON CONFLICT (message_id) DO NOTHING";
   };
   std::unique_ptr<statement> full;
+  std::uint64_t added = 0;
   for (std::size_t at = 0; at < rows.size(); at += k_chunk) {
     auto n = std::min(k_chunk, rows.size() - at);
     std::vector<value> params;
@@ -83,8 +84,9 @@ status record_deliveries(backend& b, const std::vector<delivery_row>& rows,
     }
     auto r = n == k_chunk ? full->run(params) : b.exec(insert_sql(n), params);
     if (!r) return r.err();
+    added += r.value();
   }
-  return ok_status();
+  return added;
 }
 
 result<std::optional<delivery_ref>> find_delivery(backend& b, const std::string& message_id) {

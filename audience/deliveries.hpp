@@ -27,10 +27,10 @@ struct delivery_row {
 // Call it once before record_*/find_delivery on a backend (e.g. when the engine opens it).
 status ensure_delivery_tables(backend& b);
 
-// Records sent messages; a message_id already recorded is left alone. Does NOT begin/commit: the
-// caller may be inside its own transaction.
-status record_deliveries(backend& b, const std::vector<delivery_row>& rows,
-                         const std::string& sent_at);
+// Records sent messages; a message_id already recorded is left alone. Returns how many rows
+// were new. Does NOT begin/commit: the caller may be inside its own transaction.
+result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,
+                                        const std::string& sent_at);
 
 struct delivery_ref {
   std::string campaign;

@@ -106,19 +106,23 @@ result<connector*> connector_set::get(const std::string& name) {
 }
 
 std::vector<delivery_result> send_each(
-    const std::vector<message>& batch,
+    const std::vector<message>& batch, const send_hooks& hooks,
     const std::function<delivery_result(const message&, bool& connection_broken)>& one) {
   std::vector<delivery_result> out;
   std::set<std::string> done;
-  bool broken = false;
+  bool broken = false, stopped = false;
   std::string broken_reason;
   for (const auto& m : batch) {
+    if (!stopped && hooks.stop_requested && hooks.stop_requested()) stopped = true;
     if (done.count(m.message_id)) {
       out.push_back({m.message_id, delivery_status::sent, true, false, {}});
-    } else if (broken) {
-      out.push_back({m.message_id, delivery_status::failed, false, true, broken_reason});
+    } else if (stopped || broken) {
+      out.push_back({m.message_id, delivery_status::failed, false, true,
+                     stopped ? k_stopped_reason : broken_reason});
     } else {
+      if (hooks.handing_over) hooks.handing_over(m);
       out.push_back(one(m, broken));
+      if (hooks.answered) hooks.answered(m, out.back());
       if (broken) broken_reason = out.back().reason;
       if (out.back().sent()) done.insert(m.message_id);
     }

@@ -30,13 +30,29 @@ struct delivery_result {
   bool sent() const { return status == delivery_status::sent; }
 };
 
+// What the engine asks of a send while it runs. `stop_requested` is asked before each message
+// is handed over: once it says true, the message in progress has been finished and every later
+// one fails at once, retryably, with reason `stopped` (nothing reaches the server after a stop).
+// `handing_over` runs just before a message goes to the server and `answered` as soon as its
+// answer is known, so the caller can record both before the next message (send_journal).
+struct send_hooks {
+  std::function<bool()> stop_requested;
+  std::function<void(const message&)> handing_over;
+  std::function<void(const message&, const delivery_result&)> answered;
+};
+
+// The reason of the results of messages not handed over because of a stop.
+inline constexpr const char* k_stopped_reason = "stopped";
+
 class connector {
  public:
   virtual ~connector() = default;
   // Sends `batch` and returns one result per message, in the batch's order. Never throws. Calls
   // from several threads are serialised inside. A message_id given twice in one batch is sent
   // once (the second result is `repeated`).
-  virtual std::vector<delivery_result> send(const std::vector<message>& batch) = 0;
+  virtual std::vector<delivery_result> send(const std::vector<message>& batch,
+                                            const send_hooks& hooks) = 0;
+  std::vector<delivery_result> send(const std::vector<message>& batch) { return send(batch, {}); }
   virtual const char* kind() const = 0;  // "file", "smtp", "webhook"
   // True when re-sending a message_id cannot deliver it twice (file outbox; webhook with a
   // receiver that honours Idempotency-Key). SMTP is false: see docs/channels.md.
@@ -46,8 +62,9 @@ class connector {
 // The batch loop of the connectors that send one message at a time (SMTP, webhook): `one`
 // sends a message and sets its flag when the connection broke. A message_id already sent in
 // this batch is `repeated`; after a break the rest fail at once, retryably, with that reason.
+// The hooks are honoured as send_hooks says.
 std::vector<delivery_result> send_each(
-    const std::vector<message>& batch,
+    const std::vector<message>& batch, const send_hooks& hooks,
     const std::function<delivery_result(const message&, bool& connection_broken)>& one);
 
 // What connectors need from the engine.

@@ -111,7 +111,9 @@ status file_outbox::open_locked() {
   return ok_status();
 }
 
-std::vector<delivery_result> file_outbox::send(const std::vector<message>& batch) {
+std::vector<delivery_result> file_outbox::send(const std::vector<message>& batch,
+                                               const send_hooks& hooks) {
+  if (hooks.stop_requested && hooks.stop_requested()) return all_failed(batch, k_stopped_reason);
   std::lock_guard lock(mu_);
   if (auto st = open_locked(); !st) return all_failed(batch, st.err().message());
   std::vector<delivery_result> out;

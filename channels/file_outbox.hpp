@@ -22,7 +22,11 @@ class file_outbox final : public connector {
   // newline (a write torn by a crash; that message was never acknowledged as sent). Called by
   // send when needed; calling it first reports an I/O problem early.
   status open();
-  std::vector<delivery_result> send(const std::vector<message>& batch) override;
+  // The batch is written whole and synced, or not at all; a stop asked before it starts sends
+  // none of it.
+  std::vector<delivery_result> send(const std::vector<message>& batch,
+                                    const send_hooks& hooks) override;
+  using connector::send;
   const char* kind() const override { return "file"; }
   bool idempotent() const override { return true; }
 

@@ -184,9 +184,11 @@ smtp_connector::smtp_connector(smtp_options o, const baton::clock* clock)
 
 smtp_connector::~smtp_connector() = default;
 
-std::vector<delivery_result> smtp_connector::send(const std::vector<message>& batch) {
+std::vector<delivery_result> smtp_connector::send(const std::vector<message>& batch,
+                                                  const send_hooks& hooks) {
   std::lock_guard lock(mu_);
-  return send_each(batch, [this](const message& m, bool& broken) { return send_one(m, broken); });
+  return send_each(batch, hooks,
+                   [this](const message& m, bool& broken) { return send_one(m, broken); });
 }
 
 delivery_result smtp_connector::send_one(const message& m, bool& connection_broken) {

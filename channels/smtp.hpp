@@ -51,7 +51,9 @@ class smtp_connector final : public connector {
   // A 5xx reply fails the message permanently (retryable=false: a bounce); 4xx replies and
   // transport errors are retryable. After a connection error the rest of the batch fails at
   // once with the same reason. Messages without a From (neither message nor config) fail.
-  std::vector<delivery_result> send(const std::vector<message>& batch) override;
+  std::vector<delivery_result> send(const std::vector<message>& batch,
+                                    const send_hooks& hooks) override;
+  using connector::send;
   const char* kind() const override { return "smtp"; }
   bool idempotent() const override { return false; }
 

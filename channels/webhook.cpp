@@ -59,9 +59,11 @@ webhook_connector::webhook_connector(webhook_options o)
 
 webhook_connector::~webhook_connector() = default;
 
-std::vector<delivery_result> webhook_connector::send(const std::vector<message>& batch) {
+std::vector<delivery_result> webhook_connector::send(const std::vector<message>& batch,
+                                                     const send_hooks& hooks) {
   std::lock_guard lock(mu_);
-  return send_each(batch, [this](const message& m, bool& broken) { return post(m, broken); });
+  return send_each(batch, hooks,
+                   [this](const message& m, bool& broken) { return post(m, broken); });
 }
 
 delivery_result webhook_connector::post(const message& m, bool& connection_broken) {

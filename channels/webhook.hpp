@@ -34,7 +34,9 @@ class webhook_connector final : public connector {
   // 2xx: sent; 409: sent and repeated; 408, 425, 429 and 5xx: failed, retryable; other
   // statuses: failed for good. Transport errors are retryable, and after a connection error
   // the rest of the batch fails at once with the same reason.
-  std::vector<delivery_result> send(const std::vector<message>& batch) override;
+  std::vector<delivery_result> send(const std::vector<message>& batch,
+                                    const send_hooks& hooks) override;
+  using connector::send;
   const char* kind() const override { return "webhook"; }
   bool idempotent() const override { return true; }
 

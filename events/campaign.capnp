@@ -140,6 +140,8 @@ struct DeliveryProgress {       # type 28: a batch of a channel activity is dura
   failed     @5 :UInt64;          # cumulative
   exclusions @6 :List(KeyValue);  # reason -> cumulative count
   sentTable  @7 :Text;            # worktable collecting the keys sent (the `out` population)
+  inDoubt    @8 :UInt64;          # cumulative: handed over again after a crash left no answer
+  repeated   @9 :UInt64;          # cumulative: a server said it already had the message
 }
 
 struct FeedbackReceived {       # type 29: what happened to a sent message (feedback load / API)

@@ -226,6 +226,8 @@ void codec<delivery_progress>::write(schema::Builder b, const delivery_progress&
   b.setFailed(e.failed);
   write_vars(b.initExclusions(n(e.exclusions.size())), e.exclusions);
   b.setSentTable(e.sent_table);
+  b.setInDoubt(e.in_doubt);
+  b.setRepeated(e.repeated);
 }
 delivery_progress codec<delivery_progress>::read(schema::Reader r) {
   return {r.getRun(),
@@ -235,7 +237,9 @@ delivery_progress codec<delivery_progress>::read(schema::Reader r) {
           r.getSent(),
           r.getFailed(),
           read_vars(r.getExclusions()),
-          to_std(r.getSentTable())};
+          to_std(r.getSentTable()),
+          r.getInDoubt(),
+          r.getRepeated()};
 }
 
 void codec<feedback_received>::write(schema::Builder b, const feedback_received& e) {

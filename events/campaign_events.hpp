@@ -145,6 +145,9 @@ struct delivery_progress {
   std::uint64_t position = 0, sent = 0, failed = 0;
   variables exclusions;  // reason -> cumulative count (as decimal text)
   std::string sent_table;
+  // Cumulative: messages handed over again because a crash left their first hand-over without
+  // a recorded answer (each may have arrived twice), and messages a server said it already had.
+  std::uint64_t in_doubt = 0, repeated = 0;
 };
 
 struct feedback_received {

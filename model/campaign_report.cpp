@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 struct figures {
-  std::uint64_t people = 0, sent = 0, failed = 0, excluded = 0;
+  std::uint64_t people = 0, sent = 0, failed = 0, excluded = 0, in_doubt = 0, repeated = 0;
   std::map<std::string, std::uint64_t> exclusions;
 };
 
@@ -24,6 +24,8 @@ figures delivery_figures(const campaign_state& s, const std::string& id) {
     if (!t->progress) continue;
     f.sent += t->progress->sent;
     f.failed += t->progress->failed;
+    f.in_doubt += t->progress->in_doubt;
+    f.repeated += t->progress->repeated;
     for (auto& [reason, n] : t->progress->exclusions) {
       auto count = std::stoull(n);
       f.exclusions[reason] += count;
@@ -51,6 +53,8 @@ json activity_report(const campaign_state& s, const activity& a) {
           {"people", f.people},
           {"targeted", f.people - std::min(f.people, f.excluded)},
           {"sent", f.sent},
+          {"inDoubt", f.in_doubt},
+          {"repeated", f.repeated},
           {"delivered", delivered},
           {"bounced", unique("bounced")},
           {"errors", f.failed},

@@ -74,7 +74,9 @@ json to_j(const ev::delivery_progress& p) {
           {"sent", p.sent},
           {"failed", p.failed},
           {"exclusions", p.exclusions},
-          {"sentTable", p.sent_table}};
+          {"sentTable", p.sent_table},
+          {"inDoubt", p.in_doubt},
+          {"repeated", p.repeated}};
 }
 ev::delivery_progress progress_from(const json& j) {
   return {j.at("run"),
@@ -84,7 +86,9 @@ ev::delivery_progress progress_from(const json& j) {
           j.at("sent"),
           j.at("failed"),
           j.at("exclusions").get<ev::variables>(),
-          j.at("sentTable")};
+          j.at("sentTable"),
+          j.value("inDoubt", std::uint64_t{0}),
+          j.value("repeated", std::uint64_t{0})};
 }
 
 json to_j(const task_state& t) {

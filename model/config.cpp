@@ -38,7 +38,8 @@ std::string default_config_json() {
                         {"schedulerThreads", 2},
                         {"schedulerPolicy", "sharing"},
                         {"workers", 2},
-                        {"passivateAfterSeconds", 60}}},
+                        {"passivateAfterSeconds", 60},
+                        {"stopGraceSeconds", 30}}},
                       {"security", {{"defaultRole", "admin"}, {"roles", nlohmann::json::object()}}},
                       {"data", {{"url", ""}, {"importDir", ""}}},
                       {"channels",
@@ -84,6 +85,7 @@ void parse_engine(const json_reader& e, engine_config& out) {
   if (auto v = e.one_of("schedulerPolicy", {"sharing", "stealing"})) out.scheduler_policy = *v;
   int_field("workers", out.workers, 1, 64);
   int_field("passivateAfterSeconds", out.passivate_after_seconds, 1, 86400);
+  int_field("stopGraceSeconds", out.stop_grace_seconds, 1, 3600);
 }
 
 void parse_security(const json_reader& s, engine_config& out) {

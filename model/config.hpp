@@ -26,6 +26,7 @@ struct engine_config {
   std::string scheduler_policy = "sharing";
   int workers = 2;                    // threads for blocking activity work (SQL, delivery)
   int passivate_after_seconds = 60;   // idle campaign actors snapshot and stop after this
+  int stop_grace_seconds = 30;        // a stop (SIGTERM, Ctrl-C) waits this long for sends
   std::map<std::string, role> roles;  // identity -> role
   role default_role = role::admin;    // for identities not listed
   std::string data_url;               // "" = DATA_DIR/data.sqlite

@@ -25,6 +25,10 @@ struct task_input {
   // batch's progress durable before going on (blocks; an error means stop now).
   std::optional<ev::delivery_progress> progress;
   std::function<status(const ev::delivery_progress&)> checkpoint;
+  // True once the engine is stopping: a long activity (a send) stops at the next message,
+  // makes what it did durable and returns an `interrupted` outcome. Empty: never stops.
+  std::function<bool()> stop_requested;
+  bool stopping() const { return stop_requested && stop_requested(); }
 };
 
 bool is_flow_activity(activity_type t);  // fork, and_join, test, alert, end

@@ -108,19 +108,25 @@ TEST_CASE("recording deliveries and feedback is idempotent", "[audience][feedbac
   CHECK(count(*db.b, "baton_deliveries") == 6);
   CHECK(count(*db.b, "baton_feedback") == 7);
   // A message_id already recorded is left alone (even with other values).
-  REQUIRE(record_deliveries(*db.b, {{"m1", "c-9", 7, "x", "sms", "9", "profiles"}},
-                            "2030-01-01T00:00:00.000000Z")
-              .ok());
+  auto again = record_deliveries(*db.b, {{"m1", "c-9", 7, "x", "sms", "9", "profiles"}},
+                                 "2030-01-01T00:00:00.000000Z");
+  REQUIRE(again.ok());
+  CHECK(again.value() == 0);  // nothing new: the caller can tell a repeat
   REQUIRE(record_deliveries(*db.b, {}, "2030-01-01T00:00:00.000000Z").ok());
   CHECK(count(*db.b, "baton_deliveries") == 6);
   // Inside the caller's transaction, with a duplicate in the same batch.
-  auto st = with_transaction(*db.b, [&] {
-    return record_deliveries(*db.b,
-                             {{"m7", "c-1", 3, "email1", "email", "6", "profiles"},
-                              {"m7", "c-1", 3, "email1", "email", "6", "profiles"}},
-                             "2026-11-04T10:00:00.000000Z");
+  std::uint64_t added = 0;
+  auto st = with_transaction(*db.b, [&]() -> status {
+    auto r = record_deliveries(*db.b,
+                               {{"m7", "c-1", 3, "email1", "email", "6", "profiles"},
+                                {"m7", "c-1", 3, "email1", "email", "6", "profiles"}},
+                               "2026-11-04T10:00:00.000000Z");
+    if (!r) return r.err();
+    added = r.value();
+    return ok_status();
   });
   REQUIRE(st.ok());
+  CHECK(added == 1);
   CHECK(count(*db.b, "baton_deliveries") == 7);
   // Feedback: the same (message_id, event, at) once; another time is another row.
   REQUIRE(record_feedback(*db.b, "m2", "opened", "2026-11-03T10:00:00.000000Z").ok());

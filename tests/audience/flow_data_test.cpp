@@ -115,7 +115,7 @@ TEST_CASE("enrichment adds attributes, aggregates, collected lines and joins",
         strings{"gold", "silver", "gold"});
 }
 
-TEST_CASE("save_audience and read_audience; test runs save nothing", "[audience][audiences]") {
+TEST_CASE("save_audience and read_audience, test runs save nothing", "[audience][audiences]") {
   auto kind = GENERATE(from_range(backend_kinds()));
   test_db db(kind);
   db.load_sample();

@@ -26,7 +26,7 @@ TEST_CASE("exclusion reasons are stable strings", "[eligibility]") {
   CHECK_FALSE(exclusion_reason_from_string("nope"));
 }
 
-TEST_CASE("marketing needs consent; transactional does not", "[eligibility]") {
+TEST_CASE("marketing needs consent, transactional does not", "[eligibility]") {
   json row = {{"email", "ada@example.com"}};
   for (json consent : {json(true), json(1), json("true"), json("YES"), json("t")}) {
     row["email_opt_in"] = consent;

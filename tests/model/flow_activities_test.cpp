@@ -180,7 +180,7 @@ TEST_CASE("test: variable conditions", "[flow][test]") {
   CHECK(test_pick(var_is("season", "eq", "winter"), 0, {}) == "default");  // not set in the run
 }
 
-TEST_CASE("test: the first matching condition wins; no match and no default stops",
+TEST_CASE("test: the first matching condition wins, no match and no default stops",
           "[flow][test]") {
   json conditions = json::array(
       {{{"name", "big"}, {"count", {{"op", "ge"}, {"value", 100}}}},

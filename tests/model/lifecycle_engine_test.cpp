@@ -32,7 +32,7 @@ campaign published(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("suspend: the campaign pauses with an error marker; resume retries the task",
+TEST_CASE("suspend: the campaign pauses with an error marker, resume retries the task",
           "[lifecycle][errors]") {
   campaign c = published(linear());  // suspend is the default
   auto evs = c.fail("aud", "database unreachable");
@@ -135,7 +135,7 @@ TEST_CASE("ignore: the task fails, the run goes on", "[lifecycle][errors]") {
   }
 }
 
-TEST_CASE("abort: the run fails; a one-shot campaign pauses and restarts from the beginning",
+TEST_CASE("abort: the run fails, a one-shot campaign pauses and restarts from the beginning",
           "[lifecycle][errors]") {
   campaign c = published(linear({{"errorPolicy", "abort"}}));
   c.complete("aud", 8);
@@ -215,7 +215,7 @@ TEST_CASE("an activity's onError overrides the campaign policy", "[lifecycle][er
   }
 }
 
-TEST_CASE("a failure in a test run fails the run; the draft stays a draft", "[lifecycle][errors]") {
+TEST_CASE("a failure in a test run fails the run, the draft stays a draft", "[lifecycle][errors]") {
   campaign c(linear());
   c.accept(decide_test(c.s, c.ctx(role::manager)));
   c.step();
@@ -305,7 +305,7 @@ TEST_CASE("recurring campaigns and test runs need no confirmation", "[lifecycle]
   CHECK(t.last().status == "completed");
 }
 
-TEST_CASE("signals start runs with their variables; one during a run is queued",
+TEST_CASE("signals start runs with their variables, one during a run is queued",
           "[lifecycle][signal]") {
   campaign c(linear({{"schedule", signal_schedule()}, {"variables", {{"season", "winter"}}}}));
   CHECK(code_of(decide_trigger(c.s, {}, "api", c.ctx())) == errc::refused);  // a draft

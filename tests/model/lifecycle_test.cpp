@@ -34,7 +34,7 @@ errc code_of(const decision& d) {
 
 }  // namespace
 
-TEST_CASE("create makes a draft; a second create conflicts", "[lifecycle]") {
+TEST_CASE("create makes a draft, a second create conflicts", "[lifecycle]") {
   campaign c(linear());
   CHECK(c.s.status == cs::draft);
   CHECK(c.s.id == "c-1");
@@ -223,7 +223,7 @@ TEST_CASE("a test run skips save_audience and the channels, and leaves a draft",
   }
 }
 
-TEST_CASE("pause: no task starts; running tasks may finish; resume continues", "[lifecycle]") {
+TEST_CASE("pause: no task starts, running tasks may finish, resume continues", "[lifecycle]") {
   campaign c(linear());
   c.accept(decide_publish(c.s, c.ctx()));
   c.step();
@@ -306,7 +306,7 @@ TEST_CASE("stop a paused or scheduled campaign", "[lifecycle]") {
   CHECK(p.run(1).status == "stopped");
 }
 
-TEST_CASE("close: recurring campaigns only; the current run finishes", "[lifecycle]") {
+TEST_CASE("close: recurring campaigns only, the current run finishes", "[lifecycle]") {
   SECTION("one-shot campaigns cannot be closed") {
     campaign c(linear());
     c.accept(decide_publish(c.s, c.ctx()));
@@ -416,7 +416,7 @@ TEST_CASE("duplicate works in every status", "[lifecycle]") {
   CHECK(code_of(decide_duplicate(campaign_state{}, c.ctx())) == errc::not_found);
 }
 
-TEST_CASE("delete only drafts; a deleted campaign is not found", "[lifecycle]") {
+TEST_CASE("delete only drafts, a deleted campaign is not found", "[lifecycle]") {
   campaign live(linear());
   live.accept(decide_publish(live.s, live.ctx()));
   CHECK(code_of(decide_delete(live.s, live.ctx())) == errc::refused);
@@ -481,7 +481,7 @@ TEST_CASE("archive any non-draft campaign", "[lifecycle]") {
   CHECK(sched.step().empty());  // an archived campaign runs no more
 }
 
-TEST_CASE("roles: viewers read only; managers edit and test; approvers and admins operate",
+TEST_CASE("roles: viewers read only, managers edit and test, approvers and admins operate",
           "[lifecycle][roles]") {
   campaign draft(linear({{"schedule", signal_schedule()}}));
   auto v = draft.ctx(role::viewer), m = draft.ctx(role::manager);

@@ -71,7 +71,7 @@ TEST_CASE("topological order: sources first, ties in definition order", "[planne
   CHECK(topological_order(def) == strings{"b", "a", "j", "m", "f", "al"});
 }
 
-TEST_CASE("plan_run: roots are ready first; a run is finished when every task is terminal",
+TEST_CASE("plan_run: roots are ready first, a run is finished when every task is terminal",
           "[planner]") {
   campaign c(linear());
   c.accept(decide_publish(c.s, c.ctx()));
@@ -288,7 +288,7 @@ TEST_CASE("a disabled root skips its whole path at once", "[planner][disabled]")
   CHECK(c.last().status == "completed");
 }
 
-TEST_CASE("combine runs with the inputs that arrive; with none it is skipped",
+TEST_CASE("combine runs with the inputs that arrive, with none it is skipped",
           "[planner][combine]") {
   SECTION("one dead input") {
     campaign c = published(campaign_json(

@@ -66,7 +66,7 @@ TEST_CASE("cron fields take *, values, lists, ranges and steps", "[schedule][cro
         strings{"2026-01-15T00:00:00Z", "2026-04-01T00:00:00Z", "2026-04-15T00:00:00Z"});
 }
 
-TEST_CASE("cron months and weekdays take names; 0 and 7 are Sunday", "[schedule][cron]") {
+TEST_CASE("cron months and weekdays take names, 0 and 7 are Sunday", "[schedule][cron]") {
   // 2026-12-01 is a Tuesday.
   CHECK(next("0 9 * JUN-AUG *", "2026-12-01T00:00:00Z") == "2027-06-01T09:00:00Z");
   CHECK(next("0 9 * jan *", "2026-12-01T00:00:00Z") == "2027-01-01T09:00:00Z");

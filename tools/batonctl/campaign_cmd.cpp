@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "model/definition.hpp"
@@ -27,6 +28,13 @@ std::shared_ptr<entity_schema> local_schema(const context& ctx) {
   if (!text) return nullptr;
   auto v = parse_entity_schema(text.value());
   return v.ok() ? std::make_shared<entity_schema>(std::move(*v.schema)) : nullptr;
+}
+
+// In embedded mode a command records its events and returns: the work they call for happens in
+// an engine that runs (`campaign wait` here, or batond).
+void embedded_note(const std::string& id) {
+  std::cerr << "note: embedded mode: nothing runs until `batonctl campaign wait " << id
+            << "` (or batond) opens this data dir\n";
 }
 
 // The reply as JSON with --json, else `human`'s rendering of it.
@@ -149,22 +157,21 @@ int run_create(context& ctx, const std::string& file) {
 }
 
 int run_wait(context& ctx, const std::string& id, double timeout) {
-  auto engine = open_engine(ctx);
+  std::optional<stop_on_signal> signals;
+  if (ctx.connect.empty()) signals.emplace();
+  auto engine = open_engine(ctx, true);
   if (!engine) return fail_api(engine.err());
-  auto ms = timeout > 0 ? std::chrono::milliseconds(static_cast<long>(timeout * 1000))
-                        : std::chrono::hours(24 * 365);
-  auto r = call(*engine.value(), ctx, {"wait", id, "", "", "", {}}, ms);
-  if (!r) return fail_api(r.err());
-  auto& j = r.value();
-  print_reply(ctx, j, [&id](const nlohmann::json& w) {
-    return w["run"].is_null()
-               ? id + ": no run yet\n"
-               : id + ": run " + w["run"].dump() + " " + w["runStatus"].get<std::string>() + "\n";
-  });
-  if (j.contains("error") && j["runStatus"] != "completed")
-    std::cerr << "error: " << j["error"]["activity"].get<std::string>() << ": "
-              << j["error"]["message"].get<std::string>() << "\n";
-  return j["runStatus"] == "failed" || j["runStatus"] == "suspended" ? 1 : 0;
+  if (signals) signals->attach(engine.value().get());
+  int code = wait_for_run(*engine.value(), ctx, id, timeout, signals ? &*signals : nullptr, true);
+  if (signals) signals->attach(nullptr);
+  return code;
+}
+
+// Verbs after which a run may go on: in embedded mode nothing runs until an engine that works
+// opens the data dir, and the user is told so.
+bool starts_work(const std::string& verb) {
+  return verb == "publish" || verb == "test" || verb == "start" || verb == "resume" ||
+         verb == "confirm" || verb == "trigger";
 }
 
 void add_verb(CLI::App* group, context& ctx, const std::string& verb, const std::string& help) {
@@ -173,6 +180,7 @@ void add_verb(CLI::App* group, context& ctx, const std::string& verb, const std:
   c->add_option("ID", *id, "Campaign id")->required();
   c->callback([&ctx, id, verb] {
     ctx.exit_code = simple(ctx, {verb, *id, "", "", "", {}}, status_line);
+    if (ctx.exit_code == 0 && ctx.connect.empty() && starts_work(verb)) embedded_note(*id);
   });
 }
 
@@ -234,6 +242,7 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
   cf->callback([&ctx, id, activity] {
     ctx.exit_code =
         simple(ctx, {"confirm", *id, "", "", "", {{"activity", *activity}}}, status_line);
+    if (ctx.exit_code == 0 && ctx.connect.empty()) embedded_note(*id);
   });
   auto vars = std::make_shared<std::vector<std::string>>();
   auto* tr = g->add_subcommand("trigger", "Signal a signal-scheduled campaign, with variables");
@@ -250,9 +259,13 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
       c.args[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     ctx.exit_code = simple(ctx, c, status_line);
+    if (ctx.exit_code == 0 && ctx.connect.empty()) embedded_note(*id);
   });
   auto timeout = std::make_shared<double>(0);
-  auto* w = g->add_subcommand("wait", "Wait until the current run ends; exit 1 if it failed");
+  auto* w = g->add_subcommand(
+      "wait",
+      "Run the engine until the current run ends (embedded) or wait for it (batond); exit 1 if "
+      "it failed or waits for a confirmation, 130 if interrupted");
   w->add_option("ID", *id, "Campaign id")->required();
   w->add_option("--timeout", *timeout,
                 "Give up after SECONDS (exit 7: the run may still be going on)")

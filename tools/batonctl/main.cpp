@@ -3,7 +3,11 @@
 // runs: a mistyped command is named with the closest one, a command that works on a data dir is
 // refused with --connect (it would act on ./baton-data behind the user's back), and the config
 // file of a local command is checked completely (every problem, exit 2).
+#include <cstdlib>
 #include <iostream>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "channels/config_file.hpp"
 #include "tools/batonctl/commands.hpp"
@@ -60,6 +64,10 @@ void before_command(const CLI::App& app, ctl::context& ctx) {
 }
 
 int run(int argc, char** argv) {
+  // The engine's log lines go to stderr (stdout is the command's output, JSON with --json), and
+  // only warnings and errors: the information is the daemon's.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("batonctl"));
+  spdlog::set_level(spdlog::level::warn);
   ctl::context ctx;
   CLI::App app{"batonctl — operate Baton campaigns, data and event logs", "batonctl"};
   app.require_subcommand(1);
@@ -85,5 +93,11 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return baton::cli::guarded_main([&] { return run(argc, argv); });
+  int code = baton::cli::guarded_main([&] { return run(argc, argv); });
+  // Every engine this command opened is stopped by now; when one could not wait for work still
+  // going on (engine_client::stop), its threads are still running: end without running static
+  // destructors under them.
+  std::cout.flush();
+  std::cerr.flush();
+  std::_Exit(code);
 }

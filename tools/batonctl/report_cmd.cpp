@@ -48,6 +48,15 @@ std::string report_text(const nlohmann::json& r) {
     for (auto& [reason, n] : a["exclusions"].items())
       out << "  " << a["activity"].get<std::string>() << " excluded (" << reason
           << "): " << n.dump() << "\n";
+  for (auto& a : r["activities"]) {
+    auto name = a["activity"].get<std::string>();
+    if (a.value("inDoubt", 0) > 0)
+      out << "  " << name << " in doubt: " << a["inDoubt"].dump()
+          << " (handed over again after a crash left no answer: each may have arrived twice)\n";
+    if (a.value("repeated", 0) > 0)
+      out << "  " << name << " repeated: " << a["repeated"].dump()
+          << " (accepted by a server a second time)\n";
+  }
   if (r["activities"].empty()) out << "(no channel activity)\n";
   return out.str();
 }

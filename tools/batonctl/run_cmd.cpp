@@ -2,6 +2,7 @@
 // once now, wait for the run to end and show its graph with counts. Exit 1 if the run failed.
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "tools/batonctl/engine_access.hpp"
@@ -21,39 +22,38 @@ int run_once(context& ctx, const run_args& a) {
   if (!in) return cli::fail(errc::not_found, a.file, "cannot read file");
   std::stringstream text;
   text << in.rdbuf();
-  auto engine = open_engine(ctx);
+  std::optional<stop_on_signal> signals;
+  if (ctx.connect.empty()) signals.emplace();
+  auto engine = open_engine(ctx, true);
   if (!engine) return fail_api(engine.err());
   auto& e = *engine.value();
+  if (signals) signals->attach(&e);
+  struct detach {
+    std::optional<stop_on_signal>& s;
+    ~detach() {
+      if (s) s->attach(nullptr);
+    }
+  } detach_on_return{signals};
   auto created = call(e, ctx, {"create", "", "", "", text.str(), {}});
   if (!created) return fail_api(created.err());
   std::string id = created.value()["id"];
   if (!ctx.global.json) std::cerr << "created " << id << "\n";
   auto started = call(e, ctx, {a.test ? "test" : "publish", id, "", "", "", {}});
   if (!started) return fail_api(started.err());
-  auto status = started.value().value("status", "");
   if (!a.test) {
     auto shown = call(e, ctx, {"show", id, "", "", "", {}});
     if (!shown) return fail_api(shown.err());
-    bool running =
-        !shown.value()["lastRun"].is_null() && shown.value()["lastRun"]["status"] == "running";
-    if (!running) {  // scheduled or signal-triggered: run once now
+    // A new campaign has a run only if publishing started it; that run may already have ended
+    // (a fast failure), so any run counts: starting another would be refused.
+    bool started_run = !shown.value()["lastRun"].is_null();
+    if (!started_run) {  // scheduled or signal-triggered: run once now
       auto now = call(e, ctx, {"start", id, "", "", "", {}});
       if (!now) return fail_api(now.err());
     }
   }
-  auto ms = a.timeout > 0 ? std::chrono::milliseconds(static_cast<long>(a.timeout * 1000))
-                          : std::chrono::hours(24 * 365);
-  auto waited = call(e, ctx, {"wait", id, "", "", "", {}}, ms);
-  if (!waited) return fail_api(waited.err());
-  auto& w = waited.value();
-  bool failed = w["runStatus"] == "failed" || w["runStatus"] == "suspended";
-  if (failed && w.contains("error"))
-    std::cerr << "error: " << w["error"]["activity"].get<std::string>() << ": "
-              << w["error"]["message"].get<std::string>()
-              << (w["runStatus"] == "suspended"
-                      ? " (the campaign is paused: fix and `batonctl campaign resume`)"
-                      : "")
-              << "\n";
+  int code = wait_for_run(e, ctx, id, a.timeout, signals ? &*signals : nullptr, false);
+  if (code == 130 || code == 7) return code;
+  bool failed = code != 0;
   if (ctx.global.json) {
     auto shown = call(e, ctx, {"show", id, "", "", "", {}});
     if (!shown) return fail_api(shown.err());

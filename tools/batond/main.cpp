@@ -1,10 +1,12 @@
 // batond: the engine daemon. Opens the data dir (exclusively: exit 5 naming the holder's pid),
 // recovers every campaign, publishes the actor API on --listen (default 127.0.0.1:4242), and
-// on SIGTERM/SIGINT finishes the writes in flight and stops, leaving runs resumable.
+// on SIGTERM/SIGINT stops gracefully (drain_engine: each send finishes its message in flight and
+// records what went; exit 0), leaving runs resumable. A second signal stops at once.
 #include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <caf/io/all.hpp>
@@ -85,10 +87,35 @@ int run_daemon(daemon_args& a) {
       std::cout << "listening " << config->listen_host << ":" << *port << std::endl;
       int sig = 0;
       sigwait(&stop, &sig);
-      spdlog::info("batond: signal {} received, stopping", sig);
+      spdlog::info(
+          "batond: signal {} received: stopping — each send finishes the message in "
+          "flight and records what went (a second signal stops at once)",
+          sig);
+      std::thread([stop] {
+        int again = 0;
+        sigwait(&stop, &again);
+        spdlog::warn(
+            "batond: second signal {}: stopping at once; the messages in flight are "
+            "in doubt",
+            again);
+        spdlog::shutdown();
+        std::_Exit(1);
+      }).detach();
       sys.middleman().unpublish(engine.api, *port);
     }
-    baton::stop_engine(sys, engine);
+    auto grace = std::chrono::seconds(config->stop_grace_seconds);
+    auto outcome = baton::drain_engine(sys, engine, grace);
+    if (outcome != baton::drain_outcome::stopped) {
+      // Work still runs: a data task (abandoned: it runs again on the next start) or, after the
+      // grace period, a send (a crash for it: at most its message in flight is in doubt).
+      bool timed_out = outcome == baton::drain_outcome::timed_out;
+      if (timed_out)
+        spdlog::warn("batond: sends still at work after {} s: stopping at once", grace.count());
+      else
+        spdlog::info("batond: stopped; a data task in progress runs again on the next start");
+      spdlog::shutdown();
+      std::_Exit(timed_out ? 1 : code);
+    }
   }
   shared.reset();  // drains the store's writer
   spdlog::info("batond stopped");
