@@ -139,7 +139,8 @@ problems parse_config(const std::string& text, engine_config& out) {
   if (!top.valid()) return ps;
   top.allow({"engine", "security", "data", "channels", "retention"});
   section(top, "engine",
-          {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds"},
+          {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds",
+           "stopGraceSeconds"},
           [&](const json_reader& r) { parse_engine(r, out); });
   section(top, "security", {"defaultRole", "roles"},
           [&](const json_reader& r) { parse_security(r, out); });
