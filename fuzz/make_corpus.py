@@ -150,3 +150,16 @@ put("csv", "columns-3000.csv", ",".join("c%d" % i for i in range(3000)) + "\n" +
     ",".join(str(i) for i in range(3000)) + "\n")
 put("csv", "nul-bytes.csv", b"id,note\n1,\x00\x00\n\x00")
 put("csv", "empty.csv", "")
+
+# --- found by fuzzing (docs/fuzzing.md), kept as regressions ------------------------------------
+for name, text in {
+    "found-exists-string": '{"exists":"emai_null"}',
+    "found-aggregate-number": '{"aggregate":3,"op":"gt","value":1}',
+    "found-aggregate-fn-number": '{"aggregate":{"link":"purchases","fn":1},"op":"gt","value":1}',
+    "found-field-number": '{"field":7,"op":"eq","value":1}',
+    "found-op-array": '{"field":"loyalty","op":[],"value":"x"}',
+    "found-variable-number": '{"field":"loyalty","op":"eq","value":{"variable":1}}',
+    "found-daysAgo-overflow":
+        '{"field":"created_at","op":"gt","value":{"daysAgo":9000000000000000000}}',
+}.items():
+    put("filter", name, text)
