@@ -129,7 +129,7 @@ TEST_CASE("names the backends reserve and 3 000 columns are refused by schema ap
   CHECK(has_line(r.err, "error: /entities/0/columns: 3000 columns"));
 }
 
-TEST_CASE("--connect with a command that works on a data dir is refused, nothing is created",
+TEST_CASE("with --connect a command that works on a data dir is refused, nothing is created",
           "[e2e][hostile]") {
   work_dir wd;
   auto data = wd.str("not-there");
@@ -155,7 +155,7 @@ TEST_CASE("--connect with a command that works on a data dir is refused, nothing
   CHECK(r.err.rfind("error: --config: ", 0) == 0);
 }
 
-TEST_CASE("no command but init creates a data dir; batond refuses a missing one",
+TEST_CASE("no command but init creates a data dir and batond refuses a missing one",
           "[e2e][hostile]") {
   work_dir wd;
   auto data = wd.str("missing");
@@ -257,7 +257,7 @@ TEST_CASE("validate knows the config: channels without a connector, paths out of
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("mistyped commands are named with the closest one; help and --version",
+TEST_CASE("mistyped commands are named with the closest one, help and --version",
           "[e2e][cli][hostile]") {
   work_dir wd;
   auto r = run_tool(wd, "batonctl", {"campain", "list"});
