@@ -291,7 +291,8 @@ void carry_out(self_ptr self, decision d, const command_context& c, const api_co
 
 // Re-checks a definition against the current entity schema (publish, update).
 std::optional<error> check_definition(self_ptr self, const std::string& json_text) {
-  auto v = validate_campaign(json_text, self->state.ctx->opts.schema.get());
+  auto v =
+      validate_campaign(json_text, self->state.ctx->opts.schema.get(), self->state.ctx->limits);
   if (!v.ok()) return to_validation_error(v.issues);
   // Template syntax is checked here too: a bad template blocks publication, never a send.
   auto templates = channels::check_channel_templates(*v.definition);
@@ -376,9 +377,10 @@ void graph(self_ptr self, const api_command& cmd, caf::response_promise rp) {
   if (run > s.st.runs.size())
     return reply_error(rp, make_error(errc::not_found, "--run", "no run " + std::to_string(run)));
   std::string format = cmd.args.count("format") ? cmd.args.at("format") : "text";
-  if (format != "text" && format != "dot")
-    return reply_error(
-        rp, make_error(errc::validation, "--format", "expected text or dot, got '" + format + "'"));
+  if (format != "text" && format != "dot" && format != "json")
+    return reply_error(rp, make_error(errc::validation, "--format",
+                                      "expected text, dot or json, got '" + format + "'"));
+  if (format == "json") return rp.deliver(graph_json(s.st, run).dump());
   rp.deliver(
       nlohmann::json{{"graph", format == "dot" ? graph_dot(s.st, run) : graph_text(s.st, run)}}
           .dump());

@@ -11,6 +11,7 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "channels/config_file.hpp"
 #include "model/config.hpp"
 
 namespace baton {
@@ -51,19 +52,6 @@ bool engine_client::stop(std::chrono::milliseconds grace) {
 
 namespace {
 
-result<engine_config> load_config(const std::string& path) {
-  engine_config c;
-  std::ifstream in(path);
-  if (!in) return c;  // no config file: defaults
-  std::stringstream text;
-  text << in.rdbuf();
-  auto ps = parse_config(text.str(), c);
-  for (auto& p : ps)
-    if (p.level == problem::severity::error)
-      return make_error(errc::validation, path + p.pointer, p.message);
-  return c;
-}
-
 std::shared_ptr<const entity_schema> load_schema(const std::string& data_dir) {
   std::ifstream in(data_dir + "/schema.json");
   if (!in) return nullptr;
@@ -78,7 +66,8 @@ std::shared_ptr<const entity_schema> load_schema(const std::string& data_dir) {
 result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_options& o) {
   if (!std::filesystem::exists(o.data_dir + "/events/CURRENT"))
     return make_error(errc::not_found, o.data_dir, "no data dir here (run `batonctl init` first)");
-  auto config = load_config(o.config_path.empty() ? o.data_dir + "/config.json" : o.config_path);
+  auto config = channels::load_config_file(
+      o.config_path.empty() ? o.data_dir + "/config.json" : o.config_path, false);
   if (!config) return config.err();
   store_options so;
   // The embedded engine stops the process as batond does when the store cannot write (a full
@@ -142,7 +131,9 @@ result<nlohmann::json> engine_client::call(api_command cmd, std::chrono::millise
           },
           [&](caf::error& e) {
             out = e == caf::sec::request_timeout
-                      ? make_error(errc::failed, "timeout", "no answer within the time allowed")
+                      ? make_error(errc::timeout, "timeout",
+                                   "no answer within the time allowed (the operation may still "
+                                   "be going on)")
                       : from_caf(e);
           });
   return out;

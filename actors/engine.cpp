@@ -107,7 +107,7 @@ caf::result<std::string> list_campaigns(registry_ptr self, const api_command& cm
 
 caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   auto& ctx = *self->state.ctx;
-  auto v = validate_campaign(cmd.body, ctx.opts.schema.get());
+  auto v = validate_campaign(cmd.body, ctx.opts.schema.get(), ctx.limits);
   if (!v.ok()) return to_caf(to_validation_error(v.issues));
   if (auto t = channels::check_channel_templates(*v.definition); has_errors(t))
     return to_caf(to_validation_error(t));
@@ -123,7 +123,8 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   self->request(campaign_actor(self, id), caf::infinite, command_atom::value, cmd)
       .then(
           [rp, warnings](std::string& r) mutable {
-            auto j = nlohmann::json::parse(r);
+            auto j = nlohmann::json::parse(r, nullptr, false);  // the campaign actor's reply
+            if (!j.is_object()) j = nlohmann::json::object();
             j["warnings"] = warnings;
             rp.deliver(j.dump());
           },
@@ -177,7 +178,9 @@ caf::result<std::string> feedback(registry_ptr self, const api_command& cmd) {
     self->request(campaign_actor(self, id), caf::infinite, command_atom::value, fb)
         .then(
             [t, finish](std::string& r) {
-              t->recorded += nlohmann::json::parse(r).value("recorded", std::uint64_t{0});
+              auto j = nlohmann::json::parse(r, nullptr, false);
+              if (j.is_object() && j["recorded"].is_number_unsigned())
+                t->recorded += j["recorded"].get<std::uint64_t>();
               --t->pending;
               finish();
             },
@@ -222,7 +225,8 @@ caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (cmd.verb == "feedback") return feedback(self, cmd);
   if (cmd.verb == "backup") return backup(self, cmd);
   if (cmd.verb == "validate") {
-    auto v = validate_campaign(cmd.body, self->state.ctx->opts.schema.get());
+    auto v =
+        validate_campaign(cmd.body, self->state.ctx->opts.schema.get(), self->state.ctx->limits);
     if (!v.ok()) return to_caf(to_validation_error(v.issues));
     return nlohmann::json{{"ok", true}, {"warnings", warnings_json(v.issues)}}.dump();
   }
@@ -306,6 +310,13 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
   ctx->clk = opts.time_source ? opts.time_source : &wall;
   if (!opts.runner) opts.runner = make_flow_runner();
   ctx->opts = std::move(opts);
+  run_environment env;
+  if (ctx->opts.config.channels.is_object())
+    for (auto& [name, entry] : ctx->opts.config.channels.items()) env.channels.insert(name);
+  env.import_dir = !ctx->opts.config.import_dir.empty() ? ctx->opts.config.import_dir
+                   : ctx->opts.data_dir.empty()         ? ""
+                                                        : ctx->opts.data_dir + "/import";
+  ctx->limits.env = std::move(env);
   auto runner = ctx->opts.runner;
   auto stopping = ctx->stopping;
   auto busy = ctx->busy;

@@ -9,11 +9,15 @@
 
 #include "actors/engine.hpp"
 #include "actors/messages.hpp"
+#include "model/definition.hpp"
 
 namespace baton {
 
 struct engine_context {
   engine_options opts;
+  // What campaigns are validated against: the default guardrails and, from the config, the
+  // channels with a connector and the import directory (create, validate, publish, update).
+  guardrails limits;
   const clock* clk = nullptr;
   caf::actor writer, timer, registry;
   std::vector<caf::actor> workers;

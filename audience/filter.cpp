@@ -1,6 +1,7 @@
 #include "audience/filter.hpp"
 
 #include <functional>
+#include <optional>
 
 #include "audience/deliveries.hpp"
 
@@ -56,10 +57,23 @@ status append_aggregate_sql(sql_builder& q, const scope& s, const json& body, fi
 
 namespace {
 
+// The string member `key` of `j`: `missing` when j is not an object or has no such member,
+// nullopt when the member is not a string (filters reach the compiler from stored definitions
+// too: a wrong type is an error value, never a nlohmann exception).
+std::optional<std::string> text_member(const json& j, const char* key, const char* missing = "") {
+  if (!j.is_object()) return std::string(missing);
+  auto it = j.find(key);
+  if (it == j.end()) return std::string(missing);
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 // "<lhs> <op> <value>" for a field or an aggregate whose SQL is `lhs` and type `t`.
 status append_comparison(sql_builder& q, const std::function<status()>& lhs,
                          const column_type& type, const json& node, const filter_env& env) {
-  std::string op = node.value("op", "");
+  auto op_text = text_member(node, "op");
+  if (!op_text) return invalid("`op` must be a string");
+  const std::string& op = *op_text;
   const json* v = node.contains("value") ? &node.at("value") : nullptr;
   if (op == "is_null" || op == "not_null") {
     q << "(";
@@ -140,6 +154,7 @@ status append_where(sql_builder& q, const scope& below, const json& body, filter
 }
 
 status append_exists(sql_builder& q, const scope& s, const json& body, filter_env& env, int depth) {
+  if (!body.is_object()) return invalid("`exists` takes {\"link\", \"where\"}");
   auto lb = link_below(s, body.value("link", json()), env);
   if (!lb) return lb.err();
   auto& [l, below] = *lb;
@@ -155,14 +170,19 @@ status append_exists(sql_builder& q, const scope& s, const json& body, filter_en
 // The SQL "(SELECT fn(..) FROM target a WHERE join AND where)" of an aggregate over a 1-N link.
 status append_aggregate_sql(sql_builder& q, const scope& s, const json& body, filter_env& env,
                             column_type& type, int depth) {
+  if (!body.is_object())
+    return invalid("`aggregate` takes {\"link\", \"fn\", \"field\", \"where\"}");
   auto lb = link_below(s, body.value("link", json()), env);
   if (!lb) return lb.err();
   auto& [l, below] = *lb;
-  std::string fn = body.value("fn", body.value("aggregate", ""));
+  auto fn_text = text_member(body, body.contains("fn") ? "fn" : "aggregate");
+  auto field = text_member(body, "field");
+  if (!fn_text || !field) return invalid("`fn` and `field` of an aggregate must be strings");
+  const std::string& fn = *fn_text;
   std::string expr = "count(*)";
   type = column_type::integer;
   if (fn != "count") {
-    auto f = field_sql(below, body.value("field", ""), env);
+    auto f = field_sql(below, *field, env);
     if (!f) return f.err();
     const std::string flt = q.target().type_name(column_type::floating);
     if (fn == "sum") {
@@ -257,7 +277,9 @@ status append_node(sql_builder& q, const scope& s, const json& f, filter_env& en
     return ok_status();
   }
   if (f.contains("field")) {
-    auto field = field_sql(s, f.value("field", ""), env);
+    auto path = text_member(f, "field");
+    if (!path) return invalid("`field` must be a field path");
+    auto field = field_sql(s, *path, env);
     if (!field) return field.err();
     auto lhs = [&]() -> status {
       q << field->sql;
@@ -306,16 +328,23 @@ status append_filter(sql_builder& q, const scope& s, const json& filter, filter_
 
 result<std::string> order_by_sql(const scope& s, const json& order_by, filter_env& env) {
   if (!order_by.is_object()) return invalid("orderBy must be {\"field\", \"direction\"}");
-  auto f = field_sql(s, order_by.value("field", ""), env);
+  auto path = text_member(order_by, "field");
+  auto direction = text_member(order_by, "direction", "asc");
+  if (!path || !direction) return invalid("orderBy's `field` and `direction` must be strings");
+  auto f = field_sql(s, *path, env);
   if (!f) return f.err();
-  bool desc = order_by.value("direction", "asc") == "desc";
+  bool desc = *direction == "desc";
   return f->sql + (desc ? " DESC" : " ASC") + " NULLS LAST";
 }
 
 result<value> filter_value(const json& v, column_type t, const filter_env& env) {
   std::string text;
   if (v.is_object() && v.contains("daysAgo")) {
-    if (!v["daysAgo"].is_number_integer()) return invalid("daysAgo takes an integer");
+    const json& days = v["daysAgo"];
+    // Bounded so that days * us_per_day cannot overflow (about 27 000 years either way).
+    if (!days.is_number_integer() || days.get<std::int64_t>() < -10'000'000 ||
+        days.get<std::int64_t>() > 10'000'000)
+      return invalid("daysAgo takes an integer from -10000000 to 10000000");
     if (!is_temporal(t))
       return invalid(std::string("daysAgo applies only to date and date-time fields, not ") +
                      to_string(t));
@@ -324,7 +353,9 @@ result<value> filter_value(const json& v, column_type t, const filter_env& env) 
                                   : value::datetime(canonical_datetime(at));
   }
   if (v.is_object() && v.contains("variable")) {
-    std::string name = v.value("variable", "");
+    auto variable = text_member(v, "variable");
+    if (!variable) return invalid("`variable` takes a variable name");
+    const std::string& name = *variable;
     auto it = env.vars ? env.vars->find(name) : decltype(env.vars->end()){};
     if (!env.vars || it == env.vars->end())
       return invalid("variable `" + name + "` has no value in this run");

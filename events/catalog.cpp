@@ -68,8 +68,8 @@ result<std::string> event_catalog::payload_json(const event& e) const {
   if (!t) return make_error(errc::integrity, where, "unknown event type " + std::to_string(e.type));
   if (e.version == 0 || e.version > t->current_version())
     return make_error(errc::integrity, where, "unsupported version of " + t->name);
-  if (e.payload.size() % sizeof(capnp::word) != 0)
-    return make_error(errc::integrity, where, "payload is not a whole number of words");
+  if (e.payload.empty() || e.payload.size() % sizeof(capnp::word) != 0)
+    return make_error(errc::integrity, where, "payload is not a whole, non-zero number of words");
   std::vector<capnp::word> words(e.payload.size() / sizeof(capnp::word));
   std::memcpy(words.data(), e.payload.data(), e.payload.size());
   std::string out;

@@ -18,6 +18,8 @@ const char* to_string(errc code) {
       return "integrity";
     case errc::conflict:
       return "conflict";
+    case errc::timeout:
+      return "timeout";
   }
   return "unknown";
 }

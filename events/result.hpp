@@ -18,13 +18,17 @@ enum class errc {
   unavailable = 5,  // data dir locked or unreachable
   integrity = 6,    // corrupt or tampered log
   conflict = 7,     // optimistic-concurrency conflict (expected version mismatch)
+  timeout = 8,      // no answer in the time allowed; the operation may still be going on
 };
 
 const char* to_string(errc code);
 
-// Exit code for the CLI tools (conflict maps to 3: the command was refused by the state it met).
+// Exit code for the CLI tools (INTERFACES.md §1): conflict maps to 3 (the command was refused by
+// the state it met), timeout to 7.
 inline int exit_code(errc code) {
-  return code == errc::conflict ? 3 : static_cast<int>(code);
+  if (code == errc::conflict) return 3;
+  if (code == errc::timeout) return 7;
+  return static_cast<int>(code);
 }
 
 struct error {

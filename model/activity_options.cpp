@@ -179,6 +179,39 @@ void check_link_attribute(json_reader& a, const activity_context& ctx, bool coll
   }
 }
 
+// The columns the attributes of one enrichment add to a population: one each, and for a collect
+// of N lines its fields flattened as name1..nameN plus the array `name`.
+std::size_t attribute_columns(const json& attrs) {
+  std::size_t n = 0;
+  if (!attrs.is_array()) return 0;
+  for (const auto& a : attrs) {
+    auto collect = a.is_object() ? a.find("collect") : a.end();
+    auto fields = a.is_object() ? a.find("fields") : a.end();
+    if (collect != a.end() && collect->is_number_unsigned() && fields != a.end() &&
+        fields->is_array())
+      n += std::min<std::size_t>(collect->get<std::size_t>(), 100) * fields->size() + 1;
+    else
+      ++n;
+  }
+  return n;
+}
+
+// All the enrichments of the campaign up to `a` (in document order: an upper bound of what any
+// population carries) add at most k_max_added_columns.
+void check_added_columns(json_reader& r, const activity& a, const activity_context& ctx) {
+  std::size_t total = 0;
+  for (const auto& other : ctx.def.activities) {
+    if (other.type == activity_type::enrichment && other.options.contains("attributes"))
+      total += attribute_columns(other.options["attributes"]);
+    if (other.id == a.id) break;
+  }
+  if (total > k_max_added_columns)
+    r.error("attributes", "the enrichments up to here add " + std::to_string(total) +
+                              " columns to the population; at most " +
+                              std::to_string(k_max_added_columns) +
+                              " fit beside an entity's columns in one table");
+}
+
 void check_attributes(json_reader& r, const activity_context& ctx) {
   const json* attrs = r.array("attributes", false, true);
   if (!attrs) return;
@@ -200,10 +233,11 @@ void check_attributes(json_reader& r, const activity_context& ctx) {
   }
 }
 
-void check_enrichment(json_reader& r, const activity_context& ctx) {
+void check_enrichment(json_reader& r, const activity& a, const activity_context& ctx) {
   if (!r.has("attributes") && !r.has("join"))
     add_error(r.out(), r.pointer(), "enrichment needs `attributes`, `join` or both");
   check_attributes(r, ctx);
+  check_added_columns(r, a, ctx);
   const json* join = r.object("join");
   if (!join) return;
   json_reader j(*join, r.at("join"), r.out());
@@ -331,7 +365,7 @@ void check_targeting(json_reader& r, const activity& a, const activity_context& 
     case activity_type::deduplication:
       return check_deduplication(r, ctx);
     case activity_type::enrichment:
-      return check_enrichment(r, ctx);
+      return check_enrichment(r, a, ctx);
     case activity_type::reconciliation:
       return check_reconciliation(r, ctx);
     case activity_type::split:

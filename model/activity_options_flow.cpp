@@ -9,6 +9,7 @@
 // `mode` defaults to equal; `count`, when given with sizes, must equal their number; `interval`
 // defaults to PT30M and may not be shorter than the guardrail (30 minutes).
 #include <cmath>
+#include <filesystem>
 
 #include "model/definition_checks.hpp"
 #include "model/time.hpp"
@@ -211,8 +212,23 @@ void check_data_columns(const json_reader& r, bool required) {
   }
 }
 
-void check_load_file(json_reader& r) {
-  r.string("path", true);
+// A path that stays inside `root` once `.` and `..` are resolved (relative paths are below root).
+bool inside(const std::string& root, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path base = fs::absolute(fs::path(root), ec).lexically_normal();
+  fs::path p = (base / fs::path(path)).lexically_normal();
+  auto rel = p.lexically_relative(base);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+void check_load_file(json_reader& r, const activity_context& ctx) {
+  auto path = r.string("path", true);
+  if (path && ctx.limits.env && !ctx.limits.env->import_dir.empty() &&
+      !inside(ctx.limits.env->import_dir, *path))
+    r.error("path", "`" + *path + "` is outside the import directory " +
+                        ctx.limits.env->import_dir +
+                        " (load_file reads only there: `data.importDir` in the config)");
   if (auto d = r.string("delimiter", r.has("delimiter")); d && d->size() != 1)
     r.error("delimiter", "expected a single character");
   bool header = r.boolean("header").value_or(true);
@@ -279,7 +295,11 @@ void check_flow_control(json_reader& r, const activity& a, const activity_contex
 }
 
 void check_channel(json_reader& r, const activity& a, const activity_context& ctx) {
-  r.identifier("channel");
+  auto name = r.identifier("channel");
+  if (name && ctx.limits.env && !ctx.limits.env->channels.count(*name) && *name != "email" &&
+      *name != "sms" && *name != "push")
+    r.error("channel", "no connector is configured for channel `" + *name +
+                           "` (add it to `channels` in the config file)");
   auto category = r.one_of("category", {"marketing", "transactional"}).value_or("marketing");
   if (a.type == activity_type::email) {
     check_template(r, "subject");
@@ -306,7 +326,7 @@ void check_channel(json_reader& r, const activity& a, const activity_context& ct
 
 void check_data(json_reader& r, const activity& a, const activity_context& ctx) {
   if (a.type == activity_type::load_file)
-    check_load_file(r);
+    check_load_file(r, ctx);
   else
     check_update_data(r, ctx);
 }

@@ -151,6 +151,39 @@ std::string graph_text(const campaign_state& s, std::uint32_t run) {
   return out;
 }
 
+json graph_json(const campaign_state& s, std::uint32_t run) {
+  json nodes = json::array(), edges = json::array();
+  auto* r = pick_run(s, run);
+  if (s.def) {
+    for (auto& id : topological_order(*s.def)) {
+      auto* a = s.def->find_activity(id);
+      auto* t = r ? r->task(id) : nullptr;
+      json outputs = json::object();
+      if (t)
+        for (auto& p : t->outputs) outputs[p.output] = p.count;
+      nodes.push_back({{"id", id},
+                       {"type", to_string(a->type)},
+                       {"label", a->label},
+                       {"status", to_string(t ? t->status : task_status::pending)},
+                       {"countIn", t ? json(t->count_in) : json(nullptr)},
+                       {"outputs", outputs}});
+    }
+    for (auto& tr : s.def->transitions) {
+      json count = nullptr;
+      if (r)
+        if (auto it = r->transition_counts.find(tr.from + "|" + tr.output + "|" + tr.to);
+            it != r->transition_counts.end())
+          count = it->second;
+      edges.push_back({{"from", tr.from}, {"output", tr.output}, {"to", tr.to}, {"count", count}});
+    }
+  }
+  return {{"id", s.id},
+          {"run", r ? json(r->number) : json(nullptr)},
+          {"status", r ? json(r->status) : json(nullptr)},
+          {"nodes", nodes},
+          {"edges", edges}};
+}
+
 std::string graph_dot(const campaign_state& s, std::uint32_t run) {
   if (!s.def) return "";
   auto* r = pick_run(s, run);

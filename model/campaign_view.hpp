@@ -21,5 +21,9 @@ nlohmann::json campaign_report(const campaign_state& s, const std::string& activ
 // `run` = 0: the last run. Counts come from that run's tasks and transitions.
 std::string graph_text(const campaign_state& s, std::uint32_t run = 0);
 std::string graph_dot(const campaign_state& s, std::uint32_t run = 0);
+// The same graph for machines: {"id", "run", "status" (of the run; null without one), "nodes":
+// [{"id", "type", "label", "status", "countIn", "outputs": {name: count}}] in graph order,
+// "edges": [{"from", "output", "to", "count"}]}. Counts are numbers, null where nothing ran.
+nlohmann::json graph_json(const campaign_state& s, std::uint32_t run = 0);
 
 }  // namespace baton

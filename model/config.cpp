@@ -73,44 +73,37 @@ std::string default_config_json(const std::string& tracking_secret) {
 
 namespace {
 
-void parse_engine(const nlohmann::json& e, engine_config& out, problems& ps) {
-  if (!e.is_object()) {
-    ps.push_back({"/engine", "must be an object"});
-    return;
+const std::vector<std::string> k_role_names = {"admin", "approver", "manager", "viewer"};
+
+}  // namespace
+
+bool parse_host_port(const std::string& s, std::string& host, std::uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size() || colon + 6 < s.size())
+    return false;
+  unsigned long p = 0;
+  for (std::size_t i = colon + 1; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    p = p * 10 + static_cast<unsigned long>(s[i] - '0');
   }
-  if (e.contains("listen")) {
-    auto s = e["listen"].is_string() ? e["listen"].get<std::string>() : "";
-    auto colon = s.rfind(':');
-    int port = -1;
-    if (colon != std::string::npos) {
-      try {
-        port = std::stoi(s.substr(colon + 1));
-      } catch (const std::exception&) {
-      }
-    }
-    if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535)
-      ps.push_back({"/engine/listen", "must be \"HOST:PORT\""});
-    else {
-      out.listen_host = s.substr(0, colon);
-      out.listen_port = static_cast<std::uint16_t>(port);
-    }
+  if (p > 65535) return false;
+  host = s.substr(0, colon);
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+namespace {
+
+void parse_engine(const json_reader& e, engine_config& out) {
+  if (auto listen = e.string("listen")) {
+    if (!parse_host_port(*listen, out.listen_host, out.listen_port))
+      e.error("listen", "must be \"HOST:PORT\" (port 0 to 65535), got \"" + *listen + "\"");
   }
   auto int_field = [&](const char* name, int& field, int lo, int hi) {
-    if (!e.contains(name)) return;
-    if (!e[name].is_number_integer() || e[name].get<int>() < lo || e[name].get<int>() > hi)
-      ps.push_back({std::string("/engine/") + name,
-                    "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)});
-    else
-      field = e[name].get<int>();
+    if (auto v = e.integer(name, lo, hi)) field = static_cast<int>(*v);
   };
   int_field("schedulerThreads", out.scheduler_threads, 1, 64);
-  if (e.contains("schedulerPolicy")) {
-    auto& v = e["schedulerPolicy"];
-    if (v != "sharing" && v != "stealing")
-      ps.push_back({"/engine/schedulerPolicy", "must be \"sharing\" or \"stealing\""});
-    else
-      out.scheduler_policy = v.get<std::string>();
-  }
+  if (auto v = e.one_of("schedulerPolicy", {"sharing", "stealing"})) out.scheduler_policy = *v;
   int_field("workers", out.workers, 1, 64);
   int_field("passivateAfterSeconds", out.passivate_after_seconds, 1, 86400);
   int_field("stopGraceSeconds", out.stop_grace_seconds, 1, 3600);
@@ -119,21 +112,15 @@ void parse_engine(const nlohmann::json& e, engine_config& out, problems& ps) {
   int_field("handshakeTimeoutSeconds", out.handshake_timeout_seconds, 1, 3600);
 }
 
-void parse_security(const nlohmann::json& s, engine_config& out, problems& ps) {
-  if (s.contains("defaultRole") &&
-      (!s["defaultRole"].is_string() ||
-       !parse_role(s["defaultRole"].get<std::string>(), out.default_role)))
-    ps.push_back({"/security/defaultRole", "must be one of admin, approver, manager, viewer"});
-  if (!s.contains("roles")) return;
-  if (!s["roles"].is_object()) {
-    ps.push_back({"/security/roles", "must be an object of identity: role"});
-    return;
-  }
-  for (auto& [who, r] : s["roles"].items()) {
+void parse_security(const json_reader& s, engine_config& out) {
+  if (auto r = s.one_of("defaultRole", k_role_names)) parse_role(*r, out.default_role);
+  const nlohmann::json* roles = s.object("roles");
+  if (!roles) return;
+  for (auto& [who, r] : roles->items()) {
     role parsed;
     if (!r.is_string() || !parse_role(r.get<std::string>(), parsed))
-      ps.push_back({pointer_append("/security/roles", who),
-                    "must be one of admin, approver, manager, viewer"});
+      add_error(s.out(), pointer_append(s.at("roles"), who),
+                "must be one of admin, approver, manager, viewer");
     else
       out.roles[who] = parsed;
   }
@@ -254,38 +241,58 @@ void parse_deliverability(const nlohmann::json& d, deliverability_config& out, p
   r.finish();
 }
 
+void parse_data(const json_reader& d, engine_config& out) {
+  if (auto url = d.string("url")) {
+    bool known = url->empty() || url->rfind("sqlite:", 0) == 0 ||
+                 url->rfind("postgresql://", 0) == 0 || url->rfind("postgres://", 0) == 0;
+    if (!known)
+      d.error("url", "unsupported data URL `" + *url +
+                         "`: use \"\" (SQLite in the data dir), sqlite:PATH or postgresql://...");
+    else
+      out.data_url = *url;
+  }
+  if (auto dir = d.string("importDir")) out.import_dir = *dir;
+}
+
+// Runs `parse` over the object member `key` of `top` when it is there, then reports the members
+// of that object that are not in `allowed`.
+template <class F>
+void section(const json_reader& top, const char* key, std::initializer_list<const char*> allowed,
+             F parse) {
+  const nlohmann::json* j = top.member(key);
+  if (!j) return;
+  json_reader r(*j, top.at(key), top.out());
+  if (!r.valid()) return;
+  r.allow(allowed);
+  parse(r);
+  r.finish();
+}
+
 }  // namespace
 
 problems parse_config(const std::string& text, engine_config& out) {
   problems ps;
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    ps.push_back({"", "config is not a JSON object"});
-    return ps;
-  }
-  if (j.contains("engine")) parse_engine(j["engine"], out, ps);
-  if (j.contains("security")) parse_security(j["security"], out, ps);
-  if (j.contains("data")) {
-    if (j["data"].contains("url") && j["data"]["url"].is_string())
-      out.data_url = j["data"]["url"];
-    else if (j["data"].contains("url"))
-      ps.push_back({"/data/url", "must be a string"});
-  }
-  if (j.contains("channels")) out.channels = j["channels"];
-  if (j.contains("retention") && j["retention"].contains("logsDays")) {
-    auto& d = j["retention"]["logsDays"];
-    if (!d.is_number_integer() || d.get<int>() < 1)
-      ps.push_back({"/retention/logsDays", "must be a positive integer"});
-    else
-      out.log_retention_days = d.get<int>();
-  }
-  if (j.contains("tracking")) parse_tracking(j["tracking"], out.tracking, ps);
-  if (j.contains("deliverability"))
-    parse_deliverability(j["deliverability"], out.deliverability, ps);
-  for (auto& [k, v] : j.items())
-    if (k != "engine" && k != "security" && k != "data" && k != "channels" && k != "retention" &&
-        k != "tracking" && k != "deliverability")
-      ps.push_back({pointer_append("", k), "unknown member"});
+  auto doc = parse_json_text(text, ps);
+  if (!doc) return ps;
+  json_reader top(*doc, "", ps);
+  if (!top.valid()) return ps;
+  top.allow({"engine", "security", "data", "channels", "retention", "tracking",
+             "deliverability"});
+  section(top, "engine",
+          {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds",
+           "stopGraceSeconds", "maxFrameBytes", "maxConnections", "handshakeTimeoutSeconds"},
+          [&](const json_reader& r) { parse_engine(r, out); });
+  section(top, "security", {"defaultRole", "roles"},
+          [&](const json_reader& r) { parse_security(r, out); });
+  section(top, "data", {"url", "importDir"}, [&](const json_reader& r) { parse_data(r, out); });
+  section(top, "retention", {"logsDays"}, [&](const json_reader& r) {
+    if (auto d = r.integer("logsDays", 1, 36500)) out.log_retention_days = static_cast<int>(*d);
+  });
+  if (const nlohmann::json* ch = top.object("channels")) out.channels = *ch;
+  if (const nlohmann::json* t = top.member("tracking")) parse_tracking(*t, out.tracking, ps);
+  if (const nlohmann::json* d = top.member("deliverability"))
+    parse_deliverability(*d, out.deliverability, ps);
+  top.finish();
   return ps;
 }
 

@@ -87,7 +87,12 @@ std::optional<error> check_role(const std::string& user, role who, role needed,
 // caller: see channels/tracking_token.hpp) it has a `tracking` member for batond's default
 // --http address, without one it has none.
 std::string default_config_json(const std::string& tracking_secret = "");
-// Parses the config text; fills `out` and returns the problems (errors block).
+// "HOST:PORT" with a port from 0 to 65535 and a non-empty host (digits only, nothing after them).
+bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port);
+// Parses the config text (model/json_parse.hpp: limits, line and column); fills `out` and returns
+// every problem with its JSON pointer (errors block). Unknown members are errors ("did you mean"
+// when a known one is a typo away). The entries of `channels` are only required to be an object
+// here: channels/config_file.hpp checks each connector's settings.
 problems parse_config(const std::string& text, engine_config& out);
 
 }  // namespace baton

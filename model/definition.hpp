@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,8 +110,24 @@ struct campaign_definition {
   nlohmann::json to_json() const;
 };
 
+// Columns the enrichments of one campaign may add to its populations (each attribute one, a
+// collect of N lines N per field plus one): with k_max_entity_columns they stay under
+// PostgreSQL's 1600 columns per table.
+inline constexpr std::size_t k_max_added_columns = 500;
+
+// Where a campaign will run, from the engine's config: validation then also refuses what would
+// only fail at run time.
+struct run_environment {
+  // Channel names with a configured connector. email, sms and push always have one (they fall
+  // back to the file outbox); a channel activity naming anything else must be listed here.
+  std::set<std::string> channels;
+  // load_file reads only below this directory; a `path` that leaves it is refused. "" = unknown.
+  std::string import_dir;
+};
+
 // Configurable limits (PRODUCT.md §5). The schedule interval is a warning, the others errors.
 struct guardrails {
+  std::optional<run_environment> env;  // unknown (nothing checked against it) when unset
   std::size_t max_activities = 500;
   std::size_t max_channel_activities = 10;
   duration_us min_schedule_interval = 15 * us_per_minute;
@@ -145,6 +162,8 @@ struct campaign_validation {
 // - channels: category defaults to marketing; a marketing send to an entity without a consent
 //   column for the channel is a warning; an entity without an address for it is an error.
 // - a member given twice in one JSON object is an error.
+// - with g.env: a channel activity's channel must have a connector, a load_file path must stay
+//   inside the import directory (checked on the path's text: `..` and absolute paths).
 campaign_validation validate_campaign(std::string_view json_text, const entity_schema* schema,
                                       const guardrails& g = {});
 // The same for a document already parsed (e.g. a stored definition).

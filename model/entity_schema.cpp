@@ -1,5 +1,6 @@
 #include "model/entity_schema.hpp"
 
+#include <cctype>
 #include <set>
 
 #include "model/json_reader.hpp"
@@ -14,6 +15,33 @@ const std::vector<std::string> k_column_types = {"string",  "integer", "float",
                                                  "boolean", "date",    "datetime"};
 const std::vector<std::string> k_channels = {"email", "sms", "push"};
 const std::vector<std::string> k_cardinalities = {"many-to-one", "one-to-one", "one-to-many"};
+
+// Prefixes the backends and Baton keep for themselves: SQLite's own tables (sqlite_master,
+// sqlite_sequence, ...), PostgreSQL's catalogs (pg_*), Baton's internal tables (baton_*) and its
+// worktables (wt_*). Compared without case, as SQL compares identifiers.
+const char* reserved_prefix(std::string_view name, bool table) {
+  auto starts = [&](std::string_view p) {
+    if (name.size() < p.size()) return false;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(name[i])) != p[i]) return false;
+    return true;
+  };
+  for (const char* p : {"sqlite_", "pg_", "baton_"})
+    if (starts(p)) return p;
+  if (table && starts("wt_")) return "wt_";
+  return nullptr;
+}
+
+// Refuses a reserved name at `pointer`; true when the name may be used.
+bool check_not_reserved(std::string_view name, bool table, const std::string& pointer,
+                        problems& out) {
+  const char* p = reserved_prefix(name, table);
+  if (!p) return true;
+  add_error(out, pointer,
+            "`" + std::string(name) + "`: names starting with " + p +
+                " are reserved (by SQLite, PostgreSQL or Baton itself); choose another name");
+  return false;
+}
 
 template <class E>
 std::optional<E> index_of(const std::vector<std::string>& names, std::string_view s) {
@@ -132,9 +160,17 @@ json entity_schema::to_json() const {
 
 namespace {
 
-void parse_columns(const json_reader& r, entity& e) {
+// false when the columns could not be read at all (then the key is not checked against them).
+bool parse_columns(const json_reader& r, entity& e) {
   const json* cols = r.array("columns", true, true);
-  if (!cols) return;
+  if (!cols) return true;
+  if (cols->size() > k_max_entity_columns) {
+    r.error("columns", std::to_string(cols->size()) + " columns; an entity has at most " +
+                           std::to_string(k_max_entity_columns) +
+                           " (PostgreSQL allows 1600 per table, SQLite 2000, and a population "
+                           "adds its own columns beside them)");
+    return false;
+  }
   std::set<std::string> seen;
   for (std::size_t i = 0; i < cols->size(); ++i) {
     json_reader c((*cols)[i], pointer_append(r.at("columns"), i), r.out());
@@ -142,9 +178,11 @@ void parse_columns(const json_reader& r, entity& e) {
     auto name = c.identifier("name", true);
     auto type = c.one_of("type", k_column_types, true);
     c.finish();
+    if (name && !check_not_reserved(*name, false, c.at("name"), r.out())) continue;
     if (name && check_unique(seen, *name, c.at("name"), "column", r.out()))
       e.columns.push_back({*name, type ? *column_type_from_string(*type) : column_type::string});
   }
+  return true;
 }
 
 // addresses / consent: {"email": column, ...}; consent columns must be boolean.
@@ -181,6 +219,7 @@ std::optional<link> parse_link(const json& j, const std::string& ptr, problems& 
   r.allow({"name", "to", "on", "cardinality"});
   link l;
   auto name = r.identifier("name", true);
+  if (name && !check_not_reserved(*name, false, r.at("name"), out)) name.reset();
   auto to = r.identifier("to", true);
   auto card = r.one_of("cardinality", k_cardinalities, true);
   bool pairs_ok = true;
@@ -216,11 +255,12 @@ entity parse_entity(const json& j, const std::string& ptr, problems& out) {
   r.allow({"name", "key", "columns", "addresses", "consent", "links"});
   entity e;
   e.name = r.identifier("name", true).value_or("");
+  if (!e.name.empty() && !check_not_reserved(e.name, true, r.at("name"), out)) e.name.clear();
   auto key = r.identifier("key", true);
-  parse_columns(r, e);
+  bool columns_read = parse_columns(r, e);
   if (key) {
     e.key = *key;
-    if (!e.find_column(*key) && r.has("columns"))
+    if (!e.find_column(*key) && r.has("columns") && columns_read)
       r.error("key", "key `" + *key + "` is not a column of entity `" + e.name + "`");
   }
   parse_channel_columns(r, "addresses", e, e.addresses, false);

@@ -3,6 +3,7 @@
 // consistent (every name it mentions exists) and its names are safe SQL identifiers.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -85,9 +86,16 @@ struct entity_schema_validation {
   bool ok() const { return schema.has_value(); }
 };
 
+// Columns of one entity at most: PostgreSQL allows 1600 per table and SQLite 2000 (its default
+// SQLITE_MAX_COLUMN, also a limit of one SELECT); the rest is left to the columns a campaign adds
+// beside them (see k_max_added_columns in model/definition.hpp).
+inline constexpr std::size_t k_max_entity_columns = 1000;
+
 // Parses and checks a schema document: malformed JSON (line and column), unknown members, bad
 // names, unknown or duplicate types/columns/entities/links, a key that is not a column, links to
-// unknown entities or columns, address/consent columns that do not exist, non-boolean consent.
+// unknown entities or columns, address/consent columns that do not exist, non-boolean consent,
+// more than k_max_entity_columns columns, and names the backends or Baton reserve: entities,
+// columns and links starting with sqlite_, pg_ or baton_ (any case), entities starting with wt_.
 entity_schema_validation parse_entity_schema(std::string_view json_text);
 entity_schema_validation parse_entity_schema_json(const nlohmann::json& doc);
 

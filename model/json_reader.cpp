@@ -29,99 +29,6 @@ const char* json_kind(const json& j) {
   }
 }
 
-namespace {
-
-// The reason part of a nlohmann parse error: "[json.exception.parse_error.101] parse error at
-// line 1, column 2: syntax error while parsing value - invalid literal; last read: 'x'".
-std::string parse_reason(const std::string& what) {
-  auto col = what.find("column ");
-  auto colon = what.find(": ", col == std::string::npos ? 0 : col);
-  if (colon == std::string::npos) return what;
-  return what.substr(colon + 2);
-}
-
-// Follows the parser's events to report duplicate object members (the parser keeps the last
-// one silently) at their JSON pointer.
-class duplicate_finder {
- public:
-  explicit duplicate_finder(problems& out) : out_(out) {}
-
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    using ev = json::parse_event_t;
-    switch (event) {
-      case ev::object_start:
-        frames_.push_back({false, 0, {}, {}});
-        break;
-      case ev::array_start:
-        frames_.push_back({true, 0, {}, {}});
-        break;
-      case ev::key: {
-        auto& f = frames_.back();
-        f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second)
-          add_error(out_, pointer(),
-                    "duplicate member `" + f.key + "` (only one of them would be kept)");
-        break;
-      }
-      case ev::object_end:
-      case ev::array_end:
-        frames_.pop_back();
-        element_done();
-        break;
-      case ev::value:
-        element_done();
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct frame {
-    bool array;
-    std::size_t index;
-    std::string key;
-    std::set<std::string> keys;
-  };
-  void element_done() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
-  }
-  std::string pointer() const {
-    std::string p;
-    for (const auto& f : frames_)
-      p = f.array ? pointer_append(p, f.index) : pointer_append(p, f.key);
-    return p;
-  }
-  problems& out_;
-  std::vector<frame> frames_;
-};
-
-}  // namespace
-
-std::optional<json> parse_json_text(std::string_view text, problems& out) {
-  try {
-    problems duplicates;
-    json doc = json::parse(text.begin(), text.end(), duplicate_finder(duplicates));
-    out.insert(out.end(), duplicates.begin(), duplicates.end());
-    return doc;
-  } catch (const json::parse_error& e) {
-    // e.byte is the 1-based index of the last character read.
-    std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    add_error(out, "",
-              "malformed JSON at line " + std::to_string(line) + ", column " +
-                  std::to_string(column) + ": " + parse_reason(e.what()));
-    return std::nullopt;
-  }
-}
-
 bool is_identifier(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
@@ -257,8 +164,11 @@ void json_reader::finish(std::string_view what) const {
   if (!valid_ || !restricted_) return;
   for (const auto& [key, value] : j_.items()) {
     if (std::find(allowed_.begin(), allowed_.end(), key) != allowed_.end()) continue;
-    error(key, "unknown " + std::string(what) + " `" + key + "` (allowed: " + join_names(allowed_) +
-                   ")");
+    auto near = closest_name(key, allowed_);
+    error(key,
+          "unknown " + std::string(what) + " `" + key + "` (" +
+              (near.empty() ? "allowed: " + join_names(allowed_) : "did you mean `" + near + "`?") +
+              ")");
   }
 }
 

@@ -13,17 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/json_parse.hpp"  // parse_json_text: the one parser of outside JSON
 #include "model/problem.hpp"
 
 namespace baton {
 
 // "object", "array", "string", "number", "boolean" or "null" — for "expected X, got Y".
 const char* json_kind(const nlohmann::json& j);
-
-// Parses `text`. On malformed input appends one problem at "" whose message gives the line and
-// column ("malformed JSON at line 3, column 7: ...") and returns nullopt. A member given twice in
-// one object is reported as an error at its pointer (the document is still returned).
-std::optional<nlohmann::json> parse_json_text(std::string_view text, problems& out);
 
 // Names that the data plane may put into SQL: [A-Za-z_][A-Za-z0-9_]{0,62}.
 bool is_identifier(std::string_view s);
@@ -69,7 +65,8 @@ class json_reader {
                               bool non_empty = false) const;
   const nlohmann::json* object(std::string_view key, bool required = false) const;
 
-  // Reports every member not declared with allow(): "unknown member `x` (allowed: ...)".
+  // Reports every member not declared with allow(): "unknown member `x` (allowed: ...)", or
+  // "(did you mean `y`?)" when an allowed name is a typo away.
   void finish(std::string_view what = "member") const;
 
  private:

@@ -131,7 +131,7 @@ TEST_CASE(
   for (auto& e : f.events_of_type(id, "task_completed"))
     if (e["payload"]["activity"] == "pause")
       CHECK(e["timeUs"].get<std::int64_t>() >=
-            std::stoll(waiting[0]["payload"]["untilUs"].get<std::string>()));
+            waiting[0]["payload"]["untilUs"].get<std::int64_t>());  // a number (issue 18)
   CHECK(f.events_of_type(id, "run_ended").size() == 1);
 }
 

@@ -176,7 +176,11 @@ inline run_result run_tool(const work_dir& wd, const std::string& tool,
 // batond on a data dir, listening on an ephemeral port of 127.0.0.1.
 class daemon_process {
  public:
+  // A data dir that does not exist yet is created by `batonctl init` first (batond refuses a
+  // missing one: only init creates data dirs).
   daemon_process(const work_dir& wd, const std::string& data_dir) {
+    if (!std::filesystem::exists(data_dir + "/events/CURRENT"))
+      REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data_dir, "init"}).code == 0);
     auto base = wd.fresh("batond");
     proc_.emplace(std::vector<std::string>{tool_path("batond"), "--data-dir", data_dir, "--listen",
                                            "127.0.0.1:0"},

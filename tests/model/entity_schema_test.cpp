@@ -240,3 +240,45 @@ TEST_CASE("a schema member given twice is reported", "[entity_schema]") {
           "type": "string"}]}]})");
   CHECK(pointers(v.issues) == std::vector<std::string>{"/entities/0/columns/0/type"});
 }
+
+TEST_CASE("names the backends or Baton reserve are refused (issue 18, item 9)", "[entity_schema]") {
+  for (std::string name : {"sqlite_master", "sqlite_sequence", "SQLITE_stat1", "pg_class",
+                           "Pg_Users", "baton_worktables", "wt_x"}) {
+    INFO(name);
+    auto v = with_change("/entities/2/name", name);
+    CHECK_FALSE(v.ok());
+    CHECK(has_pointer(v.issues, "/entities/2/name"));
+  }
+  for (std::string name : {"sqlite_rowid", "pg_id", "baton_rank"}) {
+    INFO(name);
+    auto col = with_change("/entities/2/columns/1/name", name);
+    CHECK(pointers(col.issues) == std::vector<std::string>{"/entities/2/columns/1/name"});
+    auto link = with_change("/entities/1/links/0/name", name);
+    CHECK(has_pointer(link.issues, "/entities/1/links/0/name"));
+  }
+  // wt_ is reserved for tables only; a prefix alone in the middle of a name is fine.
+  CHECK(with_change("/entities/2/columns/1/name", "wt_total").ok());
+  // (renaming `regions` breaks the link to it, so only the name itself is looked at here)
+  CHECK_FALSE(
+      has_pointer(with_change("/entities/2/name", "my_sqlite_regions").issues, "/entities/2/name"));
+  CHECK(with_change("/entities/2/columns/1/name", "my_pg_name").ok());
+}
+
+TEST_CASE("more columns than the backends allow are refused (issue 18, item 9)",
+          "[entity_schema]") {
+  auto entity_with = [](std::size_t n) {
+    json cols = json::array();
+    cols.push_back({{"name", "id"}, {"type", "integer"}});
+    for (std::size_t i = 1; i < n; ++i)
+      cols.push_back({{"name", "c" + std::to_string(i)}, {"type", "string"}});
+    return json{{"entities", {{{"name", "wide"}, {"key", "id"}, {"columns", cols}}}}};
+  };
+  CHECK(parse_entity_schema_json(entity_with(k_max_entity_columns)).ok());
+  for (std::size_t n : {k_max_entity_columns + 1, std::size_t{3000}}) {
+    auto v = parse_entity_schema_json(entity_with(n));
+    CHECK_FALSE(v.ok());
+    REQUIRE(v.issues.size() == 1);
+    CHECK(v.issues[0].pointer == "/entities/0/columns");
+    CHECK(v.issues[0].message.find("at most 1000") != std::string::npos);
+  }
+}

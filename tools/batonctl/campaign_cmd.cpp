@@ -1,5 +1,6 @@
 // `batonctl campaign ...`: validate, create, list, show, graph, the lifecycle verbs, confirm,
 // trigger and wait — each one command to the engine (embedded, or batond with --connect).
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -37,11 +38,13 @@ void embedded_note(const std::string& id) {
             << "` (or batond) opens this data dir\n";
 }
 
-int print_reply(const context& ctx, const nlohmann::json& j, const std::string& human) {
+// The reply as JSON with --json, else `human`'s rendering of it.
+int print_reply(const context& ctx, const nlohmann::json& j,
+                const std::function<std::string(const nlohmann::json&)>& human) {
   if (ctx.global.json)
     std::cout << j.dump() << "\n";
   else
-    std::cout << human;
+    std::cout << human(j);
   return 0;
 }
 
@@ -52,7 +55,7 @@ int simple(context& ctx, api_command cmd,
   if (!engine) return fail_api(engine.err());
   auto r = call(*engine.value(), ctx, std::move(cmd));
   if (!r) return fail_api(r.err());
-  return print_reply(ctx, r.value(), human(r.value()));
+  return print_reply(ctx, r.value(), human);
 }
 
 std::string status_line(const nlohmann::json& j) {
@@ -61,38 +64,97 @@ std::string status_line(const nlohmann::json& j) {
   return s + "\n";
 }
 
+// The problems of a validation error from the engine: one "<pointer>: <message>" line each.
+problems problems_of(const error& e) {
+  problems ps;
+  std::istringstream lines(e.message());
+  for (std::string line; std::getline(lines, line);) {
+    auto colon = line.find(": ");
+    bool pointer = !line.empty() && line[0] == '/' && colon != std::string::npos;
+    ps.push_back({pointer ? (line.substr(0, colon) == "/" ? "" : line.substr(0, colon)) : "",
+                  pointer ? line.substr(colon + 2) : line, problem::severity::error});
+  }
+  return ps;
+}
+
+problems warnings_of(const nlohmann::json& reply) {
+  problems ps;
+  for (auto& w : reply.value("warnings", nlohmann::json::array()))
+    if (w.is_object())
+      ps.push_back({w.value("pointer", ""), w.value("message", ""), problem::severity::warning});
+  return ps;
+}
+
+// Every problem on stderr ("error: /pointer: what"); with --json also the document
+// {"valid", "problems": [{"pointer", "message", "level"}]} on stdout.
+void print_problems(const context& ctx, const problems& ps, bool valid) {
+  for (auto& p : ps)
+    std::cerr << (p.level == problem::severity::error ? "error: " : "warning: ")
+              << (p.pointer.empty() ? "/" : p.pointer) << ": " << p.message << "\n";
+  if (!ctx.global.json) return;
+  nlohmann::json list = nlohmann::json::array();
+  for (auto& p : ps)
+    list.push_back({{"pointer", p.pointer},
+                    {"message", p.message},
+                    {"level", p.level == problem::severity::error ? "error" : "warning"}});
+  std::cout << nlohmann::json{{"valid", valid}, {"problems", list}}.dump() << "\n";
+}
+
+// What a campaign is checked against locally: the data dir's config (channels with a connector,
+// the import directory) when the data dir has one.
+guardrails local_limits(const context& ctx) {
+  guardrails g;
+  if (!ctx.config || !std::filesystem::exists(ctx.global.config)) return g;
+  run_environment env;
+  if (ctx.config->channels.is_object())
+    for (auto& [name, entry] : ctx.config->channels.items()) env.channels.insert(name);
+  env.import_dir =
+      ctx.config->import_dir.empty() ? ctx.global.data_dir + "/import" : ctx.config->import_dir;
+  g.env = std::move(env);
+  return g;
+}
+
+// With --connect the running batond validates (its schema and config); else this process does,
+// with the data dir's schema and config when there are some.
 int run_validate(context& ctx, const std::string& file) {
   auto text = read_file(file);
   if (!text) return cli::fail(text.err());
-  auto schema = local_schema(ctx);
-  auto v = validate_campaign(text.value(), schema.get());
-  for (auto& p : v.issues)
-    std::cerr << (p.level == problem::severity::error ? "error: " : "warning: ")
-              << (p.pointer.empty() ? "/" : p.pointer) << ": " << p.message << "\n";
-  if (ctx.global.json) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (auto& p : v.issues)
-      problems.push_back({{"pointer", p.pointer},
-                          {"message", p.message},
-                          {"level", p.level == problem::severity::error ? "error" : "warning"}});
-    std::cout << nlohmann::json{{"valid", v.ok()}, {"problems", problems}}.dump() << "\n";
-  } else if (v.ok()) {
-    std::cout << file << ": valid"
-              << (schema ? "" : " (no entity schema applied: fields not checked)") << "\n";
+  if (!ctx.connect.empty()) {
+    auto engine = open_engine(ctx);
+    if (!engine) return fail_api(engine.err());
+    auto r = call(*engine.value(), ctx, {"validate", "", "", "", text.value(), {}});
+    if (!r && r.err().code != errc::validation) return fail_api(r.err());
+    print_problems(ctx, r ? warnings_of(r.value()) : problems_of(r.err()), r.ok());
+    if (r && !ctx.global.json) std::cout << file << ": valid (checked by batond)\n";
+    return r ? 0 : 2;
   }
+  auto schema = local_schema(ctx);
+  auto limits = local_limits(ctx);
+  auto v = validate_campaign(text.value(), schema.get(), limits);
+  print_problems(ctx, v.issues, v.ok());
+  if (v.ok() && !ctx.global.json)
+    std::cout << file << ": valid"
+              << (schema ? "" : " (no entity schema applied: fields not checked)")
+              << (limits.env ? "" : " (no config: channels and load_file paths not checked)")
+              << "\n";
   return v.ok() ? 0 : 2;
 }
 
 int run_create(context& ctx, const std::string& file) {
   auto text = read_file(file);
   if (!text) return cli::fail(text.err());
-  return simple(ctx, {"create", "", "", "", text.value(), {}}, [](const nlohmann::json& j) {
-    std::string out;
-    for (auto& w : j.value("warnings", nlohmann::json::array()))
-      std::cerr << "warning: " << w["pointer"].get<std::string>() << ": "
-                << w["message"].get<std::string>() << "\n";
-    return j["id"].get<std::string>() + "\n";
-  });
+  auto engine = open_engine(ctx);
+  if (!engine) return fail_api(engine.err());
+  auto r = call(*engine.value(), ctx, {"create", "", "", "", text.value(), {}});
+  if (!r && r.err().code == errc::validation) {  // the problems document of `validate --json`
+    print_problems(ctx, problems_of(r.err()), false);
+    return 2;
+  }
+  if (!r) return fail_api(r.err());
+  for (auto& w : warnings_of(r.value()))
+    std::cerr << "warning: " << w.pointer << ": " << w.message << "\n";
+  return print_reply(ctx, r.value(),
+                     [](const nlohmann::json& j) { return j.value("id", "") + "\n"; });
 }
 
 int run_wait(context& ctx, const std::string& id, double timeout) {
@@ -159,7 +221,8 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
   gr->add_option("--run", *run, "Run number (default: the last run)");
   gr->add_option("--format", *format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
   gr->callback([&ctx, id, run, format] {
-    api_command c{"graph", *id, "", "", "", {{"format", *format}}};
+    // --json: nodes and edges with their counts, not a drawing inside a string.
+    api_command c{"graph", *id, "", "", "", {{"format", ctx.global.json ? "json" : *format}}};
     if (!run->empty()) {
       if (auto n = parse_whole_number(*run, "--run", 1, UINT32_MAX); !n) {
         ctx.exit_code = cli::fail(n.err());

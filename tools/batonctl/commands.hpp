@@ -1,8 +1,11 @@
 // batonctl's subcommands, one registration function per group; each sets `exit_code` when run.
 #pragma once
 
+#include <optional>
+
 #include <CLI/CLI.hpp>
 
+#include "model/config.hpp"
 #include "tools/common/cli.hpp"
 
 namespace baton::ctl {
@@ -10,6 +13,9 @@ namespace baton::ctl {
 struct context {
   cli::global_options global;
   std::string connect;  // --connect HOST:PORT: drive a running batond
+  // The config file of a local command, checked before the command runs (defaults when the data
+  // dir has none); unset with --connect.
+  std::optional<engine_config> config;
   int exit_code = 0;
 };
 

@@ -13,16 +13,12 @@ namespace baton::ctl {
 
 result<std::unique_ptr<engine_client>> open_engine(const context& ctx, bool start_work) {
   if (!ctx.connect.empty()) {
-    auto colon = ctx.connect.rfind(':');
-    int port = 0;
-    try {
-      port = colon == std::string::npos ? 0 : std::stoi(ctx.connect.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
-    if (port <= 0 || port > 65535)
+    std::string host;
+    std::uint16_t port = 0;
+    if (!parse_host_port(ctx.connect, host, port) || port == 0)
       return make_error(errc::validation, "--connect",
                         "expected HOST:PORT, got '" + ctx.connect + "'");
-    return engine_client::connect(ctx.connect.substr(0, colon), static_cast<std::uint16_t>(port));
+    return engine_client::connect(host, port);
   }
   embedded_options o{ctx.global.data_dir, ctx.global.config, true};
   o.start_work = start_work;
@@ -30,12 +26,7 @@ result<std::unique_ptr<engine_client>> open_engine(const context& ctx, bool star
 }
 
 int fail_api(const error& e) {
-  if (e.code == errc::validation && e.where.empty() && e.what.find('\n') != std::string::npos) {
-    std::istringstream lines(e.what);
-    for (std::string line; std::getline(lines, line);) std::cerr << "error: " << line << "\n";
-    return exit_code(e.code);
-  }
-  return cli::fail(e);
+  return cli::fail(e);  // one "error: " line per problem of a validation error
 }
 
 result<nlohmann::json> call(engine_client& c, const context& ctx, api_command cmd,

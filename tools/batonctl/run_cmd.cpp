@@ -76,7 +76,9 @@ void add_run_command(CLI::App& app, context& ctx) {
       "run", "Create + publish (or --test) + run once now + wait; show the graph with counts");
   c->add_option("FILE", a->file, "Campaign JSON")->required();
   c->add_flag("--test", a->test, "A test run of the draft instead of publishing (sends nothing)");
-  c->add_option("--timeout", a->timeout, "Give up waiting after SECONDS (exit 7; the run goes on)");
+  c->add_option("--timeout", a->timeout,
+                "Give up waiting after SECONDS (exit 7: the run may still be going on)")
+      ->check(CLI::Range(0.0, 31536000.0));
   c->callback([&ctx, a] { ctx.exit_code = run_once(ctx, *a); });
 }
 

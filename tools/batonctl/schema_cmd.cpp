@@ -23,8 +23,6 @@ int run_apply(context& ctx, const std::string& file) {
     std::cerr << (p.level == problem::severity::error ? "error: " : "warning: ")
               << (p.pointer.empty() ? "/" : p.pointer) << ": " << p.message << "\n";
   if (!v.ok()) return 2;
-  std::error_code ec;
-  std::filesystem::create_directories(ctx.global.data_dir, ec);
   auto b = open_data(ctx);
   if (!b) return cli::fail(b.err());
   if (auto st = audience::apply_schema(**b, *v.schema); !st) return cli::fail(st.err());
@@ -34,6 +32,7 @@ int run_apply(context& ctx, const std::string& file) {
     out << v.schema->to_json().dump(2) << "\n";
     if (!out) return cli::fail(errc::failed, tmp, "cannot write the schema");
   }
+  std::error_code ec;
   std::filesystem::rename(tmp, schema_path(ctx), ec);
   if (ec) return cli::fail(errc::failed, schema_path(ctx), ec.message());
   if (ctx.global.json) {

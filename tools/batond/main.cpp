@@ -17,7 +17,7 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
-#include "channels/tracking_token.hpp"
+#include "channels/config_file.hpp"
 #include "model/config.hpp"
 #include "tools/batond/engine_handoff.hpp"
 #include "tools/batond/guard/wire_guard.hpp"
@@ -30,29 +30,14 @@ struct daemon_args {
   std::string listen;
 };
 
+// The config file checked completely (every problem, one line each), then --listen over it.
 baton::result<baton::engine_config> read_config(const daemon_args& a) {
-  baton::engine_config c;
-  std::ifstream in(a.g.config);
-  if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    for (auto& p : baton::parse_config(text.str(), c))
-      if (p.level == baton::problem::severity::error)
-        return baton::make_error(baton::errc::validation, a.g.config + p.pointer, p.message);
-  }
-  if (!a.listen.empty()) {
-    auto colon = a.listen.rfind(':');
-    int port = -1;
-    try {
-      port = colon == std::string::npos ? -1 : std::stoi(a.listen.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
-    if (port < 0 || port > 65535)
-      return baton::make_error(baton::errc::validation, "--listen",
-                               "expected HOST:PORT, got '" + a.listen + "'");
-    c.listen_host = a.listen.substr(0, colon);
-    c.listen_port = static_cast<std::uint16_t>(port);
-  }
+  auto loaded = baton::channels::load_config_file(a.g.config, a.g.config_given);
+  if (!loaded) return loaded.err();
+  baton::engine_config c = std::move(loaded.value());
+  if (!a.listen.empty() && !baton::parse_host_port(a.listen, c.listen_host, c.listen_port))
+    return baton::make_error(baton::errc::validation, "--listen",
+                             "expected HOST:PORT, got '" + a.listen + "'");
   return c;
 }
 
@@ -96,13 +81,10 @@ std::shared_ptr<const baton::entity_schema> read_schema(const std::string& data_
 }
 
 int run_daemon(daemon_args& a) {
+  // Only `batonctl init` creates a data dir: a mistyped --data-dir must not start an empty engine.
+  if (auto st = baton::cli::require_data_dir(a.g); !st) return baton::cli::fail(st.err());
   auto config = read_config(a);
   if (!config) return baton::cli::fail(config.err());
-  std::error_code ec;
-  std::filesystem::create_directories(a.g.data_dir, ec);
-  if (!std::filesystem::exists(a.g.config))
-    std::ofstream(a.g.config) << baton::default_config_json(
-        baton::channels::generate_tracking_secret());
   // Block the stop signals before any thread starts, then wait for them on this thread.
   sigset_t stop;
   sigemptyset(&stop);
@@ -148,8 +130,9 @@ int run_daemon(daemon_args& a) {
       code = baton::cli::fail(api.err());
     } else {
       auto port = api->guard->port();
-      spdlog::info("batond {} listening on {}:{} (data dir {}, pid {})", "0.1.0",
-                   config->listen_host, port, a.g.data_dir, ::getpid());
+      spdlog::info("{} listening on {}:{} (data dir {}, pid {})",
+                   baton::cli::version_line("batond"), config->listen_host, port, a.g.data_dir,
+                   ::getpid());
       std::cout << "listening " << config->listen_host << ":" << port << std::endl;
       int sig = 0;
       sigwait(&stop, &sig);
@@ -191,12 +174,15 @@ int run_daemon(daemon_args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  daemon_args a;
-  CLI::App app{"batond — the Baton engine daemon", "batond"};
-  baton::cli::add_global_flags(app, a.g);
-  app.add_option("--listen", a.listen,
-                 "HOST:PORT for the actor API (default 127.0.0.1:4242; port 0 = any)");
-  if (auto code = baton::cli::parse(app, argc, argv)) return *code;
-  baton::cli::resolve_defaults(a.g);
-  return run_daemon(a);
+  return baton::cli::guarded_main([&] {
+    daemon_args a;
+    CLI::App app{"batond — the Baton engine daemon", "batond"};
+    baton::cli::add_version_flag(app);
+    baton::cli::add_global_flags(app, a.g);
+    app.add_option("--listen", a.listen,
+                   "HOST:PORT for the actor API (default 127.0.0.1:4242; port 0 = any)");
+    if (auto code = baton::cli::parse(app, argc, argv)) return *code;
+    baton::cli::resolve_defaults(a.g);
+    return run_daemon(a);
+  });
 }

@@ -8,8 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/client.hpp"
+#include "model/config.hpp"
+#include "tools/common/cli.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   const char* usage = "usage: baton-example-client HOST:PORT CAMPAIGN.json\n";
   if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
     std::cout
@@ -22,10 +26,10 @@ int main(int argc, char** argv) {
     std::cerr << usage;
     return 2;
   }
-  std::string target = argv[1];
-  auto colon = target.rfind(':');
-  if (colon == std::string::npos) {
-    std::cerr << "error: expected HOST:PORT\n";
+  std::string host;
+  std::uint16_t port = 0;
+  if (!baton::parse_host_port(argv[1], host, port) || port == 0) {
+    std::cerr << "error: " << argv[1] << ": expected HOST:PORT\n";
     return 2;
   }
   std::ifstream in(argv[2]);
@@ -35,8 +39,7 @@ int main(int argc, char** argv) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto client = baton::engine_client::connect(
-      target.substr(0, colon), static_cast<std::uint16_t>(std::stoi(target.substr(colon + 1))));
+  auto client = baton::engine_client::connect(host, port);
   if (!client) {
     std::cerr << "error: " << client.err().message() << "\n";
     return 5;
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
   c.follow(
       id,
       [](const std::string& line) {
-        auto e = nlohmann::json::parse(line);
+        auto e = nlohmann::json::parse(line, nullptr, false);
+        if (!e.is_object()) return true;
         std::cout << e["seq"] << " " << e["type"].get<std::string>() << " " << e["payload"].dump()
                   << std::endl;
         return e["type"] != "run_ended";
@@ -66,4 +70,10 @@ int main(int argc, char** argv) {
       std::chrono::seconds(30));
   publisher.join();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return baton::cli::guarded_main([&] { return run(argc, argv); });
 }

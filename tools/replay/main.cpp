@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/config_file.hpp"
 #include "model/campaign_view.hpp"
 #include "model/event_json.hpp"
 #include "model/time.hpp"
@@ -241,16 +242,24 @@ int run_import(const args& a) {
   return 0;
 }
 
-}  // namespace
+// baton-replay reads no config; a --config given anyway is still checked, so that a wrong one is
+// never silently ignored.
+void check_config(args& a) {
+  cli::resolve_defaults(a.g);
+  if (!a.g.config_given) return;
+  auto c = channels::load_config_file(a.g.config, true);
+  if (!c) throw CLI::RuntimeError(cli::fail(c.err()));
+}
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   args a;
   CLI::App app{"baton-replay — audit Baton's event log (read-only, works beside a running batond)",
                "baton-replay"};
   app.require_subcommand(1);
   app.fallthrough();
+  cli::add_version_flag(app);
   cli::add_global_flags(app, a.g);
-  app.parse_complete_callback([&] { cli::resolve_defaults(a.g); });
+  app.parse_complete_callback([&] { check_config(a); });
   auto* v = app.add_subcommand("verify",
                                "Replay everything: sequences, hashes, chain, index, the engine's "
                                "fold vs its snapshots; exit 6 naming the first break");
@@ -293,4 +302,10 @@ int main(int argc, char** argv) {
   im->callback([&] { a.exit_code = run_import(a); });
   if (auto code = cli::parse(app, argc, argv)) return *code;
   return a.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return baton::cli::guarded_main([&] { return run(argc, argv); });
 }

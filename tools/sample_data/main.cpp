@@ -100,9 +100,7 @@ void write_purchases(generator& g, const std::filesystem::path& dir, std::uint64
         static_cast<unsigned long long>(g.below(24)), static_cast<unsigned long long>(g.below(60)));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"baton-sample-data — sample CSVs for config/schema.json", "baton-sample-data"};
   std::uint64_t seed = 1, profiles = 1000, purchases_per_profile = 5;
   std::string out;
@@ -130,4 +128,15 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(profiles),
       static_cast<unsigned long long>(profiles * purchases_per_profile));
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {  // nothing is expected to throw; a bug must still not end in std::terminate
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: internal: %s (please report this)\n", e.what());
+  }
+  return 1;
 }
