@@ -13,6 +13,11 @@ namespace {
 // The data dir batonctl needs to reach this test's database: the schema and a config whose
 // data.url is this database (PostgreSQL: the test's private schema on the search path).
 void point_batonctl_at(const test_db& db) {
+  // Only an initialized data dir is opened (issue 18 C10); then this test's schema and data URL.
+  auto init = baton::testing::run_tool(baton::testing::work_dir{}, "batonctl",
+                                       {"--data-dir", db.dir, "init"});
+  INFO("init: " << init.err);
+  REQUIRE(init.code == 0);
   std::ofstream(fs::path(db.dir) / "schema.json") << k_schema;
   std::string url;
   if (db.kind == "postgres")

@@ -35,6 +35,7 @@ int run_backup(context& ctx, const std::string& target) {
     if (!r) return fail_api(r.err());
     return print_backup(ctx, r.value());
   }
+  if (auto st = cli::require_data_dir(ctx.global); !st) return cli::fail(st.err());
   auto url = data_url(ctx);
   if (!url) return cli::fail(url.err());
   auto store = event_store::open(cli::events_dir(ctx.global));
