@@ -276,8 +276,7 @@ problems parse_config(const std::string& text, engine_config& out) {
   if (!doc) return ps;
   json_reader top(*doc, "", ps);
   if (!top.valid()) return ps;
-  top.allow({"engine", "security", "data", "channels", "retention", "tracking",
-             "deliverability"});
+  top.allow({"engine", "security", "data", "channels", "retention", "tracking", "deliverability"});
   section(top, "engine",
           {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds",
            "stopGraceSeconds", "maxFrameBytes", "maxConnections", "handshakeTimeoutSeconds"},

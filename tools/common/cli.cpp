@@ -6,8 +6,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "model/number.hpp"
 #include "model/json_parse.hpp"
+#include "model/number.hpp"
 #include "model/time.hpp"
 
 namespace baton::cli {

@@ -9,8 +9,8 @@
 #include "channels/config_file.hpp"
 #include "model/campaign_view.hpp"
 #include "model/event_json.hpp"
-#include "model/time.hpp"
 #include "model/number.hpp"
+#include "model/time.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/replay/replay.hpp"
 
