@@ -8,6 +8,8 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include "events/payload.hpp"
+
 namespace baton {
 
 void event_catalog::add(event_type_info info) {
@@ -74,7 +76,8 @@ result<std::string> event_catalog::payload_json(const event& e) const {
   std::memcpy(words.data(), e.payload.data(), e.payload.size());
   std::string out;
   auto failure = kj::runCatchingExceptions([&]() {
-    capnp::FlatArrayMessageReader reader(kj::arrayPtr(words.data(), words.size()));
+    capnp::FlatArrayMessageReader reader(kj::arrayPtr(words.data(), words.size()),
+                                         bounded_reader_options(words.size()));
     auto root = reader.getRoot<capnp::DynamicStruct>(t->schemas[e.version - 1]);
     capnp::JsonCodec codec;
     codec.handleByAnnotation(t->schemas[e.version - 1]);

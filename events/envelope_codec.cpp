@@ -9,6 +9,7 @@
 #include <kj/exception.h>
 
 #include "events/envelope.capnp.h"
+#include "events/payload.hpp"
 
 namespace baton {
 
@@ -61,7 +62,7 @@ status decode_envelope_into(std::string_view bytes, event& e, std::vector<std::u
   std::memcpy(scratch.data(), bytes.data(), bytes.size());
   auto words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(scratch.data()), scratch.size());
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
-    capnp::FlatArrayMessageReader reader(words);
+    capnp::FlatArrayMessageReader reader(words, bounded_reader_options(words.size()));
     auto r = reader.getRoot<capnp_schema::Envelope>();
     auto assign = [](std::string& out, capnp::Text::Reader t) { out.assign(t.cStr(), t.size()); };
     assign(e.stream, r.getStream());

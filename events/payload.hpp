@@ -15,6 +15,18 @@
 
 namespace baton {
 
+// Reader options for bytes of `words` words from the store or the wire. Cap'n Proto charges every
+// element of a list of zero-sized structs one word against the traversal limit, and its default
+// limit is 8 Mi words: a few hundred bytes could claim millions of elements and make a decoder
+// allocate gigabytes (found by the events fuzzer). Reading a message once charges about its own
+// size, so the limit is a small multiple of it.
+inline capnp::ReaderOptions bounded_reader_options(std::size_t words) {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = 4 * words + 1024;
+  o.nestingLimit = 64;
+  return o;
+}
+
 template <class Schema, class Fill>
 std::string build_payload(Fill&& fill) {
   capnp::MallocMessageBuilder msg(64);
@@ -33,7 +45,8 @@ result<T> read_payload(std::string_view bytes, Read&& read) {
   if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());
   T out{};
   auto failure = kj::runCatchingExceptions([&]() {
-    capnp::FlatArrayMessageReader reader(kj::arrayPtr(words.data(), words.size()));
+    capnp::FlatArrayMessageReader reader(kj::arrayPtr(words.data(), words.size()),
+                                         bounded_reader_options(words.size()));
     out = read(reader.getRoot<Schema>());
   });
   KJ_IF_MAYBE (ex, failure) {

@@ -1,5 +1,10 @@
 // Every campaign event type survives the whole trip: typed -> payload -> envelope bytes ->
 // decoded -> checked by the catalog -> typed again, and prints as JSON by its schema.
+#include <sys/resource.h>
+
+#include <fstream>
+#include <iterator>
+
 #include <catch2/catch.hpp>
 
 #include "events/campaign_events.hpp"
@@ -78,4 +83,48 @@ TEST_CASE("payload JSON uses the schema's field names") {
   auto j = baton_event_catalog().payload_json(e);
   REQUIRE(j.ok());
   CHECK(j.value() == R"({"run":2,"from":"a","output":"out","to":"b","count":"5"})");
+}
+
+TEST_CASE("a few hundred stored bytes cannot claim millions of list elements") {
+  // The events fuzzer's input: an envelope whose task_completed payload's list pointers claim
+  // millions of zero-sized elements (Cap'n Proto charges each one word of an 8 Mi-word default
+  // budget): decoding it allocated ~1 GB and took 10 s before the budget ran out and it was
+  // refused. The readers' budget now follows the bytes' size, so the refusal (or a small result)
+  // costs no more memory than the bytes. CTest runs each case in its own process, so the peak
+  // resident size below is this decode's.
+  std::ifstream in(std::string(BATON_SOURCE_DIR) + "/fuzz/corpus/events/found-list-amplification",
+                   std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(bytes.size() == 384);
+  const auto& catalog = baton_event_catalog();
+  std::size_t decoded = 0;
+  auto check = [&](const event& e) {
+    auto up = catalog.upcast(e);
+    if (!up.ok()) return;
+    if (auto json = catalog.payload_json(up.value()); json.ok())
+      CHECK(json->size() < 64 * bytes.size());
+    auto r = from_event(up.value());
+    if (!r.ok()) return;
+    ++decoded;
+    if (auto* t = std::get_if<task_completed>(&r.value()))
+      CHECK(t->outputs.size() + t->logs.size() <= bytes.size());
+  };
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  auto envelope = decode_envelope(bytes);
+  REQUIRE(envelope.ok());
+  check(envelope.value());
+  for (const auto* type : catalog.all()) {
+    for (std::uint16_t v = 1; v <= type->current_version(); ++v) {
+      event e;
+      e.type = type->id;
+      e.version = v;
+      e.payload = bytes;
+      check(e);
+    }
+  }
+  CHECK(decoded > 0);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  CHECK(after.ru_maxrss - before.ru_maxrss < 100 * 1024);  // KiB: well under 100 MiB
 }
