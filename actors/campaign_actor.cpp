@@ -11,6 +11,7 @@
 #include "model/lifecycle.hpp"
 #include "model/number.hpp"
 #include "model/planner.hpp"
+#include "model/retention.hpp"
 
 namespace baton {
 
@@ -31,6 +32,7 @@ struct campaign_actor_state {
   // Quarantined: the log could not be read or folded. Every command and query answers this
   // error (which names the event where the fold broke); nothing is decided or started.
   std::optional<error> quarantined;
+  bool retaining = false;  // a retention job is on a worker
   static inline const char* name = "campaign";
 };
 
@@ -218,6 +220,7 @@ void arm_timer(self_ptr self) {
   if (auto* r = s.st.active_run())
     for (auto& [id, t] : r->tasks)
       if (t.status == task_status::running && t.wait_until) consider(t.wait_until);
+  consider(retention_at(s.st, s.ctx->now(), s.ctx->opts.config.log_retention_days).next_at);
   if (at == s.armed) return;
   s.armed = at;
   self->send(s.ctx->timer, timer_set_atom::value, s.id, at);
@@ -253,6 +256,37 @@ std::vector<ev::campaign_event> restart_interrupted(self_ptr self) {
   return out;
 }
 
+// Retention: once a run ended `retention.logsDays` ago, what it left in the data plane (its
+// worktables) is dropped on a worker, then run_data_dropped records it and takes the task logs
+// out of the state (the events keep them). Dropping is idempotent: after a crash in between, the
+// next step drops nothing and records it. A failure is logged and tried again at the next step.
+void retain(self_ptr self) {
+  auto& s = self->state;
+  if (s.retaining || s.ctx->workers.empty()) return;
+  auto due = retention_at(s.st, s.ctx->now(), s.ctx->opts.config.log_retention_days);
+  if (due.last_run == 0) return;
+  s.retaining = true;
+  auto& w = s.ctx->workers[std::hash<std::string>{}(s.id) % s.ctx->workers.size()];
+  self->request(w, caf::infinite, retain_atom::value, s.id, due.last_run)
+      .then(
+          [self, upto = due.last_run](std::uint64_t dropped) {
+            auto& s = self->state;
+            if (s.quarantined || s.draining || upto <= s.st.retained_upto) {
+              s.retaining = false;
+              return;
+            }
+            commit(self, {ev::run_data_dropped{upto, dropped}}, engine_context_for(self), "",
+                   [self](result<append_result>) {
+                     self->state.retaining = false;
+                     step(self);
+                   });
+          },
+          [self](caf::error& e) {
+            self->state.retaining = false;
+            spdlog::warn("campaign {}: retention: {}", self->state.id, from_caf(e).message());
+          });
+}
+
 void maybe_idle(self_ptr self) {
   auto& s = self->state;
   if (s.st.active_run() || !s.tasks.empty() || !s.waiters.empty()) return;
@@ -280,6 +314,7 @@ void step(self_ptr self) {
   }
   start_tasks(self);
   arm_timer(self);
+  retain(self);
   deliver_waiters(self);
   maybe_idle(self);
 }

@@ -371,6 +371,12 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
             auto r = runner->run(j.input);
             if (r) return std::move(r.value());
             return to_caf(r.err());
+          },
+          [runner](retain_atom, const std::string& campaign,
+                   std::uint32_t last_run) -> caf::result<std::uint64_t> {
+            auto r = runner->drop_run_data(campaign, last_run);
+            if (r) return r.value();
+            return to_caf(r.err());
           }};
         }));
   ctx->writer = spawn_event_writer(sys, ctx->opts.store);

@@ -112,7 +112,8 @@ json campaign_to_json(const campaign_state& s) {
           {"duplicatedFrom", s.duplicated_from.empty() ? json(nullptr) : json(s.duplicated_from)},
           {"version", s.version},
           {"runs", runs},
-          {"alerts", alerts}};
+          {"alerts", alerts},
+          {"retainedUpTo", s.retained_upto}};
 }
 
 json campaign_summary_json(const campaign_state& s) {

@@ -103,7 +103,12 @@ result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, s
     // append (a full disk, a read-only file system, RocksDB in a failed state).
     auto put = from_rocks(
         p->db->Put(rocksdb::WriteOptions(), p->meta, std::string(keys::meta_format), "1"), dir);
-    if (!put) return make_error(put.err().code, dir, "cannot write to the store: " + put.err().what);
+    if (!put) {
+      // RocksDB refuses writes after a failed WAL write, and closing it would use that writer
+      // again (impl's destructor): leave the files as a crash would.
+      p->write_failed = make_error(put.err().code, dir, "cannot write to the store: " + put.err().what);
+      return *p->write_failed;
+    }
     p->start_writer();
   }
   return std::unique_ptr<event_store>(new event_store(std::move(p)));

@@ -21,6 +21,10 @@
 #include "events/result.hpp"
 #include "store/wal_check.hpp"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace baton {
 
 inline constexpr std::uint64_t any_version = std::numeric_limits<std::uint64_t>::max();
@@ -47,6 +51,9 @@ struct store_options {
   std::function<void(const error&)> on_write_failure;
   const clock* time_source = nullptr;   // default: the system clock
   std::size_t max_group_events = 8192;  // at most this many events per group commit
+  // RocksDB's environment (its file system); default: the process's. Tests put a file system
+  // that fails on demand here, to see failed reads and writes met as errors.
+  rocksdb::Env* env = nullptr;
 };
 
 struct append_request {

@@ -2,7 +2,13 @@
 // is damaged on disk (its first data block: RocksDB's checksum refuses it), then the store is
 // opened and used as the engine would: a head, a command id, the list of streams and the end of
 // the log that cannot be read each give an error, and nothing is written on a wrong belief.
+// A write the open makes is checked too: RocksDB over a file system whose WAL writes fail.
 #include <catch2/catch.hpp>
+
+#include <atomic>
+
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 
 #include "store_fixture.hpp"
 #include "support/table_damage.hpp"
@@ -11,6 +17,40 @@ using namespace baton;
 using namespace baton::testing;
 
 namespace {
+
+// The process's file system, except that appends to WAL files fail while `fail_wal_writes` is
+// set, as they do on a full disk (RocksDB's own NoSpace error).
+class failing_fs : public rocksdb::FileSystemWrapper {
+ public:
+  std::atomic<bool> fail_wal_writes{false};
+  failing_fs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "failing_fs"; }
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* out,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewWritableFile(name, o, out, dbg);
+    if (s.ok() && name.ends_with(".log")) *out = std::make_unique<wal_file>(std::move(*out), this);
+    return s;
+  }
+
+ private:
+  struct wal_file : rocksdb::FSWritableFileOwnerWrapper {
+    failing_fs* fs;
+    wal_file(std::unique_ptr<rocksdb::FSWritableFile>&& f, failing_fs* owner)
+        : FSWritableFileOwnerWrapper(std::move(f)), fs(owner) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs->fail_wal_writes) return rocksdb::IOStatus::NoSpace("injected");
+      return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             const rocksdb::DataVerificationInfo& v,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs->fail_wal_writes) return rocksdb::IOStatus::NoSpace("injected");
+      return FSWritableFileOwnerWrapper::Append(data, o, v, dbg);
+    }
+  };
+};
 
 std::string store_with(const temp_dir& d, const std::string& command_id = "") {
   auto dir = d.str();
@@ -109,4 +149,19 @@ TEST_CASE("unknown streams and command ids are values, not errors", "[store][rea
   auto l = s->streams("campaign/");
   REQUIRE(l.ok());
   CHECK(l->empty());
+}
+
+TEST_CASE("a store whose first write fails refuses the open", "[store][read-failure]") {
+  temp_dir d;
+  auto dir = store_with(d);
+  // Kept for the life of the process: a store refused this way leaves RocksDB as a crash would.
+  static auto fs = std::make_shared<failing_fs>();
+  static auto env = rocksdb::NewCompositeEnv(fs);
+  fs->fail_wal_writes = true;
+  store_options o;
+  o.env = env.get();
+  auto s = event_store::open(dir, o);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.err().code == errc::unavailable);
+  CHECK(s.err().what.find("cannot write to the store") != std::string::npos);
 }
