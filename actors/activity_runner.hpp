@@ -17,8 +17,7 @@ class activity_runner {
   virtual result<task_outcome> run(const task_input& in) = 0;
   // Retention: drops what runs 1..`last_run` of the campaign left in the data plane (their
   // worktables); returns how many tables went. Idempotent; a runner without a data plane has none.
-  virtual result<std::uint64_t> drop_run_data(const std::string& campaign,
-                                              std::uint32_t last_run) {
+  virtual result<std::uint64_t> drop_run_data(const std::string& campaign, std::uint32_t last_run) {
     (void)campaign;
     (void)last_run;
     return std::uint64_t{0};

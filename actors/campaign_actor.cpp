@@ -238,7 +238,7 @@ void start_tasks(self_ptr self) {
     job.act = *s.st.def->find_activity(id);
     job.input = task_input{s.id,       r->number, nullptr,      inputs_of(*s.st.def, *r, id),
                            r->vars,    r->test,   s.ctx->now(), s.st.def->dimension,
-                           t.progress, nullptr};
+                           t.progress, nullptr,   nullptr};  // the worker sets stop_requested
     s.tasks[key] = spawn_task_actor(self, s.ctx, caf::actor_cast<caf::actor>(self), std::move(job));
   }
 }

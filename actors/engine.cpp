@@ -351,33 +351,33 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
         [runner, stopping, busy](caf::event_based_actor* self) -> caf::behavior {
           return {[runner, self, stopping, busy](run_task_atom,
                                                  task_job& j) -> caf::result<task_outcome> {
-            j.input.act = &j.act;
-            j.input.stop_requested = [stopping] { return stopping->load(); };
-            ++*busy;
-            struct done_guard {
-              std::atomic<int>& n;
-              ~done_guard() { --n; }
-            } guard{*busy};
-            // A channel's batches become durable through its campaign actor before the next.
-            auto* sys = &self->system();
-            auto campaign = j.campaign;
-            j.input.checkpoint = [sys, campaign](const ev::delivery_progress& p) -> status {
-              caf::scoped_actor waiter{*sys};
-              status out = ok_status();
-              waiter->request(campaign, caf::infinite, progress_atom::value, p)
-                  .receive([](bool) {}, [&](caf::error& e) { out = from_caf(e); });
-              return out;
-            };
-            auto r = runner->run(j.input);
-            if (r) return std::move(r.value());
-            return to_caf(r.err());
-          },
-          [runner](retain_atom, const std::string& campaign,
-                   std::uint32_t last_run) -> caf::result<std::uint64_t> {
-            auto r = runner->drop_run_data(campaign, last_run);
-            if (r) return r.value();
-            return to_caf(r.err());
-          }};
+                    j.input.act = &j.act;
+                    j.input.stop_requested = [stopping] { return stopping->load(); };
+                    ++*busy;
+                    struct done_guard {
+                      std::atomic<int>& n;
+                      ~done_guard() { --n; }
+                    } guard{*busy};
+                    // Each batch of a channel becomes durable (its campaign actor) first.
+                    auto* sys = &self->system();
+                    auto campaign = j.campaign;
+                    j.input.checkpoint = [sys, campaign](const ev::delivery_progress& p) -> status {
+                      caf::scoped_actor waiter{*sys};
+                      status out = ok_status();
+                      waiter->request(campaign, caf::infinite, progress_atom::value, p)
+                          .receive([](bool) {}, [&](caf::error& e) { out = from_caf(e); });
+                      return out;
+                    };
+                    auto r = runner->run(j.input);
+                    if (r) return std::move(r.value());
+                    return to_caf(r.err());
+                  },
+                  [runner](retain_atom, const std::string& campaign,
+                           std::uint32_t last_run) -> caf::result<std::uint64_t> {
+                    auto r = runner->drop_run_data(campaign, last_run);
+                    if (r) return r.value();
+                    return to_caf(r.err());
+                  }};
         }));
   ctx->writer = spawn_event_writer(sys, ctx->opts.store);
   ctx->registry = spawn_registry(sys, ctx);

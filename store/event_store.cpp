@@ -106,7 +106,8 @@ result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, s
     if (!put) {
       // RocksDB refuses writes after a failed WAL write, and closing it would use that writer
       // again (impl's destructor): leave the files as a crash would.
-      p->write_failed = make_error(put.err().code, dir, "cannot write to the store: " + put.err().what);
+      p->write_failed =
+          make_error(put.err().code, dir, "cannot write to the store: " + put.err().what);
       return *p->write_failed;
     }
     p->start_writer();
@@ -235,7 +236,8 @@ result<std::vector<stream_head>> event_store::streams(std::string_view prefix) c
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
     std::string_view v(it->value().data(), it->value().size());
-    if (v.size() < 16) return make_error(errc::integrity, it->key().ToString(), "malformed stream head");
+    if (v.size() < 16)
+      return make_error(errc::integrity, it->key().ToString(), "malformed stream head");
     out.push_back({it->key().ToString(), keys::get_be64(v), keys::get_be64(v, 8)});
   }
   // An iterator that stops on an error looks like the end: without this check a damaged or

@@ -97,9 +97,8 @@ result<std::optional<append_result>> event_store::impl::seen_command(const std::
 namespace {
 
 // A stream's head as this group sees it: its own staged appends first, then the store.
-result<std::pair<std::uint64_t, std::uint64_t>> head_in_group(event_store::impl& s,
-                                                               group_state& g,
-                                                               const std::string& stream) {
+result<std::pair<std::uint64_t, std::uint64_t>> head_in_group(event_store::impl& s, group_state& g,
+                                                              const std::string& stream) {
   if (auto it = g.heads.find(stream); it != g.heads.end()) return it->second;
   return s.head_of(stream);
 }

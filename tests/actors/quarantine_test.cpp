@@ -27,9 +27,9 @@ void append_unfoldable(event_store& store, const std::string& id) {
 // Every verb a client may send to one campaign answers `code`, with `where` and `what` in it.
 void every_verb_answers(engine_fixture& f, const std::string& id, errc code,
                         const std::string& where, const std::string& what) {
-  for (const char* verb : {"show", "graph", "report", "wait", "publish", "pause", "resume", "stop",
-                           "close", "archive", "delete", "test", "start", "update", "duplicate",
-                           "confirm", "trigger", "back-to-draft"}) {
+  for (const char* verb :
+       {"show", "graph", "report", "wait", "publish", "pause", "resume", "stop", "close", "archive",
+        "delete", "test", "start", "update", "duplicate", "confirm", "trigger", "back-to-draft"}) {
     auto r = f.call({verb, id, "", "", verb == std::string("update") ? draft_json : "", {}});
     INFO(verb << ": " << (r ? r->dump() : r.err().message()));
     REQUIRE_FALSE(r.ok());

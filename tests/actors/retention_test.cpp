@@ -14,7 +14,8 @@ namespace {
 constexpr time_us day = 86'400'000'000;
 
 // Worktables of the campaign: registered ones, and the wt_ tables SQLite holds for it.
-std::pair<std::int64_t, std::int64_t> worktables_of(const std::string& data, const std::string& id) {
+std::pair<std::int64_t, std::int64_t> worktables_of(const std::string& data,
+                                                    const std::string& id) {
   auto b = audience::open_backend("", data);
   REQUIRE(b.ok());
   auto registered = audience::query_int(

@@ -72,7 +72,7 @@ TEST_CASE("run_data_dropped drops the task logs of those runs only, and snapshot
   CHECK(c.run(1).tasks.at("note").logs.empty());
   CHECK_FALSE(c.run(2).tasks.at("note").logs.empty());
   CHECK(c.run(1).tasks.at("note").status == task_status::done);  // only the logs go
-  auto due = retention_at(c.s, c.now, 30);  // run 1 is not due again
+  auto due = retention_at(c.s, c.now, 30);                       // run 1 is not due again
   CHECK(due.last_run == 0);
   CHECK(due.next_at == c.run(2).ended_at + 30 * day);
   auto back = decode_state(encode_state(c.s));
