@@ -139,6 +139,9 @@ result<std::vector<event>> event_store::read_stream(std::string_view stream, std
   };
   // The entry whose range holds `from` starts at or before it.
   it->SeekForPrev(keys::stream_key(stream, from));
+  // Checked before the Seek below, which starts afresh: past the last key it may not read the
+  // damaged block at all, and the stream would look shorter than it is.
+  if (!it->status().ok()) return from_rocks(it->status(), std::string(stream)).err();
   if (!in_stream()) it->Seek(keys::stream_key(stream, from));
   for (; in_stream(); it->Next()) {
     auto first =

@@ -165,3 +165,17 @@ TEST_CASE("a store whose first write fails refuses the open", "[store][read-fail
   CHECK(s.err().code == errc::unavailable);
   CHECK(s.err().what.find("cannot write to the store") != std::string::npos);
 }
+
+TEST_CASE("a stream index that cannot be read is an error, not a shorter stream",
+          "[store][read-failure]") {
+  temp_dir d;
+  auto dir = store_with(d);
+  damage_family(dir, "streams");
+  auto s = open_store(dir);
+  for (std::uint64_t from : {1, 3, 4}) {  // 4: past the end, as a load after a snapshot reads
+    auto r = s->read_stream("campaign/a", from);
+    INFO("from " << from);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.err().code == errc::integrity);
+  }
+}
