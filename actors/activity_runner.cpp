@@ -14,6 +14,11 @@ class flow_runner final : public activity_runner {
                       std::string("activity type ") + to_string(in.act->type) +
                           " needs the data plane, which this engine was started without");
   }
+  result<std::uint64_t> drop_run_data(const std::string& campaign,
+                                      std::uint32_t last_run) override {
+    if (next_) return next_->drop_run_data(campaign, last_run);
+    return std::uint64_t{0};
+  }
 
  private:
   std::shared_ptr<activity_runner> next_;

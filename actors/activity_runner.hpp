@@ -3,7 +3,9 @@
 // (campaign, run, activity) again must give the same outcome — recovery re-runs tasks.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "model/flow_activities.hpp"
 
@@ -13,6 +15,13 @@ class activity_runner {
  public:
   virtual ~activity_runner() = default;
   virtual result<task_outcome> run(const task_input& in) = 0;
+  // Retention: drops what runs 1..`last_run` of the campaign left in the data plane (their
+  // worktables); returns how many tables went. Idempotent; a runner without a data plane has none.
+  virtual result<std::uint64_t> drop_run_data(const std::string& campaign, std::uint32_t last_run) {
+    (void)campaign;
+    (void)last_run;
+    return std::uint64_t{0};
+  }
 };
 
 // Runs the flow-control activities; every other type is refused with a clear error until its

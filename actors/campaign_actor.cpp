@@ -11,6 +11,7 @@
 #include "model/lifecycle.hpp"
 #include "model/number.hpp"
 #include "model/planner.hpp"
+#include "model/retention.hpp"
 
 namespace baton {
 
@@ -28,6 +29,10 @@ struct campaign_actor_state {
   std::uint64_t snapshot_at = 0;    // stream version of the last snapshot written
   std::uint64_t snapshot_size = 0;  // its size in bytes
   bool draining = false;            // the engine stops: settle running sends, then end
+  // Quarantined: the log could not be read or folded. Every command and query answers this
+  // error (which names the event where the fold broke); nothing is decided or started.
+  std::optional<error> quarantined;
+  bool retaining = false;  // a retention job is on a worker
   static inline const char* name = "campaign";
 };
 
@@ -52,10 +57,20 @@ constexpr std::uint64_t snapshot_every = 256;  // events between snapshots: boun
 // decode, and the encoding costs a fixed ~2 us per event appended.
 constexpr std::uint64_t snapshot_bytes_per_event = 64;
 
+// The campaign stops deciding: its state no longer is the fold of its log. Waiters hear why.
+void quarantine(self_ptr self, error why) {
+  auto& s = self->state;
+  if (s.quarantined) return;
+  spdlog::error("campaign {}: quarantined: {}", s.id, why.message());
+  s.quarantined = std::move(why);
+  for (auto& w : s.waiters) w.deliver(to_caf(*s.quarantined));
+  s.waiters.clear();
+}
+
 // Snapshots bound the work of recovery: the next load folds only the events after it.
 void save_snapshot(self_ptr self) {
   auto& s = self->state;
-  if (!s.st.exists() || s.st.version == s.snapshot_at) return;
+  if (s.quarantined || !s.st.exists() || s.st.version == s.snapshot_at) return;
   auto bytes = encode_state(s.st);
   auto size = bytes.size();
   auto st = s.ctx->opts.store->put_snapshot(
@@ -72,6 +87,7 @@ void save_snapshot(self_ptr self) {
 void commit(self_ptr self, std::vector<ev::campaign_event> events, const command_context& c,
             const std::string& command_id, done_fn done) {
   auto& s = self->state;
+  if (s.quarantined) return done(*s.quarantined);
   if (events.empty()) {
     done(append_result{});
     return;
@@ -102,9 +118,14 @@ void commit(self_ptr self, std::vector<ev::campaign_event> events, const command
                 env.global_seq = range.first_global + i;
                 env.time = r.time;
                 env.actor = actor;  // the fold of the log sees the same identity
-                if (auto st = apply(s.st, events[i], env); !st)
-                  spdlog::error("campaign {}: cannot apply own event: {}", s.id,
-                                st.err().message());
+                if (auto st = apply(s.st, events[i], env); !st) {
+                  // Durable but not folded: the state is no longer the log's; stop deciding.
+                  auto typed = ev::to_event(events[i]);
+                  env.type = typed.type;
+                  env.version = typed.version;
+                  quarantine(self, fold_break(env, st.err()));
+                  return done(*s.quarantined);
+                }
               }
             }
             if (s.st.version >=
@@ -117,8 +138,12 @@ void commit(self_ptr self, std::vector<ev::campaign_event> events, const command
             auto e = from_caf(err);
             spdlog::warn("campaign {}: append failed: {}", self->state.id, e.message());
             if (e.code == errc::conflict) {  // someone else wrote: re-read the log
-              if (auto fresh = load_campaign(*self->state.ctx->opts.store, self->state.id))
-                self->state.st = fresh.value();
+              auto fresh = load_campaign(*self->state.ctx->opts.store, self->state.id);
+              if (!fresh) {  // never go on with the old state as if it were the log's
+                quarantine(self, fresh.err());
+                return done(*self->state.quarantined);
+              }
+              self->state.st = fresh.value();
             }
             done(e);
           });
@@ -195,6 +220,7 @@ void arm_timer(self_ptr self) {
   if (auto* r = s.st.active_run())
     for (auto& [id, t] : r->tasks)
       if (t.status == task_status::running && t.wait_until) consider(t.wait_until);
+  consider(retention_at(s.st, s.ctx->now(), s.ctx->opts.config.log_retention_days).next_at);
   if (at == s.armed) return;
   s.armed = at;
   self->send(s.ctx->timer, timer_set_atom::value, s.id, at);
@@ -212,7 +238,7 @@ void start_tasks(self_ptr self) {
     job.act = *s.st.def->find_activity(id);
     job.input = task_input{s.id,       r->number, nullptr,      inputs_of(*s.st.def, *r, id),
                            r->vars,    r->test,   s.ctx->now(), s.st.def->dimension,
-                           t.progress, nullptr};
+                           t.progress, nullptr,   nullptr};  // the worker sets stop_requested
     s.tasks[key] = spawn_task_actor(self, s.ctx, caf::actor_cast<caf::actor>(self), std::move(job));
   }
 }
@@ -230,6 +256,37 @@ std::vector<ev::campaign_event> restart_interrupted(self_ptr self) {
   return out;
 }
 
+// Retention: once a run ended `retention.logsDays` ago, what it left in the data plane (its
+// worktables) is dropped on a worker, then run_data_dropped records it and takes the task logs
+// out of the state (the events keep them). Dropping is idempotent: after a crash in between, the
+// next step drops nothing and records it. A failure is logged and tried again at the next step.
+void retain(self_ptr self) {
+  auto& s = self->state;
+  if (s.retaining || s.ctx->workers.empty()) return;
+  auto due = retention_at(s.st, s.ctx->now(), s.ctx->opts.config.log_retention_days);
+  if (due.last_run == 0) return;
+  s.retaining = true;
+  auto& w = s.ctx->workers[std::hash<std::string>{}(s.id) % s.ctx->workers.size()];
+  self->request(w, caf::infinite, retain_atom::value, s.id, due.last_run)
+      .then(
+          [self, upto = due.last_run](std::uint64_t dropped) {
+            auto& s = self->state;
+            if (s.quarantined || s.draining || upto <= s.st.retained_upto) {
+              s.retaining = false;
+              return;
+            }
+            commit(self, {ev::run_data_dropped{upto, dropped}}, engine_context_for(self), "",
+                   [self](result<append_result>) {
+                     self->state.retaining = false;
+                     step(self);
+                   });
+          },
+          [self](caf::error& e) {
+            self->state.retaining = false;
+            spdlog::warn("campaign {}: retention: {}", self->state.id, from_caf(e).message());
+          });
+}
+
 void maybe_idle(self_ptr self) {
   auto& s = self->state;
   if (s.st.active_run() || !s.tasks.empty() || !s.waiters.empty()) return;
@@ -241,7 +298,7 @@ void maybe_idle(self_ptr self) {
 void step(self_ptr self) {
   auto& s = self->state;
   if (s.draining) return maybe_end_draining(self);
-  if (!s.st.exists()) return;
+  if (s.quarantined || !s.st.exists()) return;
   if (!s.ctx->opts.start_work) {  // answers commands, starts nothing (engine_options)
     deliver_waiters(self);
     return maybe_idle(self);
@@ -257,6 +314,7 @@ void step(self_ptr self) {
   }
   start_tasks(self);
   arm_timer(self);
+  retain(self);
   deliver_waiters(self);
   maybe_idle(self);
 }
@@ -391,6 +449,13 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   command_context c{cmd.actor,
                     cmd.actor == "engine" ? role::admin : s.ctx->opts.config.role_of(cmd.actor),
                     s.ctx->now()};
+  if (s.quarantined) {
+    reply_error(rp, *s.quarantined);
+    // A read that failed may succeed later: the next command spawns this campaign again. A log
+    // that does not fold stays quarantined (this actor keeps answering).
+    if (s.quarantined->code != errc::integrity && s.tasks.empty()) self->quit();
+    return;
+  }
   bool gone = !s.st.exists() || s.st.status == campaign_status::deleted;
   if (cmd.verb == "create") {
     auto d =
@@ -411,7 +476,10 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
         campaign_report(s.st, cmd.args.count("activity") ? cmd.args.at("activity") : "").dump());
   if (cmd.verb == "feedback") return record_feedback(self, cmd, c, rp);
   if (!cmd.command_id.empty()) {
-    if (auto prev = s.ctx->opts.store->command_result(cmd.command_id)) {
+    auto prev = s.ctx->opts.store->command_result(cmd.command_id);
+    // Unknown whether the command ran: answer the error rather than run it again.
+    if (!prev) return reply_error(rp, prev.err());
+    if (*prev) {
       auto j = ok_json(self);
       j["duplicate"] = true;
       return rp.deliver(j.dump());
@@ -437,6 +505,7 @@ void handle_task_done(self_ptr self, std::uint32_t run, const std::string& activ
                       task_outcome& o) {
   auto& s = self->state;
   s.tasks.erase(std::to_string(run) + "/" + activity);
+  if (s.quarantined) return maybe_end_draining(self);
   if (o.interrupted) {  // the engine stops; the task runs again on the next start
     spdlog::info("campaign {}: {} of run {} stopped with the engine; it resumes on the next start",
                  s.id, activity, run);
@@ -471,6 +540,7 @@ void handle_task_fail(self_ptr self, std::uint32_t run, const std::string& activ
                       const std::string& msg) {
   auto& s = self->state;
   s.tasks.erase(std::to_string(run) + "/" + activity);
+  if (s.quarantined) return maybe_end_draining(self);
   spdlog::warn("campaign {}: task {} of run {} failed: {}", s.id, activity, run, msg);
   finish_task(self, run, activity,
               decide_task_failed(s.st, run, activity, msg, engine_context_for(self)));
@@ -478,6 +548,7 @@ void handle_task_fail(self_ptr self, std::uint32_t run, const std::string& activ
 
 void handle_tick(self_ptr self) {
   auto& s = self->state;
+  if (s.quarantined) return;
   s.armed = -1;  // the timer fired (or we are starting): arm again
   std::vector<ev::campaign_event> events;
   if (auto* r = s.st.active_run()) {
@@ -503,8 +574,8 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
     auto loaded = load_campaign(*ctx->opts.store, id);
     if (loaded)
       s.st = std::move(loaded.value());
-    else
-      spdlog::error("campaign {}: recovery failed: {}", id, loaded.err().message());
+    else  // never an empty state: "no such campaign" would be a wrong answer
+      quarantine(self, loaded.err());
     self->send(self, tick_atom::value);
     return {
         [self](command_atom, api_command& cmd) -> caf::result<std::string> {
@@ -533,6 +604,7 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
         },
         [self](progress_atom, ev::delivery_progress& p) -> caf::result<bool> {
           ++self->state.activity;
+          if (self->state.quarantined) return to_caf(*self->state.quarantined);
           auto rp = self->make_response_promise();
           auto d = decide_progress(self->state.st, p, engine_context_for(self));
           if (!d) return to_caf(d.err());
@@ -552,6 +624,7 @@ caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
         [self](drain_atom) {
           auto& s = self->state;
           s.draining = true;
+          if (s.quarantined) return self->quit();  // nothing of it is carried on
           deliver_waiters(self, true);
           maybe_end_draining(self);
         },

@@ -9,6 +9,7 @@
 
 #include "audience/activities.hpp"
 #include "audience/backend.hpp"
+#include "audience/worktable.hpp"
 
 namespace baton {
 
@@ -51,6 +52,15 @@ class data_runner final : public activity_runner {
     auto out = audience::run_data_activity(*conn.value(), schema.value(), in, opts);
     give_back(std::move(conn.value()));
     return out;
+  }
+
+  result<std::uint64_t> drop_run_data(const std::string& campaign,
+                                      std::uint32_t last_run) override {
+    auto conn = borrow();
+    if (!conn) return conn.err();
+    auto n = audience::drop_worktables_up_to(*conn.value(), campaign, last_run);
+    give_back(std::move(conn.value()));
+    return n;
   }
 
  private:

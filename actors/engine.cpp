@@ -33,8 +33,11 @@ struct registry_state {
 
 using registry_ptr = caf::stateful_actor<registry_state>*;
 
-bool campaign_exists(registry_ptr self, const std::string& id) {
-  return self->state.ctx->opts.store->stream_version("campaign/" + id) > 0;
+// Whether the campaign's stream has events; a failed read is an error, not "no".
+result<bool> campaign_exists(registry_ptr self, const std::string& id) {
+  auto v = self->state.ctx->opts.store->stream_version("campaign/" + id);
+  if (!v) return v.err();
+  return *v > 0;
 }
 
 caf::actor campaign_actor(registry_ptr self, const std::string& id) {
@@ -66,13 +69,15 @@ void forward(registry_ptr self, const std::string& id, api_command cmd, caf::res
             });
 }
 
-std::string new_campaign_id(registry_ptr self) {
+result<std::string> new_campaign_id(registry_ptr self) {
   for (;;) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%08llx",
                   static_cast<unsigned long long>(self->state.rng() & 0xffffffffull));
     std::string id = std::string("c-") + buf;
-    if (!campaign_exists(self, id) && !self->state.campaigns.count(id)) return id;
+    auto exists = campaign_exists(self, id);
+    if (!exists) return exists.err();
+    if (!*exists && !self->state.campaigns.count(id)) return id;
   }
 }
 
@@ -95,7 +100,9 @@ caf::result<std::string> list_campaigns(registry_ptr self, const api_command& cm
                              "unknown status '" + want +
                                  "' (draft, scheduled, live, paused, stopped, completed, closed, "
                                  "archived)"));
-  for (auto& head : store.streams("campaign/")) {
+  auto heads = store.streams("campaign/");
+  if (!heads) return to_caf(heads.err());
+  for (auto& head : heads.value()) {
     auto s = load_campaign(store, head.stream.substr(9));
     if (!s) return to_caf(s.err());
     if (s->status == campaign_status::deleted || s->status == campaign_status::none) continue;
@@ -111,12 +118,17 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
   if (!v.ok()) return to_caf(to_validation_error(v.issues));
   if (auto t = channels::check_channel_templates(*v.definition); has_errors(t))
     return to_caf(to_validation_error(t));
-  if (!cmd.command_id.empty())
-    if (auto prev = ctx.opts.store->command_result(cmd.command_id); prev && !prev->ranges.empty())
-      return nlohmann::json{{"id", prev->ranges.front().stream.substr(9)}, {"duplicate", true}}
+  if (!cmd.command_id.empty()) {
+    auto prev = ctx.opts.store->command_result(cmd.command_id);
+    if (!prev) return to_caf(prev.err());  // unknown whether it ran: never run it twice
+    if (*prev && !(*prev)->ranges.empty())
+      return nlohmann::json{{"id", (*prev)->ranges.front().stream.substr(9)}, {"duplicate", true}}
           .dump();
+  }
   cmd.body = v.definition->to_json().dump();
-  auto id = new_campaign_id(self);
+  auto new_id = new_campaign_id(self);
+  if (!new_id) return to_caf(new_id.err());
+  auto id = new_id.value();
   cmd.campaign = id;
   auto rp = self->make_response_promise();
   auto warnings = warnings_json(v.issues);
@@ -232,8 +244,11 @@ caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   }
   if (cmd.campaign.empty())
     return to_caf(make_error(errc::validation, "campaign", "this command needs a campaign id"));
-  if (!self->state.campaigns.count(cmd.campaign) && !campaign_exists(self, cmd.campaign))
-    return to_caf(make_error(errc::not_found, cmd.campaign, "no such campaign"));
+  if (!self->state.campaigns.count(cmd.campaign)) {
+    auto exists = campaign_exists(self, cmd.campaign);
+    if (!exists) return to_caf(exists.err());  // the cause, never "no such campaign"
+    if (!*exists) return to_caf(make_error(errc::not_found, cmd.campaign, "no such campaign"));
+  }
   auto rp = self->make_response_promise();
   forward(self, cmd.campaign, cmd, rp);
   return caf::delegated<std::string>{};
@@ -275,7 +290,12 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
           }
         },
         [self](fired_atom, const std::string& id) {
-          if (!self->state.stopping && campaign_exists(self, id))
+          if (self->state.stopping) return;
+          auto exists = campaign_exists(self, id);
+          if (!exists)
+            spdlog::error("engine: timer of campaign {} not delivered: {}", id,
+                          exists.err().message());
+          else if (*exists)
             self->send(campaign_actor(self, id), tick_atom::value);
         },
         [self](tick_atom) { self->send(self->state.ctx->timer, tick_atom::value); },
@@ -295,8 +315,14 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
         },
         [self](idle_atom) {  // recover every campaign that has unfinished business
           if (self->state.stopping || !self->state.ctx->opts.start_work) return;
-          for (auto& head : self->state.ctx->opts.store->streams("campaign/"))
-            campaign_actor(self, head.stream.substr(9));
+          auto heads = self->state.ctx->opts.store->streams("campaign/");
+          if (!heads) {  // no campaign is skipped for good: try the whole list again
+            spdlog::error("engine: recovery cannot list the campaigns, retrying in 5 s: {}",
+                          heads.err().message());
+            self->delayed_send(self, std::chrono::seconds(5), idle_atom::value);
+            return;
+          }
+          for (auto& head : heads.value()) campaign_actor(self, head.stream.substr(9));
         },
     };
   });
@@ -325,27 +351,33 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
         [runner, stopping, busy](caf::event_based_actor* self) -> caf::behavior {
           return {[runner, self, stopping, busy](run_task_atom,
                                                  task_job& j) -> caf::result<task_outcome> {
-            j.input.act = &j.act;
-            j.input.stop_requested = [stopping] { return stopping->load(); };
-            ++*busy;
-            struct done_guard {
-              std::atomic<int>& n;
-              ~done_guard() { --n; }
-            } guard{*busy};
-            // A channel's batches become durable through its campaign actor before the next.
-            auto* sys = &self->system();
-            auto campaign = j.campaign;
-            j.input.checkpoint = [sys, campaign](const ev::delivery_progress& p) -> status {
-              caf::scoped_actor waiter{*sys};
-              status out = ok_status();
-              waiter->request(campaign, caf::infinite, progress_atom::value, p)
-                  .receive([](bool) {}, [&](caf::error& e) { out = from_caf(e); });
-              return out;
-            };
-            auto r = runner->run(j.input);
-            if (r) return std::move(r.value());
-            return to_caf(r.err());
-          }};
+                    j.input.act = &j.act;
+                    j.input.stop_requested = [stopping] { return stopping->load(); };
+                    ++*busy;
+                    struct done_guard {
+                      std::atomic<int>& n;
+                      ~done_guard() { --n; }
+                    } guard{*busy};
+                    // Each batch of a channel becomes durable (its campaign actor) first.
+                    auto* sys = &self->system();
+                    auto campaign = j.campaign;
+                    j.input.checkpoint = [sys, campaign](const ev::delivery_progress& p) -> status {
+                      caf::scoped_actor waiter{*sys};
+                      status out = ok_status();
+                      waiter->request(campaign, caf::infinite, progress_atom::value, p)
+                          .receive([](bool) {}, [&](caf::error& e) { out = from_caf(e); });
+                      return out;
+                    };
+                    auto r = runner->run(j.input);
+                    if (r) return std::move(r.value());
+                    return to_caf(r.err());
+                  },
+                  [runner](retain_atom, const std::string& campaign,
+                           std::uint32_t last_run) -> caf::result<std::uint64_t> {
+                    auto r = runner->drop_run_data(campaign, last_run);
+                    if (r) return r.value();
+                    return to_caf(r.err());
+                  }};
         }));
   ctx->writer = spawn_event_writer(sys, ctx->opts.store);
   ctx->registry = spawn_registry(sys, ctx);

@@ -31,7 +31,10 @@ struct engine_context {
 using engine_ctx_ptr = std::shared_ptr<engine_context>;
 
 // The folded state of a campaign read from the store (latest snapshot + the events after it).
+// A failed read keeps its cause; an event the fold rejects is named (fold_break).
 result<campaign_state> load_campaign(const event_store& store, const std::string& id);
+// The integrity error naming the event a fold could not take: stream#seq, type, version, why.
+error fold_break(const event& e, const error& why);
 
 caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
                                 const std::string& id);

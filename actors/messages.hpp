@@ -24,6 +24,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using backup_atom = caf::atom_constant<caf::atom("backup")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using retain_atom = caf::atom_constant<caf::atom("retain")>;
 
 // One atomic append for the event writer.
 struct append_batch {

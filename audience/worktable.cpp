@@ -209,6 +209,30 @@ result<std::uint64_t> drop_run_worktables(backend& b, const std::string& campaig
   return n;
 }
 
+result<std::uint64_t> drop_worktables_up_to(backend& b, const std::string& campaign,
+                                            std::uint32_t last_run) {
+  // A data plane where no worktable was ever made has no registry: nothing to drop.
+  auto have = query_int(b, b.kind() == dialect::sqlite
+                               ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'baton_worktables'"
+                               : "SELECT count(*) FROM information_schema.tables WHERE "
+                                 "table_schema = current_schema() AND table_name = "
+                                 "'baton_worktables'");
+  if (!have) return have.err();
+  if (*have == 0) return std::uint64_t{0};
+  auto tables = registered(b, "campaign = " + b.placeholder(1) + " AND run <= " + b.placeholder(2),
+                           {value::text(campaign), value::integer(last_run)});
+  if (!tables) return tables.err();
+  if (tables->empty()) return std::uint64_t{0};
+  auto st = with_transaction(b, [&]() -> status {
+    for (const auto& t : *tables)
+      if (auto s = drop_worktable(b, t); !s) return s;
+    return ok_status();
+  });
+  if (!st) return st.err();
+  return static_cast<std::uint64_t>(tables->size());
+}
+
 result<std::string> fingerprint(backend& b, const std::string& table,
                                 const std::vector<wt_column>& columns) {
   std::string cols;

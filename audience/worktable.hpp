@@ -58,6 +58,10 @@ status drop_activity_worktables(backend& b, const wt_owner& o);
 // Drops every worktable of a run (retention); returns how many were dropped.
 result<std::uint64_t> drop_run_worktables(backend& b, const std::string& campaign,
                                           std::uint32_t run);
+// Retention (config `retention.logsDays`): drops every worktable of runs 1..`last_run` of the
+// campaign (runs end in order); returns how many were dropped. Nothing to drop costs one query.
+result<std::uint64_t> drop_worktables_up_to(backend& b, const std::string& campaign,
+                                            std::uint32_t last_run);
 status drop_worktable(backend& b, const std::string& table);
 
 // The content hash of a table with these columns: 32 hex digits.

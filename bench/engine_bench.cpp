@@ -301,7 +301,9 @@ void run_p4(const config& c) {
   }
   // Recovery happens after a restart: reopen (RocksDB flushes the recovered WAL to a table).
   auto store = open_store(dir);
-  std::uint64_t version = store->stream_version("campaign/" + id);
+  auto read_version = store->stream_version("campaign/" + id);
+  if (!read_version) fail("P4 stream_version: " + read_version.err().message());
+  std::uint64_t version = *read_version;
   if (version != c.p4_events) fail("P4: the stream holds " + std::to_string(version) + " events");
   note("P4: campaign %s with %llu events (%u runs) written; %d loads per run", id.c_str(),
        static_cast<unsigned long long>(version), runs_written, loads);

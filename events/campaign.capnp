@@ -159,3 +159,8 @@ struct TaskCancelled {          # type 30: the run ended before this task did (f
   reason   @2 :Text;            # "run failed", "run stopped"
   was      @3 :Text;            # the task's state then: pending, running, needs-confirmation
 }
+
+struct RunDataDropped {         # type 40: retention (config retention.logsDays): runs 1..lastRun
+  lastRun    @0 :UInt32;        #          ended that long ago; their task logs are dropped from
+  worktables @1 :UInt64;        #          the state (these events keep them) and their worktables
+}                               #          from the data plane (how many, here)

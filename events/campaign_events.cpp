@@ -60,6 +60,7 @@ BATON_CODEC(signal_sent, SignalSent)
 BATON_CODEC(delivery_progress, DeliveryProgress)
 BATON_CODEC(feedback_received, FeedbackReceived)
 BATON_CODEC(task_cancelled, TaskCancelled)
+BATON_CODEC(run_data_dropped, RunDataDropped)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -264,6 +265,14 @@ void codec<task_cancelled>::write(schema::Builder b, const task_cancelled& e) {
 }
 task_cancelled codec<task_cancelled>::read(schema::Reader r) {
   return {r.getRun(), to_std(r.getActivity()), to_std(r.getReason()), to_std(r.getWas())};
+}
+
+void codec<run_data_dropped>::write(schema::Builder b, const run_data_dropped& e) {
+  b.setLastRun(e.last_run);
+  b.setWorktables(e.worktables);
+}
+run_data_dropped codec<run_data_dropped>::read(schema::Reader r) {
+  return {r.getLastRun(), r.getWorktables()};
 }
 
 template <class T, std::size_t I = 0>

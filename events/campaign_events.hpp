@@ -168,12 +168,21 @@ struct task_cancelled {
   std::string activity, reason, was;
 };
 
+// Retention (config retention.logsDays): runs 1..last_run ended that long ago. Their task logs
+// leave the state (the events keep them) and `worktables` of their data-plane tables were dropped.
+struct run_data_dropped {
+  static constexpr std::uint16_t type = 40;
+  bool operator==(const run_data_dropped&) const = default;
+  std::uint32_t last_run = 0;
+  std::uint64_t worktables = 0;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
                  transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received,
-                 task_cancelled>;
+                 task_cancelled, run_data_dropped>;
 
 // A store event (type, version 1, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

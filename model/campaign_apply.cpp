@@ -243,6 +243,15 @@ status on(campaign_state& s, const feedback_received& e, const event&) {
   return ok_status();
 }
 
+status on(campaign_state& s, const run_data_dropped& e, const event& env) {
+  if (e.last_run > s.runs.size())
+    return unfit(env, "event names unknown run " + std::to_string(e.last_run));
+  for (std::uint32_t n = s.retained_upto + 1; n <= e.last_run; ++n)
+    for (auto& [id, t] : s.runs[n - 1].tasks) t.logs.clear();
+  s.retained_upto = std::max(s.retained_upto, e.last_run);
+  return ok_status();
+}
+
 status on(campaign_state& s, const delivery_progress& e, const event& env) {
   auto t = task_of(s, e.run, e.activity, env);
   if (!t) return t.err();

@@ -200,6 +200,7 @@ std::string encode_state(const campaign_state& s) {
   for (auto& [activity, t] : s.feedback) fb[activity] = {{"total", t.total}, {"unique", t.unique}};
   j["feedback"] = fb;
   j["feedbackSeen"] = s.feedback_seen;
+  j["retainedUpTo"] = s.retained_upto;
   if (s.error)
     j["error"] = {
         {"activity", s.error->activity}, {"message", s.error->message}, {"run", s.error->run}};
@@ -237,6 +238,7 @@ result<campaign_state> decode_state(const std::string& bytes) {
       tally.unique = t.at("unique").get<std::map<std::string, std::set<std::string>>>();
     }
     s.feedback_seen = j.at("feedbackSeen").get<std::set<std::string>>();
+    s.retained_upto = j.value("retainedUpTo", 0u);  // absent from snapshots of older releases
     if (j.contains("error"))
       s.error =
           error_marker{j["error"].at("activity"), j["error"].at("message"), j["error"].at("run")};

@@ -113,6 +113,7 @@ struct campaign_state {
   std::vector<alert_record> alerts;
   std::map<std::string, feedback_tally> feedback;  // by channel activity id
   std::set<std::string> feedback_seen;             // "message|event|at": a repeat is not counted
+  std::uint32_t retained_upto = 0;  // runs 1..this are past retention (run_data_dropped)
 
   bool exists() const { return status != campaign_status::none; }
   run_state* active_run();

@@ -97,22 +97,26 @@ json campaign_to_json(const campaign_state& s) {
                       {"title", a.title},
                       {"message", a.message},
                       {"at", format_time(a.at)}});
-  return {{"id", s.id},
-          {"name", s.def ? s.def->name : ""},
-          {"description", s.def ? s.def->description : ""},
-          {"dimension", s.def ? s.def->dimension : ""},
-          {"status", to_string(s.status)},
-          {"error", error},
-          {"lastRun", last_run_json(s)},
-          {"nextRun", time_or_null(s.next_run)},
-          {"schedule", s.def ? s.def->schedule_json : json(nullptr)},
-          {"createdBy", s.created_by},
-          {"createdAt", time_or_null(s.created_at)},
-          {"updatedAt", time_or_null(s.updated_at)},
-          {"duplicatedFrom", s.duplicated_from.empty() ? json(nullptr) : json(s.duplicated_from)},
-          {"version", s.version},
-          {"runs", runs},
-          {"alerts", alerts}};
+  json out = {
+      {"id", s.id},
+      {"name", s.def ? s.def->name : ""},
+      {"description", s.def ? s.def->description : ""},
+      {"dimension", s.def ? s.def->dimension : ""},
+      {"status", to_string(s.status)},
+      {"error", error},
+      {"lastRun", last_run_json(s)},
+      {"nextRun", time_or_null(s.next_run)},
+      {"schedule", s.def ? s.def->schedule_json : json(nullptr)},
+      {"createdBy", s.created_by},
+      {"createdAt", time_or_null(s.created_at)},
+      {"updatedAt", time_or_null(s.updated_at)},
+      {"duplicatedFrom", s.duplicated_from.empty() ? json(nullptr) : json(s.duplicated_from)},
+      {"version", s.version},
+      {"runs", runs},
+      {"alerts", alerts}};
+  // Only once retention dropped something: the view of every other campaign is unchanged.
+  if (s.retained_upto > 0) out["retainedUpTo"] = s.retained_upto;
+  return out;
 }
 
 json campaign_summary_json(const campaign_state& s) {

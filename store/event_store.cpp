@@ -90,11 +90,26 @@ result<std::unique_ptr<event_store>> event_store::open(const std::string& dir, s
     } else {  // readers still open it, so that verify can say what is wrong
       p->next_global = keys::get_be64(std::string_view(it->key().data(), it->key().size())) + 1;
     }
+  } else if (!it->status().ok()) {
+    // The end of the log could not be read: a writer would start the chain again at #1 over it.
+    auto st = from_rocks(it->status(), dir);
+    return make_error(st.err().code, dir, "cannot read the end of the log: " + st.err().what);
   }
+  it.reset();
   p->committed_global = p->next_global - 1;
   if (auto st = p->check_head(); !st) return st.err();
   if (opts.open_mode == mode::read_write) {
-    p->db->Put(rocksdb::WriteOptions(), p->meta, std::string(keys::meta_format), "1");
+    // The first write of an open: a store that cannot take it is refused here, not at the first
+    // append (a full disk, a read-only file system, RocksDB in a failed state).
+    auto put = from_rocks(
+        p->db->Put(rocksdb::WriteOptions(), p->meta, std::string(keys::meta_format), "1"), dir);
+    if (!put) {
+      // RocksDB refuses writes after a failed WAL write, and closing it would use that writer
+      // again (impl's destructor): leave the files as a crash would.
+      p->write_failed =
+          make_error(put.err().code, dir, "cannot write to the store: " + put.err().what);
+      return *p->write_failed;
+    }
     p->start_writer();
   }
   return std::unique_ptr<event_store>(new event_store(std::move(p)));
@@ -124,6 +139,9 @@ result<std::vector<event>> event_store::read_stream(std::string_view stream, std
   };
   // The entry whose range holds `from` starts at or before it.
   it->SeekForPrev(keys::stream_key(stream, from));
+  // Checked before the Seek below, which starts afresh: past the last key it may not read the
+  // damaged block at all, and the stream would look shorter than it is.
+  if (!it->status().ok()) return from_rocks(it->status(), std::string(stream)).err();
   if (!in_stream()) it->Seek(keys::stream_key(stream, from));
   for (; in_stream(); it->Next()) {
     auto first =
@@ -192,12 +210,20 @@ result<std::vector<event>> event_store::read_all(std::uint64_t from_global,
   return out;
 }
 
-std::uint64_t event_store::stream_version(std::string_view stream) const {
+result<std::uint64_t> event_store::stream_version(std::string_view stream) const {
   auto v = impl_->get(impl_->heads, stream);
-  return v && v->size() >= 8 ? keys::get_be64(*v) : 0;
+  if (!v) {
+    if (v.err().code == errc::not_found) return std::uint64_t{0};
+    return make_error(v.err().code, std::string(stream),
+                      "cannot read the stream's head: " + v.err().what);
+  }
+  if (v->size() < 16)
+    return make_error(errc::integrity, std::string(stream), "malformed stream head");
+  return keys::get_be64(*v);
 }
 
-std::optional<append_result> event_store::command_result(std::string_view command_id) const {
+result<std::optional<append_result>> event_store::command_result(
+    std::string_view command_id) const {
   return impl_->seen_command(std::string(command_id));
 }
 
@@ -206,15 +232,22 @@ std::uint64_t event_store::last_global_seq() const {
   return impl_->committed_global;
 }
 
-std::vector<stream_head> event_store::streams(std::string_view prefix) const {
+result<std::vector<stream_head>> event_store::streams(std::string_view prefix) const {
   std::vector<stream_head> out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->heads));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
     std::string_view v(it->value().data(), it->value().size());
-    if (v.size() < 16) continue;
+    if (v.size() < 16)
+      return make_error(errc::integrity, it->key().ToString(), "malformed stream head");
     out.push_back({it->key().ToString(), keys::get_be64(v), keys::get_be64(v, 8)});
+  }
+  // An iterator that stops on an error looks like the end: without this check a damaged or
+  // unreadable index would list fewer streams (and recovery would skip campaigns).
+  if (!it->status().ok()) {
+    auto st = from_rocks(it->status(), impl_->dir);
+    return make_error(st.err().code, impl_->dir, "cannot list the streams: " + st.err().what);
   }
   return out;
 }

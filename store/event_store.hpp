@@ -21,6 +21,10 @@
 #include "events/result.hpp"
 #include "store/wal_check.hpp"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace baton {
 
 inline constexpr std::uint64_t any_version = std::numeric_limits<std::uint64_t>::max();
@@ -47,6 +51,9 @@ struct store_options {
   std::function<void(const error&)> on_write_failure;
   const clock* time_source = nullptr;   // default: the system clock
   std::size_t max_group_events = 8192;  // at most this many events per group commit
+  // RocksDB's environment (its file system); default: the process's. Tests put a file system
+  // that fails on demand here, to see failed reads and writes met as errors.
+  rocksdb::Env* env = nullptr;
 };
 
 struct append_request {
@@ -138,12 +145,14 @@ class event_store {
   result<std::vector<event>> read_all(std::uint64_t from_global, std::size_t limit) const;
   // Calls visit for each event from `from_global` on until it returns false or the log ends.
   status scan(std::uint64_t from_global, const std::function<bool(const event&)>& visit) const;
-  std::uint64_t stream_version(std::string_view stream) const;
-  // The result of the append made with this command id, if there was one (duplicate = true).
-  std::optional<append_result> command_result(std::string_view command_id) const;
+  // Reads keep "not there" apart from "could not read": a stream never written has version 0
+  // and an unknown command id has no result, while a failed read (I/O, corruption) is an error.
   std::uint64_t last_global_seq() const;
+  result<std::uint64_t> stream_version(std::string_view stream) const;
+  // The result of the append made with this command id, if there was one (duplicate = true).
+  result<std::optional<append_result>> command_result(std::string_view command_id) const;
   // Streams whose name starts with `prefix`, in name order.
-  std::vector<stream_head> streams(std::string_view prefix = {}) const;
+  result<std::vector<stream_head>> streams(std::string_view prefix = {}) const;
 
   // --- tailing ---
   // Events after `after_global`, waiting up to `timeout` for at least one (no busy polling in

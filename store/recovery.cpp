@@ -78,6 +78,7 @@ struct opened {
 rocksdb::Status open_rocks(const event_store::impl& p, rocksdb::WALRecoveryMode mode,
                            bool read_only, opened& out) {
   auto o = base_options();
+  if (p.opts.env) o.env = p.opts.env;
   o.wal_recovery_mode = mode;
   using m = store_options::mode;
   if (p.opts.open_mode == m::secondary)

@@ -66,8 +66,9 @@ struct event_store::impl {
   void stop_writer();
   void writer_loop();
   void commit_group(std::vector<pending_append>& group);
-  std::pair<std::uint64_t, std::uint64_t> head_of(const std::string& stream);
-  std::optional<append_result> seen_command(const std::string& id);
+  // A stream's {version, last global}; {0, 0} when never written. Failed reads are not cached.
+  result<std::pair<std::uint64_t, std::uint64_t>> head_of(const std::string& stream);
+  result<std::optional<append_result>> seen_command(const std::string& id) const;
   result<std::string> get(rocksdb::ColumnFamilyHandle* cf, std::string_view key) const;
 };
 

@@ -63,25 +63,45 @@ void event_store::impl::writer_loop() {
   }
 }
 
-std::pair<std::uint64_t, std::uint64_t> event_store::impl::head_of(const std::string& stream) {
+result<std::pair<std::uint64_t, std::uint64_t>> event_store::impl::head_of(
+    const std::string& stream) {
   auto it = head_cache.find(stream);
   if (it != head_cache.end()) return it->second;
   std::pair<std::uint64_t, std::uint64_t> h{0, 0};
   auto v = get(heads, stream);
-  if (v && v->size() >= 16) h = {keys::get_be64(*v), keys::get_be64(*v, 8)};
+  if (v) {
+    if (v->size() < 16) return make_error(errc::integrity, stream, "malformed stream head");
+    h = {keys::get_be64(*v), keys::get_be64(*v, 8)};
+  } else if (v.err().code != errc::not_found) {
+    // Not cached: a head read as {0, 0} would let an append at no_stream fork the stream.
+    return make_error(v.err().code, stream, "cannot read the stream's head: " + v.err().what);
+  }
   head_cache.emplace(stream, h);
   return h;
 }
 
-std::optional<append_result> event_store::impl::seen_command(const std::string& id) {
+result<std::optional<append_result>> event_store::impl::seen_command(const std::string& id) const {
   auto v = get(meta, keys::meta_command(id));
-  if (!v) return std::nullopt;
+  if (!v) {
+    if (v.err().code == errc::not_found) return std::optional<append_result>{};
+    // Not "never seen": the command may have been carried out, and must not run twice.
+    return make_error(v.err().code, "command " + id,
+                      "cannot read whether it was carried out: " + v.err().what);
+  }
   auto r = decode_append_result(*v);
-  if (r) r->duplicate = true;
+  if (!r) return make_error(errc::integrity, "command " + id, "its stored result is malformed");
+  r->duplicate = true;
   return r;
 }
 
 namespace {
+
+// A stream's head as this group sees it: its own staged appends first, then the store.
+result<std::pair<std::uint64_t, std::uint64_t>> head_in_group(event_store::impl& s, group_state& g,
+                                                              const std::string& stream) {
+  if (auto it = g.heads.find(stream); it != g.heads.end()) return it->second;
+  return s.head_of(stream);
+}
 
 // An imported event must continue this log exactly: next sequences, same chain, same hash.
 status check_preserved(event_store::impl& s, group_state& g, const pending_append& p) {
@@ -90,11 +110,12 @@ status check_preserved(event_store::impl& s, group_state& g, const pending_appen
   const auto& r = p.requests[0];
   event e = r.events[0];
   auto where = "event #" + std::to_string(e.global_seq);
-  auto head = g.heads.count(r.stream) ? g.heads[r.stream] : s.head_of(r.stream);
-  if (e.stream != r.stream || e.global_seq != g.next_global || e.stream_seq != head.first + 1)
+  auto head = head_in_group(s, g, r.stream);
+  if (!head) return head.err();
+  if (e.stream != r.stream || e.global_seq != g.next_global || e.stream_seq != head->first + 1)
     return make_error(errc::integrity, where,
                       "does not follow the log (expected #" + std::to_string(g.next_global) + ", " +
-                          r.stream + "#" + std::to_string(head.first + 1) + ")");
+                          r.stream + "#" + std::to_string(head->first + 1) + ")");
   if (e.prev_hash != g.chain)
     return make_error(errc::integrity, where, "does not link to the previous event's hash");
   auto claimed = e.hash;
@@ -103,7 +124,8 @@ status check_preserved(event_store::impl& s, group_state& g, const pending_appen
   return ok_status();
 }
 
-// Adds one pending append to the batch, or returns why it cannot be written.
+// Adds one pending append to the batch, or returns why it cannot be written (nothing of it is
+// then staged). A head or command id that cannot be read is an error, never "new".
 result<append_result> stage(event_store::impl& s, group_state& g, pending_append& p,
                             rocksdb::WriteBatch& batch) {
   if (!p.opts.command_id.empty()) {
@@ -112,16 +134,22 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
       r.duplicate = true;
       return r;
     }
-    if (auto r = s.seen_command(p.opts.command_id)) return *r;
+    auto seen = s.seen_command(p.opts.command_id);
+    if (!seen) return seen.err();
+    if (*seen) return **seen;
   }
   // Check every request first so a conflict leaves nothing staged.
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::uint64_t>> before;
   std::unordered_map<std::string, std::uint64_t> versions;
   for (auto& r : p.requests) {
     if (auto st = check_request(r); !st) return st.err();
+    if (!before.count(r.stream)) {
+      auto head = head_in_group(s, g, r.stream);
+      if (!head) return head.err();
+      before.emplace(r.stream, *head);
+    }
     auto found = versions.find(r.stream);
-    std::uint64_t current = found != versions.end()   ? found->second
-                            : g.heads.count(r.stream) ? g.heads[r.stream].first
-                                                      : s.head_of(r.stream).first;
+    std::uint64_t current = found != versions.end() ? found->second : before[r.stream].first;
     if (r.expected_version != any_version && r.expected_version != current)
       return make_error(errc::conflict, r.stream,
                         "expected version " + std::to_string(r.expected_version) +
@@ -131,11 +159,34 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
   if (p.opts.preserve) {
     if (auto st = check_preserved(s, g, p); !st) return st.err();
   }
+  // A refused Put (a key or value over RocksDB's limits) takes back this append's part only.
+  batch.SetSavePoint();
+  auto undo_next = g.next_global;
+  auto undo_chain = g.chain;
+  std::unordered_map<std::string, std::optional<std::pair<std::uint64_t, std::uint64_t>>> undo;
+  for (auto& [stream, head] : before) {
+    auto it = g.heads.find(stream);
+    undo[stream] = it == g.heads.end() ? std::nullopt : std::optional(it->second);
+  }
+  rocksdb::Status put;
+  auto refuse = [&](const std::string& where) -> error {
+    (void)batch.RollbackToSavePoint();
+    g.next_global = undo_next;
+    g.chain = undo_chain;
+    for (auto& [stream, h] : undo) {
+      if (h)
+        g.heads[stream] = *h;
+      else
+        g.heads.erase(stream);
+    }
+    auto st = from_rocks(put, where);
+    return make_error(st.err().code, where, "cannot stage the write: " + st.err().what);
+  };
   append_result out;
   auto now = p.opts.preserve ? p.requests[0].events[0].time : s.time_source->now();
   out.time = now;
   for (auto& r : p.requests) {
-    auto head = g.heads.count(r.stream) ? g.heads[r.stream] : s.head_of(r.stream);
+    auto head = g.heads.count(r.stream) ? g.heads[r.stream] : before[r.stream];
     appended_range range{r.stream, head.first + 1, head.first + r.events.size(), g.next_global,
                          g.next_global + r.events.size() - 1};
     for (auto& e : r.events) {
@@ -148,16 +199,18 @@ result<append_result> stage(event_store::impl& s, group_state& g, pending_append
       e.hash = record_hash(e);  // for an import, check_preserved has shown it equals the export
       g.chain = e.hash;
       head.second = e.global_seq;
-      batch.Put(s.log, keys::log_key(e.global_seq), encode_envelope(e));
+      put = batch.Put(s.log, keys::log_key(e.global_seq), encode_envelope(e));
+      if (!put.ok()) return refuse(r.stream);
     }
-    if (!r.events.empty())
-      batch.Put(s.streams, keys::stream_key(r.stream, range.first_seq),
-                keys::index_value(range.first_global, r.events.size()));
+    put = batch.Put(s.streams, keys::stream_key(r.stream, range.first_seq),
+                    keys::index_value(range.first_global, r.events.size()));
+    if (!put.ok()) return refuse(r.stream);
     g.heads[r.stream] = head;
     out.ranges.push_back(std::move(range));
   }
   if (!p.opts.command_id.empty()) {
-    batch.Put(s.meta, keys::meta_command(p.opts.command_id), encode_append_result(out));
+    put = batch.Put(s.meta, keys::meta_command(p.opts.command_id), encode_append_result(out));
+    if (!put.ok()) return refuse("command " + p.opts.command_id);
     g.commands[p.opts.command_id] = out;
   }
   return out;
@@ -181,14 +234,16 @@ void event_store::impl::commit_group(std::vector<pending_append>& group) {
     for (auto& r : results)
       if (r.ok() && !r->duplicate) r = *write_failed;
   } else if (g.next_global != next_global) {
+    rocksdb::Status staged;
     for (auto& [stream, head] : g.heads)
-      batch.Put(heads, stream, keys::head_value(head.first, head.second));
+      if (staged.ok()) staged = batch.Put(heads, stream, keys::head_value(head.first, head.second));
     std::string chain_head = keys::log_key(g.next_global - 1);
     chain_head.append(reinterpret_cast<const char*>(g.chain.data()), g.chain.size());
-    batch.Put(meta, std::string(keys::meta_chain_head), chain_head);
+    if (staged.ok()) staged = batch.Put(meta, std::string(keys::meta_chain_head), chain_head);
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    auto st = from_rocks(db->Write(wo, &batch), dir);
+    // Nothing is written when the heads could not be staged (the batch would break the index).
+    auto st = from_rocks(staged.ok() ? db->Write(wo, &batch) : staged, dir);
     if (!st) {
       st = make_error(st.err().code, dir,
                       "the event store cannot write: " + st.err().what +

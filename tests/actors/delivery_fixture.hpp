@@ -123,6 +123,10 @@ class late_runner final : public activity_runner {
     if (is_channel(in.act->type) && clock) clock->advance(slow_send.load());
     return inner->run(in);
   }
+  result<std::uint64_t> drop_run_data(const std::string& campaign,
+                                      std::uint32_t last_run) override {
+    return inner->drop_run_data(campaign, last_run);
+  }
 };
 
 // An in-process engine on a manual clock whose runner sends in batches of `batch` through the

@@ -294,7 +294,7 @@ TEST_CASE("a float renders the same in an enrichment column and in a collected a
 }
 
 TEST_CASE("kill -9 of batond during a 100 000-recipient send: each recipient mailed exactly once",
-          "[delivery][e2e][recovery]") {
+          "[delivery][e2e][recovery][crash]") {
   using steady = std::chrono::steady_clock;
   auto t0 = steady::now();
   work_dir wd;

@@ -78,9 +78,11 @@ struct engine_fixture {
   }
   ~engine_fixture() { stop(); }
 
-  // Stops the engine and starts a new one over the store in `events_dir`, as a restart does.
-  void restart(const std::string& events_dir) {
+  // Stops the engine and starts a new one over the store in `events_dir`, as a restart does
+  // (`while_stopped` runs in between, with the store closed).
+  void restart(const std::string& events_dir, const std::function<void()>& while_stopped = {}) {
     stop();
+    if (while_stopped) while_stopped();
     start(events_dir);
   }
 

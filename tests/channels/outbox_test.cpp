@@ -153,7 +153,8 @@ TEST_CASE("only one writer holds an outbox file", "[outbox]") {
   CHECK(rs[0].retryable);
 }
 
-TEST_CASE("a writer killed with SIGKILL mid-stream leaves no duplicate after replay", "[outbox]") {
+TEST_CASE("a writer killed with SIGKILL mid-stream leaves no duplicate after replay",
+          "[outbox][crash]") {
   scratch_dir dir;
   const int total = 3000, batch = 50;
   pid_t pid = ::fork();

@@ -123,7 +123,7 @@ TEST_CASE("an anchor proves the log up to it, and catches a rewritten chain") {
 TEST_CASE("a snapshot that disagrees with the fold is a break") {
   temp_store t;
   import_fixture(*t.store);
-  auto heads = t.store->streams("campaign/");
+  auto heads = t.store->streams("campaign/").value();
   REQUIRE_FALSE(heads.empty());
   auto id = heads.front().stream.substr(9);
   auto s = replay::state_at(*t.store, id, {});
@@ -150,7 +150,7 @@ TEST_CASE("a snapshot that disagrees with the fold is a break") {
 TEST_CASE("diff and timeline describe what happened") {
   temp_store t;
   import_fixture(*t.store);
-  auto heads = t.store->streams("campaign/");
+  auto heads = t.store->streams("campaign/").value();
   auto id = heads.front().stream.substr(9);
   replay::point start;
   start.seq = t.store->read_stream(heads.front().stream)->front().global_seq;  // just created

@@ -86,7 +86,9 @@ struct folding {
 std::optional<verify_break> fold_all(const event_store& store, verify_outcome& out) {
   const auto& catalog = baton_event_catalog();
   std::map<std::string, folding> folds;
-  for (auto& head : store.streams("campaign/")) {
+  auto heads = store.streams("campaign/");
+  if (!heads) return verify_break{0, "", 0, "cannot list the campaigns: " + heads.err().message()};
+  for (auto& head : heads.value()) {
     auto& f = folds[head.stream];
     auto snap = store.get_snapshot(head.stream);
     if (snap && snap->has_value()) f.snap = **snap;
