@@ -388,9 +388,7 @@ void graph(self_ptr self, const api_command& cmd, caf::response_promise rp) {
 
 void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   auto& s = self->state;
-  command_context c{cmd.actor,
-                    cmd.actor == "engine" ? role::admin : s.ctx->opts.config.role_of(cmd.actor),
-                    s.ctx->now()};
+  command_context c{cmd.actor, s.ctx->role_of(cmd.actor), s.ctx->now()};
   bool gone = !s.st.exists() || s.st.status == campaign_status::deleted;
   if (cmd.verb == "create") {
     auto d =

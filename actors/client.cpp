@@ -11,6 +11,7 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "actors/gate.hpp"
 #include "channels/config_file.hpp"
 #include "model/config.hpp"
 
@@ -103,17 +104,30 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
 }
 
 result<std::unique_ptr<engine_client>> engine_client::connect(const std::string& host,
-                                                              std::uint16_t port) {
+                                                              std::uint16_t port,
+                                                              const std::string& token) {
+  if (token.empty()) return auth_error();
   auto p = std::make_unique<impl>();
   register_api_types(p->cfg);
   p->cfg.load<caf::io::middleman>();
   p->cfg.set("scheduler.max-threads", std::size_t{2});
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  auto api = p->sys->middleman().remote_actor<engine_api>(host, port);
-  if (!api)
+  auto gate = p->sys->middleman().remote_actor<engine_gate>(host, port);
+  if (!gate)
     return make_error(errc::unavailable, host + ":" + std::to_string(port),
-                      "cannot reach batond: " + p->sys->render(api.error()));
-  p->api = *api;
+                      "cannot reach batond: " + p->sys->render(gate.error()));
+  result<engine_api> session = auth_error();
+  {
+    caf::scoped_actor self{*p->sys};
+    self->request(*gate, std::chrono::seconds(30), authenticate_atom::value, token)
+        .receive([&](engine_api& api) { session = api; },
+                 [&](caf::error& e) {
+                   auto be = from_caf(e);
+                   session = be.where == "auth" ? auth_error() : be;
+                 });
+  }
+  if (!session) return session.err();
+  p->api = session.value();
   return std::unique_ptr<engine_client>(new engine_client(std::move(p)));
 }
 

@@ -41,6 +41,7 @@ struct engine_handles {
   caf::actor writer;
   std::shared_ptr<std::atomic<bool>> stopping;  // see drain_engine
   std::shared_ptr<std::atomic<int>> busy;       // worker jobs in progress
+  std::shared_ptr<class security_book> security;  // users and token hashes (actors/gate.hpp)
 };
 
 // The CAF scheduler batond and the embedded engine run on: config.json's schedulerThreads and

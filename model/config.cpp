@@ -9,6 +9,8 @@ namespace baton {
 
 const char* to_string(role r) {
   switch (r) {
+    case role::none:
+      return "none";
     case role::viewer:
       return "viewer";
     case role::manager:
@@ -22,7 +24,7 @@ const char* to_string(role r) {
 }
 
 bool parse_role(const std::string& s, role& out) {
-  for (role r : {role::viewer, role::manager, role::approver, role::admin})
+  for (role r : {role::none, role::viewer, role::manager, role::approver, role::admin})
     if (s == to_string(r)) {
       out = r;
       return true;
@@ -42,7 +44,7 @@ std::optional<error> check_role(const std::string& user, role who, role needed,
                     user + " (" + to_string(who) + ") may not " + verb);
 }
 
-std::string default_config_json(const std::string& tracking_secret) {
+std::string default_config_json(const std::string& tracking_secret, const std::string& admin) {
   nlohmann::json j = {{"engine",
                        {{"listen", "127.0.0.1:4242"},
                         {"schedulerThreads", 2},
@@ -53,7 +55,7 @@ std::string default_config_json(const std::string& tracking_secret) {
                         {"maxFrameBytes", 4 << 20},
                         {"maxConnections", 256},
                         {"handshakeTimeoutSeconds", 10}}},
-                      {"security", {{"defaultRole", "admin"}, {"roles", nlohmann::json::object()}}},
+                      {"security", {{"defaultRole", "none"}, {"roles", nlohmann::json::object()}}},
                       {"data", {{"url", ""}, {"importDir", ""}}},
                       {"channels",
                        {{"email", {{"connector", "file"}}},
@@ -63,6 +65,7 @@ std::string default_config_json(const std::string& tracking_secret) {
                       {"deliverability",
                        {{"suppressAfter", {{"hard", 1}, {"soft", 3}, {"softDays", 7}}},
                         {"fatigue", nlohmann::json::array()}}}};
+  if (!admin.empty()) j["security"]["roles"][admin] = "admin";
   if (!tracking_secret.empty())
     j["tracking"] = {{"baseUrl", "http://127.0.0.1:8080"},
                      {"secret", tracking_secret},
@@ -73,7 +76,7 @@ std::string default_config_json(const std::string& tracking_secret) {
 
 namespace {
 
-const std::vector<std::string> k_role_names = {"admin", "approver", "manager", "viewer"};
+const std::vector<std::string> k_role_names = {"admin", "approver", "manager", "viewer", "none"};
 
 }  // namespace
 
@@ -120,7 +123,7 @@ void parse_security(const json_reader& s, engine_config& out) {
     role parsed;
     if (!r.is_string() || !parse_role(r.get<std::string>(), parsed))
       add_error(s.out(), pointer_append(s.at("roles"), who),
-                "must be one of admin, approver, manager, viewer");
+                "must be one of admin, approver, manager, viewer, none");
     else
       out.roles[who] = parsed;
   }

@@ -17,6 +17,8 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "actors/gate.hpp"
+#include "actors/security_book.hpp"
 #include "channels/config_file.hpp"
 #include "model/config.hpp"
 #include "tools/batond/engine_handoff.hpp"
@@ -41,6 +43,24 @@ baton::result<baton::engine_config> read_config(const daemon_args& a) {
   return c;
 }
 
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// A listen address other machines can reach needs TLS and users (INTERFACES.md §8): without
+// them anyone on the network would reach the engine. errc::validation naming what is missing.
+baton::status check_exposure(const baton::engine_config& c, const baton::event_store& store) {
+  if (is_loopback(c.listen_host)) return baton::ok_status();
+  std::vector<std::string> missing{"TLS (this build of batond does not terminate TLS yet)"};
+  auto book = baton::security_book::load(store);
+  if (!book || book.value()->get()->users.empty())
+    missing.push_back("users (create one with `batonctl user add NAME --role R`)");
+  std::string what = "batond listens on " + c.listen_host +
+                     ", which is not a loopback address, only with TLS and users; missing: ";
+  for (std::size_t i = 0; i < missing.size(); ++i) what += (i ? ", " : "") + missing[i];
+  return baton::make_error(baton::errc::validation, "--listen", what);
+}
+
 // The API on the network: the wire guard listens on the configured address and hands each
 // connection to CAF over a socketpair, passing on only well-formed frames within the limits.
 struct api_listener {
@@ -48,7 +68,7 @@ struct api_listener {
   std::unique_ptr<baton::guard::wire_guard> guard;
 };
 
-baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_api& api,
+baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_gate& api,
                                      const baton::engine_config& c) {
   baton::guard::guard_options o;
   o.listen_host = c.listen_host;
@@ -109,6 +129,7 @@ int run_daemon(daemon_args& a) {
   auto store = baton::event_store::open(baton::cli::events_dir(a.g), so);
   if (!store) return baton::cli::fail(store.err());
   std::shared_ptr<baton::event_store> shared(std::move(store.value()));
+  if (auto st = check_exposure(config.value(), *shared); !st) return baton::cli::fail(st.err());
   caf::actor_system_config cfg;
   baton::register_api_types(cfg);
   cfg.load<caf::io::middleman>();
@@ -125,7 +146,8 @@ int run_daemon(daemon_args& a) {
     eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
                                           config->channels);
     auto engine = baton::spawn_engine(sys, eo);
-    auto api = open_api(sys, engine.api, config.value());
+    auto gate = baton::spawn_gate(sys, engine, config.value());
+    auto api = open_api(sys, gate, config.value());
     if (!api) {
       code = baton::cli::fail(api.err());
     } else {

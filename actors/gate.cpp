@@ -1,0 +1,111 @@
+#include "actors/gate.hpp"
+
+#include <deque>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/messages.hpp"
+#include "actors/security_book.hpp"
+
+namespace baton {
+
+error auth_error() {
+  return make_error(errc::refused, "auth",
+                    "the API token is missing, wrong or revoked (give a valid one with "
+                    "--token-file or $BATON_TOKEN)");
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct gate_state {
+  std::map<std::string, std::deque<clock_type::time_point>> failures;  // by peer host
+  static inline const char* name = "api_gate";
+};
+
+// The client's machine as CAF names it (its host id); the process id is left out, so a new
+// process on the same machine does not start with a clean slate.
+std::string peer_of(const caf::strong_actor_ptr& sender) {
+  if (!sender) return "local";
+  auto text = caf::to_string(sender->node());
+  auto hash = text.find('#');
+  return hash == std::string::npos ? text : text.substr(0, hash);
+}
+
+// A session: commands act as `user` while the token it was opened with stays valid, and only
+// for the node that opened it (a handle that reached another client is useless there).
+engine_api spawn_session(caf::local_actor* parent, const engine_handles& engine,
+                         const engine_config& config, std::string user, std::string token_hash,
+                         caf::node_id node, std::chrono::hours idle) {
+  auto api = engine.api;
+  auto book = engine.security;
+  auto valid = [book, user, token_hash, node](caf::local_actor* self) {
+    auto sender = self->current_sender();
+    if (!sender || sender->node() != node) return false;
+    auto state = book->get();
+    auto* u = state->find(user);
+    if (!u) return false;
+    for (auto& t : u->tokens)
+      if (t.hash == token_hash) return true;
+    return false;
+  };
+  return parent->spawn([=](engine_api::pointer self) -> engine_api::behavior_type {
+    return {
+        [=](command_atom a, api_command& cmd) -> caf::result<std::string> {
+          if (!valid(self)) return to_caf(auth_error());
+          cmd.actor = user;
+          auto rp = self->make_response_promise<std::string>();
+          self->request(api, caf::infinite, a, std::move(cmd))
+              .then([rp](std::string& r) mutable { rp.deliver(r); },
+                    [rp](caf::error& e) mutable { rp.deliver(e); });
+          return rp;
+        },
+        [=](subscribe_atom a, std::string& campaign, caf::actor& who) {
+          if (!valid(self)) return;
+          if (effective_role(config, *book->get(), user) < role::viewer) return;
+          self->send(api, a, campaign, who);
+        },
+        [=](unsubscribe_atom a, caf::actor& who) {
+          if (valid(self)) self->send(api, a, who);
+        },
+        caf::after(idle) >> [self] { self->quit(); },
+    };
+  });
+}
+
+}  // namespace
+
+engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
+                       const engine_config& config, gate_options o) {
+  return sys.spawn([=](engine_gate::stateful_pointer<gate_state> self)
+                       -> engine_gate::behavior_type {
+    return {
+        [=](authenticate_atom, const std::string& token) -> caf::result<engine_api> {
+          auto sender = self->current_sender();
+          auto peer = peer_of(sender);
+          auto now = clock_type::now();
+          auto& tries = self->state.failures[peer];
+          while (!tries.empty() && now - tries.front() > o.window) tries.pop_front();
+          bool limited = static_cast<int>(tries.size()) >= o.max_failures;
+          std::optional<std::string> user;
+          if (!limited && sender) user = user_of_token(*engine.security->get(), token);
+          if (!user) {
+            if (!limited) tries.push_back(now);
+            if (tries.empty()) self->state.failures.erase(peer);
+            spdlog::warn("api: authentication failed from {}{}", peer,
+                         limited ? " (rate limited)" : "");
+            caf::anon_send(engine.registry, record_atom::value,
+                           security_record{{ev::auth_failed{peer, limited}}, ""});
+            return to_caf(auth_error());
+          }
+          spdlog::info("api: {} authenticated from {}", *user, peer);
+          return spawn_session(self, engine, config, *user, token_hash(token), sender->node(),
+                               o.session_idle);
+        },
+    };
+  });
+}
+
+}  // namespace baton
