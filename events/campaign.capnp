@@ -159,3 +159,8 @@ struct TaskCancelled {          # type 30: the run ended before this task did (f
   reason   @2 :Text;            # "run failed", "run stopped"
   was      @3 :Text;            # the task's state then: pending, running, needs-confirmation
 }
+
+struct ApprovalChanged {        # type 31: a draft submitted for approval, approved or rejected
+  state  @0 :Text;              # submitted, approved, rejected (security.requireApproval)
+  reason @1 :Text;              # why (a rejection has one; "" otherwise when none was given)
+}

@@ -60,6 +60,7 @@ BATON_CODEC(signal_sent, SignalSent)
 BATON_CODEC(delivery_progress, DeliveryProgress)
 BATON_CODEC(feedback_received, FeedbackReceived)
 BATON_CODEC(task_cancelled, TaskCancelled)
+BATON_CODEC(approval_changed, ApprovalChanged)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -264,6 +265,14 @@ void codec<task_cancelled>::write(schema::Builder b, const task_cancelled& e) {
 }
 task_cancelled codec<task_cancelled>::read(schema::Reader r) {
   return {r.getRun(), to_std(r.getActivity()), to_std(r.getReason()), to_std(r.getWas())};
+}
+
+void codec<approval_changed>::write(schema::Builder b, const approval_changed& e) {
+  b.setState(e.state);
+  b.setReason(e.reason);
+}
+approval_changed codec<approval_changed>::read(schema::Reader r) {
+  return {to_std(r.getState()), to_std(r.getReason())};
 }
 
 template <class T, std::size_t I = 0>

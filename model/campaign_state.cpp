@@ -200,6 +200,10 @@ std::string encode_state(const campaign_state& s) {
   for (auto& [activity, t] : s.feedback) fb[activity] = {{"total", t.total}, {"unique", t.unique}};
   j["feedback"] = fb;
   j["feedbackSeen"] = s.feedback_seen;
+  if (s.approval)
+    j["approval"] = {{"state", s.approval->state},   {"by", s.approval->by},
+                     {"author", s.approval->author}, {"reason", s.approval->reason},
+                     {"at", s.approval->at}};
   if (s.error)
     j["error"] = {
         {"activity", s.error->activity}, {"message", s.error->message}, {"run", s.error->run}};
@@ -237,6 +241,11 @@ result<campaign_state> decode_state(const std::string& bytes) {
       tally.unique = t.at("unique").get<std::map<std::string, std::set<std::string>>>();
     }
     s.feedback_seen = j.at("feedbackSeen").get<std::set<std::string>>();
+    if (j.contains("approval")) {
+      auto& a = j.at("approval");
+      s.approval = approval_record{a.at("state"), a.at("by"), a.at("author"), a.at("reason"),
+                                   a.at("at")};
+    }
     if (j.contains("error"))
       s.error =
           error_marker{j["error"].at("activity"), j["error"].at("message"), j["error"].at("run")};

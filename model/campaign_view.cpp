@@ -97,7 +97,7 @@ json campaign_to_json(const campaign_state& s) {
                       {"title", a.title},
                       {"message", a.message},
                       {"at", format_time(a.at)}});
-  return {{"id", s.id},
+  json out = {{"id", s.id},
           {"name", s.def ? s.def->name : ""},
           {"description", s.def ? s.def->description : ""},
           {"dimension", s.def ? s.def->dimension : ""},
@@ -113,6 +113,15 @@ json campaign_to_json(const campaign_state& s) {
           {"version", s.version},
           {"runs", runs},
           {"alerts", alerts}};
+  // Only once the approval flow has begun (INTERFACES.md §8): the views recorded before it
+  // existed stay as they were.
+  if (s.approval)
+    out["approval"] = {{"state", s.approval->state},
+                       {"by", s.approval->by},
+                       {"at", format_time(s.approval->at)},
+                       {"reason", s.approval->reason.empty() ? json(nullptr)
+                                                             : json(s.approval->reason)}};
+  return out;
 }
 
 json campaign_summary_json(const campaign_state& s) {

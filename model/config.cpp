@@ -55,7 +55,10 @@ std::string default_config_json(const std::string& tracking_secret, const std::s
                         {"maxFrameBytes", 4 << 20},
                         {"maxConnections", 256},
                         {"handshakeTimeoutSeconds", 10}}},
-                      {"security", {{"defaultRole", "none"}, {"roles", nlohmann::json::object()}}},
+                      {"security",
+                       {{"defaultRole", "none"},
+                        {"roles", nlohmann::json::object()},
+                        {"requireApproval", false}}},
                       {"data", {{"url", ""}, {"importDir", ""}}},
                       {"channels",
                        {{"email", {{"connector", "file"}}},
@@ -117,6 +120,7 @@ void parse_engine(const json_reader& e, engine_config& out) {
 
 void parse_security(const json_reader& s, engine_config& out) {
   if (auto r = s.one_of("defaultRole", k_role_names)) parse_role(*r, out.default_role);
+  if (auto a = s.boolean("requireApproval")) out.require_approval = *a;
   const nlohmann::json* roles = s.object("roles");
   if (!roles) return;
   for (auto& [who, r] : roles->items()) {
@@ -284,7 +288,7 @@ problems parse_config(const std::string& text, engine_config& out) {
           {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds",
            "stopGraceSeconds", "maxFrameBytes", "maxConnections", "handshakeTimeoutSeconds"},
           [&](const json_reader& r) { parse_engine(r, out); });
-  section(top, "security", {"defaultRole", "roles"},
+  section(top, "security", {"defaultRole", "roles", "requireApproval"},
           [&](const json_reader& r) { parse_security(r, out); });
   section(top, "data", {"url", "importDir"}, [&](const json_reader& r) { parse_data(r, out); });
   section(top, "retention", {"logsDays"}, [&](const json_reader& r) {

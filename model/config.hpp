@@ -68,7 +68,8 @@ struct engine_config {
   int max_connections = 256;
   int handshake_timeout_seconds = 10;
   std::map<std::string, role> roles;  // identity -> role
-  role default_role = role::admin;    // for identities not listed
+  role default_role = role::admin;    // for identities not listed (init writes "none")
+  bool require_approval = false;      // security.requireApproval: publish needs an approved draft
   std::string data_url;               // "" = DATA_DIR/data.sqlite
   std::string import_dir;             // load_file reads only here; "" = DATA_DIR/import
   nlohmann::json channels = nlohmann::json::object();

@@ -60,6 +60,9 @@ decision decide_update(const campaign_state& s, const std::string& definition_js
     return refused("only a draft can be edited; this campaign is " + status_word(s) +
                    " (duplicate it to change it)");
   if (s.active_run()) return refused("a test run is in progress; stop it first");
+  if (s.approval && s.approval->state == "submitted")
+    return refused("the draft is submitted for approval and read-only until it is approved or "
+                   "rejected");
   return events{ev::campaign_updated{definition_json}};
 }
 
@@ -69,6 +72,11 @@ decision decide_publish(const campaign_state& s, const command_context& c) {
   if (s.status != cs::draft)
     return refused("only a draft can be published; this campaign is " + status_word(s));
   if (s.active_run()) return refused("a test run is in progress; stop it or wait for it first");
+  if (c.require_approval && (!s.approval || s.approval->state != "approved"))
+    return refused(std::string("publishing needs an approved draft (security.requireApproval); "
+                               "this one is ") +
+                   (s.approval ? s.approval->state : "not submitted") +
+                   ": `batonctl campaign submit`, then an approver's `campaign approve`");
   auto& sch = s.def->schedule;
   switch (sch.k) {
     case schedule::kind::asap:
