@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
@@ -105,13 +106,21 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
 
 result<std::unique_ptr<engine_client>> engine_client::connect(const std::string& host,
                                                               std::uint16_t port,
-                                                              const std::string& token) {
+                                                              const std::string& token,
+                                                              const std::string& tls_ca) {
   auto p = std::make_unique<impl>();
   register_api_types(p->cfg);
   p->cfg.load<caf::io::middleman>();
   p->cfg.set("scheduler.max-threads", std::size_t{2});
+  if (!tls_ca.empty()) {
+    if (!std::filesystem::exists(tls_ca))
+      return make_error(errc::validation, "--tls-ca", "cannot read " + tls_ca);
+    p->cfg.load<caf::openssl::manager>();
+    p->cfg.set("openssl.cafile", tls_ca);
+  }
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  auto gate = p->sys->middleman().remote_actor<engine_gate>(host, port);
+  auto gate = tls_ca.empty() ? p->sys->middleman().remote_actor<engine_gate>(host, port)
+                             : caf::openssl::remote_actor<engine_gate>(*p->sys, host, port);
   if (!gate)
     return make_error(errc::unavailable, host + ":" + std::to_string(port),
                       "cannot reach batond: " + p->sys->render(gate.error()));

@@ -191,15 +191,18 @@ class daemon_process {
   // A data dir that does not exist yet is created by `batonctl init` first (batond refuses a
   // missing one: only init creates data dirs). The admin user `tester` gets a token first, in
   // $BATON_TOKEN for every batonctl and client this test starts (they authenticate with it).
-  daemon_process(const work_dir& wd, const std::string& data_dir) {
+  // `extra`: more batond flags (--tls-cert ...); `listen`: the address to listen on.
+  daemon_process(const work_dir& wd, const std::string& data_dir,
+                 const std::vector<std::string>& extra = {},
+                 const std::string& listen = "127.0.0.1:0") {
     if (!std::filesystem::exists(data_dir + "/events/CURRENT"))
       REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data_dir, "init"}).code == 0);
     token_ = tester_token(wd, data_dir);
     ::setenv("BATON_TOKEN", token_.c_str(), 1);
     auto base = wd.fresh("batond");
-    proc_.emplace(std::vector<std::string>{tool_path("batond"), "--data-dir", data_dir, "--listen",
-                                           "127.0.0.1:0"},
-                  base + ".stdout", base + ".stderr");
+    std::vector<std::string> argv{tool_path("batond"), "--data-dir", data_dir, "--listen", listen};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc_.emplace(argv, base + ".stdout", base + ".stderr");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     for (;;) {
       for (auto& l : lines_of(proc_->out()))

@@ -80,6 +80,8 @@ int run(int argc, char** argv) {
                  "Drive a running batond at HOST:PORT instead of the data dir");
   app.add_option("--token-file", ctx.token_file,
                  "With --connect: the file holding the API token (default $BATON_TOKEN)");
+  app.add_option("--tls-ca", ctx.tls_ca,
+                 "With --connect: speak TLS; batond's certificate must be signed by this CA");
   ctl::add_events_command(app, ctx);
   ctl::add_campaign_commands(app, ctx);
   ctl::add_run_command(app, ctx);
