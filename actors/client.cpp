@@ -128,7 +128,7 @@ result<std::unique_ptr<engine_client>> engine_client::connect(const std::string&
   {
     caf::scoped_actor self{*p->sys};
     self->request(*gate, std::chrono::seconds(30), authenticate_atom::value, token)
-        .receive([&](engine_api& api) { session = api; },
+        .receive([&](caf::actor& api) { session = caf::actor_cast<engine_api>(api); },
                  [&](caf::error& e) {
                    auto be = from_caf(e);
                    session = be.where == "auth" ? auth_error() : be;

@@ -34,8 +34,7 @@ class engine_client {
   // certificate must be signed by that CA and valid. errc::unavailable when batond cannot be
   // reached or its certificate fails the check; errc::refused "auth: ..." (the same words for
   // every cause) when the token is missing, wrong or revoked.
-  static result<std::unique_ptr<engine_client>> connect(const std::string& host,
-                                                        std::uint16_t port,
+  static result<std::unique_ptr<engine_client>> connect(const std::string& host, std::uint16_t port,
                                                         const std::string& token,
                                                         const std::string& tls_ca = "");
   ~engine_client();  // embedded: stop(), then the engine's threads end

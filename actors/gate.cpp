@@ -79,33 +79,33 @@ engine_api spawn_session(caf::local_actor* parent, const engine_handles& engine,
 
 engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
                        const engine_config& config, gate_options o) {
-  return sys.spawn([=](engine_gate::stateful_pointer<gate_state> self)
-                       -> engine_gate::behavior_type {
-    return {
-        [=](authenticate_atom, const std::string& token) -> caf::result<engine_api> {
-          auto sender = self->current_sender();
-          auto peer = peer_of(sender);
-          auto now = clock_type::now();
-          auto& tries = self->state.failures[peer];
-          while (!tries.empty() && now - tries.front() > o.window) tries.pop_front();
-          bool limited = static_cast<int>(tries.size()) >= o.max_failures;
-          std::optional<std::string> user;
-          if (!limited && sender) user = user_of_token(*engine.security->get(), token);
-          if (!user) {
-            if (!limited) tries.push_back(now);
-            if (tries.empty()) self->state.failures.erase(peer);
-            spdlog::warn("api: authentication failed from {}{}", peer,
-                         limited ? " (rate limited)" : "");
-            caf::anon_send(engine.registry, record_atom::value,
-                           security_record{{ev::auth_failed{peer, limited}}, ""});
-            return to_caf(auth_error());
-          }
-          spdlog::info("api: {} authenticated from {}", *user, peer);
-          return spawn_session(self, engine, config, *user, token_hash(token), sender->node(),
-                               o.session_idle);
-        },
-    };
-  });
+  return sys.spawn(
+      [=](engine_gate::stateful_pointer<gate_state> self) -> engine_gate::behavior_type {
+        return {
+            [=](authenticate_atom, const std::string& token) -> caf::result<caf::actor> {
+              auto sender = self->current_sender();
+              auto peer = peer_of(sender);
+              auto now = clock_type::now();
+              auto& tries = self->state.failures[peer];
+              while (!tries.empty() && now - tries.front() > o.window) tries.pop_front();
+              bool limited = static_cast<int>(tries.size()) >= o.max_failures;
+              std::optional<std::string> user;
+              if (!limited && sender) user = user_of_token(*engine.security->get(), token);
+              if (!user) {
+                if (!limited) tries.push_back(now);
+                if (tries.empty()) self->state.failures.erase(peer);
+                spdlog::warn("api: authentication failed from {}{}", peer,
+                             limited ? " (rate limited)" : "");
+                caf::anon_send(engine.registry, record_atom::value,
+                               security_record{{ev::auth_failed{peer, limited}}, ""});
+                return to_caf(auth_error());
+              }
+              spdlog::info("api: {} authenticated from {}", *user, peer);
+              return caf::actor_cast<caf::actor>(spawn_session(
+                  self, engine, config, *user, token_hash(token), sender->node(), o.session_idle));
+            },
+        };
+      });
 }
 
 }  // namespace baton

@@ -16,19 +16,19 @@ namespace baton {
 
 using authenticate_atom = caf::atom_constant<caf::atom("authent")>;
 
-// What batond publishes: (authenticate, token) -> a session, or a caf::error of category
-// "baton": errc::refused, where "auth", with the same words for a missing, wrong or revoked
-// token (auth_error()).
+// What batond publishes: (authenticate, token) -> a session (an engine_api, sent as a plain
+// caf::actor: CAF's wire format knows no typed handles), or a caf::error of category "baton":
+// errc::refused, where "auth", with the same words for a missing, wrong or revoked token.
 using engine_gate =
-    caf::typed_actor<caf::replies_to<authenticate_atom, std::string>::with<engine_api>>;
+    caf::typed_actor<caf::replies_to<authenticate_atom, std::string>::with<caf::actor>>;
 
 // The one refusal of a failed authentication.
 error auth_error();
 
 struct gate_options {
-  int max_failures = 5;                            // per peer within `window` ...
-  std::chrono::seconds window{60};                 // ... then refused without a look
-  std::chrono::hours session_idle{12};             // a session unused this long ends
+  int max_failures = 5;                 // per peer within `window` ...
+  std::chrono::seconds window{60};      // ... then refused without a look
+  std::chrono::hours session_idle{12};  // a session unused this long ends
 };
 
 engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,

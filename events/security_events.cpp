@@ -92,8 +92,8 @@ result<security_event> decode(const event& e) {
   if constexpr (I < std::variant_size_v<security_event>) {
     using X = std::variant_alternative_t<I, security_event>;
     if (e.type != X::type) return decode<I + 1>(e);
-    auto r = read_payload<typename codec<X>::schema, X>(
-        e.payload, [](auto p) { return codec<X>::read(p); });
+    auto r = read_payload<typename codec<X>::schema, X>(e.payload,
+                                                        [](auto p) { return codec<X>::read(p); });
     if (!r) return r.err();
     return security_event{std::move(r.value())};
   } else {
@@ -136,7 +136,8 @@ result<security_event> security_event_from(const event& e) {
     return make_error(errc::integrity, "event #" + std::to_string(e.global_seq),
                       "unsupported version " + std::to_string(e.version) + " of a security event");
   auto r = decode(e);
-  if (!r && r.err().where.empty()) return make_error(errc::integrity, "event #" + std::to_string(e.global_seq), r.err().what);
+  if (!r && r.err().where.empty())
+    return make_error(errc::integrity, "event #" + std::to_string(e.global_seq), r.err().what);
   return r;
 }
 

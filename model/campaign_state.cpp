@@ -201,8 +201,10 @@ std::string encode_state(const campaign_state& s) {
   j["feedback"] = fb;
   j["feedbackSeen"] = s.feedback_seen;
   if (s.approval)
-    j["approval"] = {{"state", s.approval->state},   {"by", s.approval->by},
-                     {"author", s.approval->author}, {"reason", s.approval->reason},
+    j["approval"] = {{"state", s.approval->state},
+                     {"by", s.approval->by},
+                     {"author", s.approval->author},
+                     {"reason", s.approval->reason},
                      {"at", s.approval->at}};
   if (s.error)
     j["error"] = {
@@ -243,8 +245,8 @@ result<campaign_state> decode_state(const std::string& bytes) {
     s.feedback_seen = j.at("feedbackSeen").get<std::set<std::string>>();
     if (j.contains("approval")) {
       auto& a = j.at("approval");
-      s.approval = approval_record{a.at("state"), a.at("by"), a.at("author"), a.at("reason"),
-                                   a.at("at")};
+      s.approval =
+          approval_record{a.at("state"), a.at("by"), a.at("author"), a.at("reason"), a.at("at")};
     }
     if (j.contains("error"))
       s.error =

@@ -97,30 +97,31 @@ json campaign_to_json(const campaign_state& s) {
                       {"title", a.title},
                       {"message", a.message},
                       {"at", format_time(a.at)}});
-  json out = {{"id", s.id},
-          {"name", s.def ? s.def->name : ""},
-          {"description", s.def ? s.def->description : ""},
-          {"dimension", s.def ? s.def->dimension : ""},
-          {"status", to_string(s.status)},
-          {"error", error},
-          {"lastRun", last_run_json(s)},
-          {"nextRun", time_or_null(s.next_run)},
-          {"schedule", s.def ? s.def->schedule_json : json(nullptr)},
-          {"createdBy", s.created_by},
-          {"createdAt", time_or_null(s.created_at)},
-          {"updatedAt", time_or_null(s.updated_at)},
-          {"duplicatedFrom", s.duplicated_from.empty() ? json(nullptr) : json(s.duplicated_from)},
-          {"version", s.version},
-          {"runs", runs},
-          {"alerts", alerts}};
+  json out = {
+      {"id", s.id},
+      {"name", s.def ? s.def->name : ""},
+      {"description", s.def ? s.def->description : ""},
+      {"dimension", s.def ? s.def->dimension : ""},
+      {"status", to_string(s.status)},
+      {"error", error},
+      {"lastRun", last_run_json(s)},
+      {"nextRun", time_or_null(s.next_run)},
+      {"schedule", s.def ? s.def->schedule_json : json(nullptr)},
+      {"createdBy", s.created_by},
+      {"createdAt", time_or_null(s.created_at)},
+      {"updatedAt", time_or_null(s.updated_at)},
+      {"duplicatedFrom", s.duplicated_from.empty() ? json(nullptr) : json(s.duplicated_from)},
+      {"version", s.version},
+      {"runs", runs},
+      {"alerts", alerts}};
   // Only once the approval flow has begun (INTERFACES.md §8): the views recorded before it
   // existed stay as they were.
   if (s.approval)
-    out["approval"] = {{"state", s.approval->state},
-                       {"by", s.approval->by},
-                       {"at", format_time(s.approval->at)},
-                       {"reason", s.approval->reason.empty() ? json(nullptr)
-                                                             : json(s.approval->reason)}};
+    out["approval"] = {
+        {"state", s.approval->state},
+        {"by", s.approval->by},
+        {"at", format_time(s.approval->at)},
+        {"reason", s.approval->reason.empty() ? json(nullptr) : json(s.approval->reason)}};
   return out;
 }
 

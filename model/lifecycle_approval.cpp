@@ -9,13 +9,13 @@ decision decide_approval(const campaign_state& s, const std::string& verb,
   if (!s.exists() || s.status == campaign_status::deleted)
     return make_error(errc::not_found, s.id, "no such campaign");
   bool submit = verb == "submit";
-  if (auto refused = check_role(c.actor, c.who, submit ? role::manager : role::approver,
-                                "campaign " + verb))
+  if (auto refused =
+          check_role(c.actor, c.who, submit ? role::manager : role::approver, "campaign " + verb))
     return *refused;
   if (s.status != campaign_status::draft)
-    return make_error(errc::refused, "",
-                      std::string("only a draft goes through approval; this campaign is ") +
-                          to_string(s.status));
+    return make_error(
+        errc::refused, "",
+        std::string("only a draft goes through approval; this campaign is ") + to_string(s.status));
   std::string state = s.approval ? s.approval->state : "";
   if (submit) {
     if (state == "submitted" || state == "approved")
@@ -24,9 +24,8 @@ decision decide_approval(const campaign_state& s, const std::string& verb,
   }
   if (state != "submitted")
     return make_error(errc::refused, "",
-                      "only a submitted draft can be " + std::string(verb == "approve"
-                                                                         ? "approved"
-                                                                         : "rejected") +
+                      "only a submitted draft can be " +
+                          std::string(verb == "approve" ? "approved" : "rejected") +
                           "; this one is " + (state.empty() ? "not submitted" : state));
   if (verb == "reject") {
     if (reason.empty())

@@ -61,8 +61,9 @@ decision decide_update(const campaign_state& s, const std::string& definition_js
                    " (duplicate it to change it)");
   if (s.active_run()) return refused("a test run is in progress; stop it first");
   if (s.approval && s.approval->state == "submitted")
-    return refused("the draft is submitted for approval and read-only until it is approved or "
-                   "rejected");
+    return refused(
+        "the draft is submitted for approval and read-only until it is approved or "
+        "rejected");
   return events{ev::campaign_updated{definition_json}};
 }
 

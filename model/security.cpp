@@ -141,7 +141,8 @@ nlohmann::json users_json(const security_state& s) {
   nlohmann::json out = nlohmann::json::array();
   for (auto& [name, u] : s.users) {
     nlohmann::json tokens = nlohmann::json::array();
-    for (auto& t : u.tokens) tokens.push_back({{"id", t.id}, {"createdAt", format_time(t.created_at)}});
+    for (auto& t : u.tokens)
+      tokens.push_back({{"id", t.id}, {"createdAt", format_time(t.created_at)}});
     out.push_back({{"name", name}, {"role", to_string(u.r)}, {"tokens", tokens}});
   }
   return out;

@@ -176,9 +176,10 @@ inline run_result run_tool(const work_dir& wd, const std::string& tool,
 // An API token of the admin user `tester` of `data_dir` (added on first use, else given one more
 // token), made by embedded batonctl while no batond holds the data dir.
 inline std::string tester_token(const work_dir& wd, const std::string& data_dir) {
-  auto r = run_tool(wd, "batonctl", {"--data-dir", data_dir, "user", "add", "tester", "--role",
-                                     "admin"});
-  if (r.code != 0) r = run_tool(wd, "batonctl", {"--data-dir", data_dir, "user", "token", "tester"});
+  auto r = run_tool(wd, "batonctl",
+                    {"--data-dir", data_dir, "user", "add", "tester", "--role", "admin"});
+  if (r.code != 0)
+    r = run_tool(wd, "batonctl", {"--data-dir", data_dir, "user", "token", "tester"});
   INFO("batonctl user add/token: " << r.err);
   REQUIRE(r.code == 0);
   REQUIRE(r.out.size() == 65);  // 64 hex digits and a newline

@@ -38,10 +38,12 @@ struct pki {
 
 }  // namespace
 
-TEST_CASE("the API over TLS: trusted, untrusted, plain and expired clients", "[security][tls][e2e]") {
+TEST_CASE("the API over TLS: trusted, untrusted, plain and expired clients",
+          "[security][tls][e2e]") {
   pki p;
   std::string data = p.wd.str("data");
-  daemon_process d(p.wd, data, {"--tls-cert", p.file("server.pem"), "--tls-key", p.file("server.key")});
+  daemon_process d(p.wd, data,
+                   {"--tls-cert", p.file("server.pem"), "--tls-key", p.file("server.key")});
   auto ctl = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"--connect", d.address()});
     return run_tool(p.wd, "batonctl", args, std::chrono::seconds(60));
@@ -63,10 +65,10 @@ TEST_CASE("the API over TLS: trusted, untrusted, plain and expired clients", "[s
 
   daemon_process expired(p.wd, data,
                          {"--tls-cert", p.file("expired.pem"), "--tls-key", p.file("server.key")});
-  auto late = run_tool(p.wd, "batonctl",
-                       {"--connect", expired.address(), "--tls-ca", p.file("ca.pem"), "campaign",
-                        "list"},
-                       std::chrono::seconds(60));
+  auto late =
+      run_tool(p.wd, "batonctl",
+               {"--connect", expired.address(), "--tls-ca", p.file("ca.pem"), "campaign", "list"},
+               std::chrono::seconds(60));
   CHECK(late.code == 5);
   REQUIRE(expired.stop() == 0);
 }
@@ -77,9 +79,9 @@ TEST_CASE("batond refuses a key that does not match its certificate, or an unrea
   std::string data = p.wd.str("data");
   REQUIRE(run_tool(p.wd, "batonctl", {"--data-dir", data, "init"}).code == 0);
   auto start = [&](const std::string& cert, const std::string& key) {
-    return run_tool(p.wd, "batond",
-                    {"--data-dir", data, "--listen", "127.0.0.1:0", "--tls-cert", cert,
-                     "--tls-key", key});
+    return run_tool(
+        p.wd, "batond",
+        {"--data-dir", data, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key});
   };
   auto mismatch = start(p.file("server.pem"), p.file("stranger.key"));
   CHECK(mismatch.code == 2);
@@ -87,8 +89,7 @@ TEST_CASE("batond refuses a key that does not match its certificate, or an unrea
   auto missing = start(p.file("nowhere.pem"), p.file("server.key"));
   CHECK(missing.code == 2);
   CHECK(missing.err.rfind("error: --tls-cert: ", 0) == 0);
-  auto no_key = run_tool(p.wd, "batond",
-                         {"--data-dir", data, "--tls-cert", p.file("server.pem")});
+  auto no_key = run_tool(p.wd, "batond", {"--data-dir", data, "--tls-cert", p.file("server.pem")});
   CHECK(no_key.code == 2);  // --tls-cert needs --tls-key
 }
 
@@ -99,10 +100,10 @@ TEST_CASE("with TLS and a user, batond listens beyond loopback", "[security][tls
                    {"--tls-cert", p.file("server.pem"), "--tls-key", p.file("server.key")},
                    "0.0.0.0:0");
   auto port = d.address().substr(d.address().rfind(':') + 1);
-  auto r = run_tool(p.wd, "batonctl",
-                    {"--connect", "127.0.0.1:" + port, "--tls-ca", p.file("ca.pem"), "campaign",
-                     "list"},
-                    std::chrono::seconds(60));
+  auto r =
+      run_tool(p.wd, "batonctl",
+               {"--connect", "127.0.0.1:" + port, "--tls-ca", p.file("ca.pem"), "campaign", "list"},
+               std::chrono::seconds(60));
   INFO(r.err);
   CHECK(r.code == 0);
   REQUIRE(d.stop() == 0);

@@ -28,8 +28,7 @@ TEST_CASE("submit, approve, reject: four eyes, read-only while submitted", "[app
        ada = as(c, "ada", role::admin);
   CHECK(code_of(decide_publish(c.s, abe)) == errc::refused);  // not submitted
   CHECK(code_of(decide_approval(c.s, "approve", "", abe)) == errc::refused);
-  CHECK(code_of(decide_approval(c.s, "submit", "", as(c, "vic", role::viewer))) ==
-        errc::refused);
+  CHECK(code_of(decide_approval(c.s, "submit", "", as(c, "vic", role::viewer))) == errc::refused);
   c.accept(decide_approval(c.s, "submit", "", mia), "mia");
   REQUIRE(c.s.approval);
   CHECK(c.s.approval->state == "submitted");

@@ -44,7 +44,7 @@ TEST_CASE("users, tokens and revocations through the fold", "[security][model]")
   REQUIRE(add.events.size() == 2);
   CHECK_FALSE(add.token.empty());
   CHECK(add.reply.dump().find(add.token) == std::string::npos);  // the token is not in the reply
-  for (auto& e : add.events)  // nor in an event
+  for (auto& e : add.events)                                     // nor in an event
     CHECK(ev::to_event(e).payload.find(add.token) == std::string::npos);
   apply_all(s, add);
   CHECK(user_of_token(s, add.token) == std::optional<std::string>("alice"));
@@ -59,8 +59,8 @@ TEST_CASE("users, tokens and revocations through the fold", "[security][model]")
   CHECK(list[0]["tokens"].size() == 2);
   CHECK(list.dump().find(add.token) == std::string::npos);
 
-  auto revoke = decide_ok(s, "user-revoke",
-                          {{"name", "alice"}, {"tokenId", add.reply["tokenId"].get<std::string>()}});
+  auto revoke = decide_ok(
+      s, "user-revoke", {{"name", "alice"}, {"tokenId", add.reply["tokenId"].get<std::string>()}});
   apply_all(s, revoke);
   CHECK_FALSE(user_of_token(s, add.token).has_value());
   CHECK(user_of_token(s, more.token) == std::optional<std::string>("alice"));

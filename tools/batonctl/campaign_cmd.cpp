@@ -187,11 +187,11 @@ void add_verb(CLI::App* group, context& ctx, const std::string& verb, const std:
 
 // submit, approve, reject (INTERFACES.md §8): the approval flow of drafts.
 void add_approval_verbs(CLI::App* g, context& ctx) {
-  for (auto [verb, help] :
-       {std::pair<std::string, std::string>{"submit",
-                                            "Submit a draft for approval (read-only until then)"},
-        {"approve", "Approve a submitted draft (an approver who did not submit it)"},
-        {"reject", "Reject a submitted draft, with a reason"}}) {
+  const std::vector<std::pair<std::string, std::string>> verbs = {
+      {"submit", "Submit a draft for approval (read-only until then)"},
+      {"approve", "Approve a submitted draft (an approver who did not submit it)"},
+      {"reject", "Reject a submitted draft, with a reason"}};
+  for (const auto& [verb, help] : verbs) {
     auto id = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
     auto* c = g->add_subcommand(verb, help);

@@ -3,10 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 
-#include "actors/gate.hpp"
 #include "tools/batonctl/commands.hpp"
 
 namespace baton::ctl {

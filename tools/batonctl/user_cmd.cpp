@@ -48,7 +48,8 @@ void add_user_commands(CLI::App& app, context& ctx) {
   add->add_option("NAME", *name, "User name")->required();
   add->add_option("--role", *role_name, "admin, approver, manager or viewer")->required();
   add->callback([&ctx, name, role_name] {
-    ctx.exit_code = print_token(user_call(ctx, "user-add", {{"name", *name}, {"role", *role_name}}));
+    ctx.exit_code =
+        print_token(user_call(ctx, "user-add", {{"name", *name}, {"role", *role_name}}));
   });
 
   auto* list = g->add_subcommand("list", "Users with their roles and token ids (never a token)");
@@ -63,8 +64,9 @@ void add_user_commands(CLI::App& app, context& ctx) {
 
   auto* token = g->add_subcommand("token", "Issue one more API token for a user; prints it once");
   token->add_option("NAME", *name, "User name")->required();
-  token->callback(
-      [&ctx, name] { ctx.exit_code = print_token(user_call(ctx, "user-token", {{"name", *name}})); });
+  token->callback([&ctx, name] {
+    ctx.exit_code = print_token(user_call(ctx, "user-token", {{"name", *name}}));
+  });
 
   auto* revoke = g->add_subcommand("revoke", "Revoke one API token of a user by its id");
   revoke->add_option("NAME", *name, "User name")->required();

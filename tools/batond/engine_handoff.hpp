@@ -1,7 +1,8 @@
 // The CAF side of batond's wire guard: serves the engine API on sockets the guard hands over
-// (one end of a socketpair per client connection): the gate, where clients authenticate. CAF's BASP broker takes each as a connection
-// its acceptor would have made and opens it with the server handshake, so CAF itself listens on
-// no port and every byte it reads has passed the guard's checks.
+// (one end of a socketpair per client connection): the gate, where clients authenticate. CAF's BASP
+// broker takes each as a connection its acceptor would have made and opens it with the server
+// handshake, so CAF itself listens on no port and every byte it reads has passed the guard's
+// checks.
 #pragma once
 
 #include <cstdint>

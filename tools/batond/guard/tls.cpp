@@ -56,8 +56,8 @@ result<std::shared_ptr<tls_context>> tls_context::load(const tls_files& f) {
 
 struct tls_session::impl {
   SSL* ssl = nullptr;
-  BIO* in = nullptr;   // network -> OpenSSL (owned by ssl)
-  BIO* out = nullptr;  // OpenSSL -> network (owned by ssl)
+  BIO* in = nullptr;               // network -> OpenSSL (owned by ssl)
+  BIO* out = nullptr;              // OpenSSL -> network (owned by ssl)
   std::vector<std::uint8_t> held;  // plaintext for the client before the handshake is done
 };
 
