@@ -1,5 +1,7 @@
 #include "actors/gate.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
 
@@ -20,10 +22,30 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+// A session the gate opened, and when it was last used (updated by the session itself).
+struct session_entry {
+  caf::actor handle;
+  std::shared_ptr<std::atomic<clock_type::rep>> last_used;
+};
+
 struct gate_state {
   std::map<std::string, std::deque<clock_type::time_point>> failures;  // by peer host
+  std::deque<session_entry> sessions;
   static inline const char* name = "api_gate";
 };
+
+// Ends the sessions unused for `idle`, and the least recently used ones beyond `max`.
+void prune_sessions(caf::local_actor* self, gate_state& st, clock_type::duration idle,
+                    std::size_t max) {
+  auto now = clock_type::now().time_since_epoch().count();
+  auto stale = [&](const session_entry& e) { return now - e.last_used->load() > idle.count(); };
+  std::stable_sort(st.sessions.begin(), st.sessions.end(),
+                   [](auto& a, auto& b) { return a.last_used->load() < b.last_used->load(); });
+  while (!st.sessions.empty() && (stale(st.sessions.front()) || st.sessions.size() >= max)) {
+    self->send_exit(st.sessions.front().handle, caf::exit_reason::user_shutdown);
+    st.sessions.pop_front();
+  }
+}
 
 // The client's machine as CAF names it (its host id); the process id is left out, so a new
 // process on the same machine does not start with a clean slate.
@@ -38,10 +60,12 @@ std::string peer_of(const caf::strong_actor_ptr& sender) {
 // for the node that opened it (a handle that reached another client is useless there).
 engine_api spawn_session(caf::local_actor* parent, const engine_handles& engine,
                          const engine_config& config, std::string user, std::string token_hash,
-                         caf::node_id node, std::chrono::hours idle) {
+                         caf::node_id node,
+                         std::shared_ptr<std::atomic<clock_type::rep>> last_used) {
   auto api = engine.api;
   auto book = engine.security;
-  auto valid = [book, user, token_hash, node](caf::local_actor* self) {
+  auto valid = [book, user, token_hash, node, last_used](caf::local_actor* self) {
+    last_used->store(clock_type::now().time_since_epoch().count());
     auto sender = self->current_sender();
     if (!sender || sender->node() != node) return false;
     auto state = book->get();
@@ -70,7 +94,6 @@ engine_api spawn_session(caf::local_actor* parent, const engine_handles& engine,
         [=](unsubscribe_atom a, caf::actor& who) {
           if (valid(self)) self->send(api, a, who);
         },
-        caf::after(idle) >> [self] { self->quit(); },
     };
   });
 }
@@ -101,8 +124,13 @@ engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
                 return to_caf(auth_error());
               }
               spdlog::info("api: {} authenticated from {}", *user, peer);
-              return caf::actor_cast<caf::actor>(spawn_session(
-                  self, engine, config, *user, token_hash(token), sender->node(), o.session_idle));
+              prune_sessions(self, self->state, o.session_idle, o.max_sessions);
+              auto used = std::make_shared<std::atomic<clock_type::rep>>(
+                  clock_type::now().time_since_epoch().count());
+              auto session = caf::actor_cast<caf::actor>(spawn_session(
+                  self, engine, config, *user, token_hash(token), sender->node(), used));
+              self->state.sessions.push_back({session, used});
+              return session;
             },
         };
       });

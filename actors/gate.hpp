@@ -28,7 +28,8 @@ error auth_error();
 struct gate_options {
   int max_failures = 5;                 // per peer within `window` ...
   std::chrono::seconds window{60};      // ... then refused without a look
-  std::chrono::hours session_idle{12};  // a session unused this long ends
+  std::chrono::hours session_idle{24};  // a session unused this long ends (at a later login)
+  std::size_t max_sessions = 4096;      // beyond: the least recently used session ends
 };
 
 engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
