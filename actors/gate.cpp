@@ -104,6 +104,12 @@ engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
                        const engine_config& config, gate_options o) {
   return sys.spawn(
       [=](engine_gate::stateful_pointer<gate_state> self) -> engine_gate::behavior_type {
+        // A stop of the gate (batond's shutdown) ends every session with it.
+        self->set_exit_handler([self](caf::exit_msg& m) {
+          for (auto& e : self->state.sessions) self->send_exit(e.handle, m.reason);
+          self->state.sessions.clear();
+          self->quit(m.reason);
+        });
         return {
             [=](authenticate_atom, const std::string& token) -> caf::result<caf::actor> {
               auto sender = self->current_sender();

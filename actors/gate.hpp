@@ -32,6 +32,7 @@ struct gate_options {
   std::size_t max_sessions = 4096;      // beyond: the least recently used session ends
 };
 
+// Stop it (send_exit) after drain_engine: its sessions end with it.
 engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
                        const engine_config& config, gate_options o = {});
 

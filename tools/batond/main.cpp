@@ -190,6 +190,7 @@ int run_daemon(daemon_args& a) {
     }
     auto grace = std::chrono::seconds(config->stop_grace_seconds);
     auto outcome = baton::drain_engine(sys, engine, grace);
+    caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);  // and every session
     if (outcome != baton::drain_outcome::stopped) {
       // Work still runs: a data task (abandoned: it runs again on the next start) or, after the
       // grace period, a send (a crash for it: at most its message in flight is in doubt).
