@@ -10,6 +10,7 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include "actors/client_tls.hpp"
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
 #include "actors/gate.hpp"
@@ -26,6 +27,7 @@ struct engine_client::impl {
   std::shared_ptr<event_store> store;
   std::mutex stop_mu;           // stop() may come from a signal-watching thread
   std::optional<bool> stopped;  // the result of stop()
+  std::unique_ptr<ephemeral_identity> tls_identity;  // --tls-ca: CAF's module needs one
 };
 
 engine_client::engine_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -115,12 +117,23 @@ result<std::unique_ptr<engine_client>> engine_client::connect(const std::string&
   if (!tls_ca.empty()) {
     if (!std::filesystem::exists(tls_ca))
       return make_error(errc::validation, "--tls-ca", "cannot read " + tls_ca);
+    auto identity = ephemeral_identity::make();
+    if (!identity) return identity.err();
+    p->tls_identity = std::move(identity.value());
     p->cfg.load<caf::openssl::manager>();
     p->cfg.set("openssl.cafile", tls_ca);
+    p->cfg.set("openssl.certificate", p->tls_identity->cert());
+    p->cfg.set("openssl.key", p->tls_identity->key());
   }
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  auto gate = tls_ca.empty() ? p->sys->middleman().remote_actor<engine_gate>(host, port)
-                             : caf::openssl::remote_actor<engine_gate>(*p->sys, host, port);
+  caf::expected<engine_gate> gate = caf::sec::invalid_argument;
+  try {
+    gate = tls_ca.empty() ? p->sys->middleman().remote_actor<engine_gate>(host, port)
+                          : caf::openssl::remote_actor<engine_gate>(*p->sys, host, port);
+  } catch (const std::exception& e) {  // CAF's OpenSSL module reports some failures so
+    return make_error(errc::unavailable, host + ":" + std::to_string(port),
+                      std::string("cannot reach batond over TLS: ") + e.what());
+  }
   if (!gate)
     return make_error(errc::unavailable, host + ":" + std::to_string(port),
                       "cannot reach batond: " + p->sys->render(gate.error()));

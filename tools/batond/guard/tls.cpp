@@ -1,7 +1,9 @@
 #include "tools/batond/guard/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace baton::guard {
 
@@ -39,12 +41,25 @@ result<std::shared_ptr<tls_context>> tls_context::load(const tls_files& f) {
   if (SSL_CTX_use_certificate_chain_file(ctx, f.cert.c_str()) != 1)
     return make_error(errc::validation, "--tls-cert",
                       f.cert + ": cannot use this certificate: " + ssl_errors());
-  if (SSL_CTX_use_PrivateKey_file(ctx, f.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return make_error(errc::validation, "--tls-key",
-                      f.key + ": cannot use this key: " + ssl_errors());
-  if (SSL_CTX_check_private_key(ctx) != 1)
+  EVP_PKEY* key = nullptr;
+  if (BIO* in = BIO_new_file(f.key.c_str(), "r")) {
+    key = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
+    BIO_free(in);
+  }
+  if (!key)
+    return make_error(errc::validation, "--tls-key", f.key + ": cannot read a PEM private key");
+  bool matches = X509_check_private_key(SSL_CTX_get0_certificate(ctx), key) == 1;
+  ERR_clear_error();
+  if (!matches) {
+    EVP_PKEY_free(key);
     return make_error(errc::validation, "--tls-key",
                       f.key + " does not match the certificate " + f.cert);
+  }
+  int used = SSL_CTX_use_PrivateKey(ctx, key);
+  EVP_PKEY_free(key);
+  if (used != 1 || SSL_CTX_check_private_key(ctx) != 1)
+    return make_error(errc::validation, "--tls-key",
+                      f.key + ": cannot use this key: " + ssl_errors());
   if (!f.ca.empty()) {
     if (SSL_CTX_load_verify_locations(ctx, f.ca.c_str(), nullptr) != 1)
       return make_error(errc::validation, "--tls-ca",
