@@ -250,7 +250,7 @@ TEST_CASE("failed authentications are limited per peer and recorded", "[security
   CHECK(json::parse(lines[7])["payload"]["limited"] == true);
 }
 
-TEST_CASE("approval: submit, four eyes, approve, publish — embedded and through batond",
+TEST_CASE("approval: submit, four eyes, approve, publish, embedded and through batond",
           "[security][approval][e2e][cli]") {
   secured s;
   auto cfg = json::parse(slurp(s.data + "/config.json"));
