@@ -27,6 +27,7 @@ error from_caf(const caf::error& e) {
 
 std::vector<std::string> api_message_types() {
   return {
+      "@<>+@atom+@str",               // (authenticate_atom, token): actors/gate.hpp
       "@<>+@atom+baton.api_command",  // (command_atom, api_command)
       "@<>+@atom+@str+@actor",        // (subscribe_atom, campaign, subscriber)
       "@<>+@atom+@actor",             // (unsubscribe_atom, subscriber)

@@ -407,6 +407,8 @@ decision lifecycle(self_ptr self, const api_command& cmd, const command_context&
   if (v == "delete") return decide_delete(st, c);
   if (v == "test") return decide_test(st, c);
   if (v == "start") return decide_start(st, c);
+  if (v == "submit" || v == "approve" || v == "reject")
+    return decide_approval(st, v, cmd.args.count("reason") ? cmd.args.at("reason") : "", c);
   if (v == "confirm")
     return decide_confirm(st, cmd.args.count("activity") ? cmd.args.at("activity") : "", c);
   if (v == "trigger") return decide_trigger(st, cmd.args, cmd.body.empty() ? "api" : cmd.body, c);
@@ -446,9 +448,8 @@ void graph(self_ptr self, const api_command& cmd, caf::response_promise rp) {
 
 void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   auto& s = self->state;
-  command_context c{cmd.actor,
-                    cmd.actor == "engine" ? role::admin : s.ctx->opts.config.role_of(cmd.actor),
-                    s.ctx->now()};
+  command_context c{cmd.actor, s.ctx->role_of(cmd.actor), s.ctx->now(),
+                    s.ctx->opts.config.require_approval};
   if (s.quarantined) {
     reply_error(rp, *s.quarantined);
     // A read that failed may succeed later: the next command spawns this campaign again. A log
@@ -464,7 +465,11 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
     return carry_out(self, std::move(d), c, cmd, rp);
   }
   if (gone) return reply_error(rp, make_error(errc::not_found, s.id, "no such campaign"));
-  if (cmd.verb == "show") return rp.deliver(campaign_to_json(s.st).dump());
+  if (cmd.verb == "show") {
+    auto j = campaign_to_json(s.st);
+    if (!j.contains("approval")) j["approval"] = nullptr;  // INTERFACES.md §8: null or the step
+    return rp.deliver(j.dump());
+  }
   if (cmd.verb == "graph") return graph(self, cmd, rp);
   if (cmd.verb == "wait") {
     s.waiters.push_back(rp);

@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 
+#include "actors/client_tls.hpp"
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "actors/gate.hpp"
 #include "channels/config_file.hpp"
 #include "model/config.hpp"
 
@@ -24,6 +27,7 @@ struct engine_client::impl {
   std::shared_ptr<event_store> store;
   std::mutex stop_mu;           // stop() may come from a signal-watching thread
   std::optional<bool> stopped;  // the result of stop()
+  std::unique_ptr<ephemeral_identity> tls_identity;  // --tls-ca: CAF's module needs one
 };
 
 engine_client::engine_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -103,17 +107,48 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
 }
 
 result<std::unique_ptr<engine_client>> engine_client::connect(const std::string& host,
-                                                              std::uint16_t port) {
+                                                              std::uint16_t port,
+                                                              const std::string& token,
+                                                              const std::string& tls_ca) {
   auto p = std::make_unique<impl>();
   register_api_types(p->cfg);
   p->cfg.load<caf::io::middleman>();
   p->cfg.set("scheduler.max-threads", std::size_t{2});
+  if (!tls_ca.empty()) {
+    if (!std::filesystem::exists(tls_ca))
+      return make_error(errc::validation, "--tls-ca", "cannot read " + tls_ca);
+    auto identity = ephemeral_identity::make();
+    if (!identity) return identity.err();
+    p->tls_identity = std::move(identity.value());
+    p->cfg.load<caf::openssl::manager>();
+    p->cfg.set("openssl.cafile", tls_ca);
+    p->cfg.set("openssl.certificate", p->tls_identity->cert());
+    p->cfg.set("openssl.key", p->tls_identity->key());
+  }
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  auto api = p->sys->middleman().remote_actor<engine_api>(host, port);
-  if (!api)
+  caf::expected<engine_gate> gate = caf::sec::invalid_argument;
+  try {
+    gate = tls_ca.empty() ? p->sys->middleman().remote_actor<engine_gate>(host, port)
+                          : caf::openssl::remote_actor<engine_gate>(*p->sys, host, port);
+  } catch (const std::exception& e) {  // CAF's OpenSSL module reports some failures so
     return make_error(errc::unavailable, host + ":" + std::to_string(port),
-                      "cannot reach batond: " + p->sys->render(api.error()));
-  p->api = *api;
+                      std::string("cannot reach batond over TLS: ") + e.what());
+  }
+  if (!gate)
+    return make_error(errc::unavailable, host + ":" + std::to_string(port),
+                      "cannot reach batond: " + p->sys->render(gate.error()));
+  result<engine_api> session = auth_error();
+  {
+    caf::scoped_actor self{*p->sys};
+    self->request(*gate, std::chrono::seconds(30), authenticate_atom::value, token)
+        .receive([&](caf::actor& api) { session = caf::actor_cast<engine_api>(api); },
+                 [&](caf::error& e) {
+                   auto be = from_caf(e);
+                   session = be.where == "auth" ? auth_error() : be;
+                 });
+  }
+  if (!session) return session.err();
+  p->api = session.value();
   return std::unique_ptr<engine_client>(new engine_client(std::move(p)));
 }
 

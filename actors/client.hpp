@@ -29,9 +29,14 @@ class engine_client {
   // Opens DATA_DIR (lock, recovery) and starts the engine in this process.
   // errc::unavailable naming the holder when another process has the data dir.
   static result<std::unique_ptr<engine_client>> embedded(const embedded_options& o);
-  // Connects to batond at host:port.
-  static result<std::unique_ptr<engine_client>> connect(const std::string& host,
-                                                        std::uint16_t port);
+  // Connects to batond at host:port and authenticates with an API token: every command then
+  // acts as the token's user. With `tls_ca` (a PEM file) the connection speaks TLS and batond's
+  // certificate must be signed by that CA and valid. errc::unavailable when batond cannot be
+  // reached or its certificate fails the check; errc::refused "auth: ..." (the same words for
+  // every cause) when the token is missing, wrong or revoked.
+  static result<std::unique_ptr<engine_client>> connect(const std::string& host, std::uint16_t port,
+                                                        const std::string& token,
+                                                        const std::string& tls_ca = "");
   ~engine_client();  // embedded: stop(), then the engine's threads end
 
   // Embedded: a graceful stop of the engine (drain_engine): running sends stop at their next

@@ -50,6 +50,73 @@ caf::actor campaign_actor(registry_ptr self, const std::string& id) {
   return a;
 }
 
+// Appends facts to the security stream through the writer (at `expected`: the version the
+// decision saw, or any_version for records); each is applied to the security book once durable,
+// then `done` (when set) hears the outcome.
+void append_security(registry_ptr self, std::vector<ev::security_event> facts,
+                     const std::string& actor, std::uint64_t expected,
+                     std::function<void(result<append_result>)> done) {
+  auto& ctx = *self->state.ctx;
+  append_request req{ev::security_stream, expected, {}};
+  for (auto& f : facts) {
+    auto e = to_event(f);
+    e.actor = actor;
+    req.events.push_back(std::move(e));
+  }
+  auto events = req.events;
+  append_batch b;
+  b.opts.sync = ctx.opts.durable;
+  b.requests.push_back(std::move(req));
+  auto book = ctx.security;
+  self->request(ctx.writer, caf::infinite, append_atom::value, std::move(b))
+      .then(
+          [book, events, done](append_result& r) {
+            if (!r.ranges.empty()) {
+              auto& range = r.ranges.front();
+              for (std::size_t i = 0; i < events.size(); ++i) {
+                event env = events[i];
+                env.stream = range.stream;
+                env.stream_seq = range.first_seq + i;
+                env.global_seq = range.first_global + i;
+                env.time = r.time;
+                book->apply(env);
+              }
+            }
+            if (done) done(r);
+          },
+          [done](caf::error& err) {
+            auto e = from_caf(err);
+            spdlog::warn("engine: security event not recorded: {}", e.message());
+            if (done) done(e);
+          });
+}
+
+// Records a refusal for permission (who tried what) in the security stream.
+void record_refusal(registry_ptr self, const std::string& actor, role who,
+                    const std::string& command, const std::string& campaign) {
+  append_security(self, {ev::permission_refused{actor, to_string(who), command, campaign}}, actor,
+                  any_version, nullptr);
+}
+
+// `user add|list|token|revoke|remove` (the door checked for admin). A new token is in the reply
+// only: shown once by the client, never stored, logged or recorded.
+caf::result<std::string> user_command(registry_ptr self, const api_command& cmd) {
+  auto state = self->state.ctx->security->get();
+  auto d = decide_user(*state, cmd.verb, cmd.args);
+  if (!d) return to_caf(d.err());
+  auto reply = d->reply;
+  if (d->events.empty()) return reply.dump();
+  if (!d->token.empty()) reply["token"] = d->token;
+  auto rp = self->make_response_promise();
+  append_security(self, std::move(d->events), cmd.actor,
+                  state->version == 0 ? no_stream : state->version,
+                  [rp, reply](result<append_result> r) mutable {
+                    if (!r) return rp.deliver(to_caf(r.err()));
+                    rp.deliver(reply.dump());
+                  });
+  return caf::delegated<std::string>{};
+}
+
 // Forwards a command; when the campaign actor had just passivated, spawns it again once.
 void forward(registry_ptr self, const std::string& id, api_command cmd, caf::response_promise rp,
              bool retry = true) {
@@ -65,6 +132,9 @@ void forward(registry_ptr self, const std::string& id, api_command cmd, caf::res
                 }
                 return forward(self, id, cmd, rp, false);
               }
+              if (auto be = from_caf(e); be.code == errc::refused && be.where == "permission")
+                record_refusal(self, cmd.actor, self->state.ctx->role_of(cmd.actor),
+                               rule_of_verb(cmd.verb).typed, id);
               rp.deliver(e);
             });
 }
@@ -149,7 +219,7 @@ caf::result<std::string> create(registry_ptr self, api_command& cmd) {
 // anything is read or written.
 caf::result<std::string> feedback(registry_ptr self, const api_command& cmd) {
   auto& opts = self->state.ctx->opts;
-  auto who = cmd.actor == "engine" ? role::admin : opts.config.role_of(cmd.actor);
+  auto who = self->state.ctx->role_of(cmd.actor);
   if (auto refused = check_role(cmd.actor, who, role::approver, "feedback load"))
     return to_caf(*refused);
   auto batch = match_feedback(opts, cmd.body);
@@ -232,6 +302,15 @@ caf::result<std::string> backup(registry_ptr self, const api_command& cmd) {
 caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (self->state.stopping)
     return to_caf(make_error(errc::unavailable, "engine", "the engine is stopping"));
+  // The door: the least role the verb needs, for the identity the command carries (stamped by
+  // the API gate for network clients: actors/gate.hpp). Refusals are recorded.
+  auto rule = rule_of_verb(cmd.verb);
+  auto who = self->state.ctx->role_of(cmd.actor);
+  if (auto refused = check_role(cmd.actor, who, rule.needed, rule.typed)) {
+    record_refusal(self, cmd.actor, who, rule.typed, cmd.campaign);
+    return to_caf(*refused);
+  }
+  if (cmd.verb.rfind("user-", 0) == 0) return user_command(self, cmd);
   if (cmd.verb == "create") return create(self, cmd);
   if (cmd.verb == "list") return list_campaigns(self, cmd);
   if (cmd.verb == "feedback") return feedback(self, cmd);
@@ -289,6 +368,9 @@ caf::actor spawn_registry(caf::actor_system& sys, engine_ctx_ptr ctx) {
                 make_error(errc::failed, cmd.verb, std::string("internal error: ") + e.what()));
           }
         },
+        [self](record_atom, security_record& r) {
+          append_security(self, std::move(r.events), r.actor, any_version, nullptr);
+        },
         [self](fired_atom, const std::string& id) {
           if (self->state.stopping) return;
           auto exists = campaign_exists(self, id);
@@ -336,6 +418,9 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
   ctx->clk = opts.time_source ? opts.time_source : &wall;
   if (!opts.runner) opts.runner = make_flow_runner();
   ctx->opts = std::move(opts);
+  auto book = security_book::load(*ctx->opts.store);
+  if (!book) spdlog::error("engine: the security stream cannot be read: {}", book.err().message());
+  ctx->security = book ? book.value() : std::make_shared<security_book>();
   run_environment env;
   if (ctx->opts.config.channels.is_object())
     for (auto& [name, entry] : ctx->opts.config.channels.items()) env.channels.insert(name);
@@ -399,7 +484,7 @@ engine_handles spawn_engine(caf::actor_system& sys, engine_options opts) {
         [registry](unsubscribe_atom a, caf::actor& who) { caf::anon_send(registry, a, who); },
     };
   });
-  return {api, ctx->registry, ctx->writer, ctx->stopping, ctx->busy};
+  return {api, ctx->registry, ctx->writer, ctx->stopping, ctx->busy, ctx->security};
 }
 
 drain_outcome drain_engine(caf::actor_system& sys, const engine_handles& h,

@@ -19,6 +19,8 @@
 
 namespace baton {
 
+class security_book;  // actors/security_book.hpp
+
 struct engine_options {
   std::shared_ptr<event_store> store;
   std::shared_ptr<activity_runner> runner;  // default: flow-control activities only
@@ -41,6 +43,7 @@ struct engine_handles {
   caf::actor writer;
   std::shared_ptr<std::atomic<bool>> stopping;  // see drain_engine
   std::shared_ptr<std::atomic<int>> busy;       // worker jobs in progress
+  std::shared_ptr<security_book> security;      // users and token hashes (actors/gate.hpp)
 };
 
 // The CAF scheduler batond and the embedded engine run on: config.json's schedulerThreads and

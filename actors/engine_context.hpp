@@ -9,6 +9,7 @@
 
 #include "actors/engine.hpp"
 #include "actors/messages.hpp"
+#include "actors/security_book.hpp"
 #include "model/definition.hpp"
 
 namespace baton {
@@ -25,7 +26,13 @@ struct engine_context {
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
   // Worker jobs in progress (a stop need not wait for data tasks: they run again).
   std::shared_ptr<std::atomic<int>> busy = std::make_shared<std::atomic<int>>(0);
+  // Users, roles and token hashes (the "security" stream); the registry alone appends to it.
+  std::shared_ptr<security_book> security;
   time_us now() const { return clk->now(); }
+  // The role `identity` acts with (model/security.hpp effective_role).
+  role role_of(const std::string& identity) const {
+    return effective_role(opts.config, *security->get(), identity);
+  }
 };
 
 using engine_ctx_ptr = std::shared_ptr<engine_context>;

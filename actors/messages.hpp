@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "events/security_events.hpp"
 #include "model/flow_activities.hpp"
 #include "store/event_store.hpp"
 
@@ -25,11 +26,18 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using backup_atom = caf::atom_constant<caf::atom("backup")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retain_atom = caf::atom_constant<caf::atom("retain")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
 
 // One atomic append for the event writer.
 struct append_batch {
   std::vector<append_request> requests;
   append_options opts;
+};
+
+// Facts for the security stream (auth_failed from the API gate), appended by the registry.
+struct security_record {
+  std::vector<ev::security_event> events;
+  std::string actor;
 };
 
 // One activity to run on a worker thread; owns a copy of the activity it points to.
@@ -42,6 +50,7 @@ struct task_job {
 }  // namespace baton
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::append_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::security_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::append_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::task_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::task_outcome)

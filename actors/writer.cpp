@@ -45,7 +45,7 @@ void publish(caf::stateful_actor<writer_state>* self, const append_result& r) {
     auto line = event_to_json(e, catalog).dump();
     for (auto& [who, campaign] : st.subscribers)
       if (campaign.empty() || e.stream == "campaign/" + campaign)
-        self->send(who, event_atom::value, line);
+        caf::anon_send(who, event_atom::value, line);  // the writer's handle never leaves
   }
 }
 

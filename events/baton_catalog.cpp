@@ -9,6 +9,7 @@ const event_catalog& baton_event_catalog() {
     event_catalog c;
     register_campaign_events(c);
     register_store_events(c);
+    register_security_events(c);
     return c;
   }();
   return catalog;

@@ -164,3 +164,8 @@ struct RunDataDropped {         # type 40: retention (config retention.logsDays)
   lastRun    @0 :UInt32;        #          ended that long ago; their task logs are dropped from
   worktables @1 :UInt64;        #          the state (these events keep them) and their worktables
 }                               #          from the data plane (how many, here)
+
+struct ApprovalChanged {        # type 31: a draft submitted for approval, approved or rejected
+  state  @0 :Text;              # submitted, approved, rejected (security.requireApproval)
+  reason @1 :Text;              # why (a rejection has one; "" otherwise when none was given)
+}

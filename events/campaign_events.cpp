@@ -61,6 +61,7 @@ BATON_CODEC(delivery_progress, DeliveryProgress)
 BATON_CODEC(feedback_received, FeedbackReceived)
 BATON_CODEC(task_cancelled, TaskCancelled)
 BATON_CODEC(run_data_dropped, RunDataDropped)
+BATON_CODEC(approval_changed, ApprovalChanged)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -273,6 +274,14 @@ void codec<run_data_dropped>::write(schema::Builder b, const run_data_dropped& e
 }
 run_data_dropped codec<run_data_dropped>::read(schema::Reader r) {
   return {r.getLastRun(), r.getWorktables()};
+}
+
+void codec<approval_changed>::write(schema::Builder b, const approval_changed& e) {
+  b.setState(e.state);
+  b.setReason(e.reason);
+}
+approval_changed codec<approval_changed>::read(schema::Reader r) {
+  return {to_std(r.getState()), to_std(r.getReason())};
 }
 
 template <class T, std::size_t I = 0>

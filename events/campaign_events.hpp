@@ -177,12 +177,20 @@ struct run_data_dropped {
   std::uint64_t worktables = 0;
 };
 
+// A draft was submitted for approval, approved or rejected (INTERFACES.md §8); the actor of the
+// event is who did it. An edit (campaign_updated) clears the approval.
+struct approval_changed {
+  static constexpr std::uint16_t type = 31;
+  bool operator==(const approval_changed&) const = default;
+  std::string state, reason;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
                  transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received,
-                 task_cancelled, run_data_dropped>;
+                 task_cancelled, run_data_dropped, approval_changed>;
 
 // A store event (type, version 1, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

@@ -65,6 +65,21 @@ status on(campaign_state& s, const campaign_updated& e, const event& env) {
   s.definition_json = e.definition;
   s.def = std::move(v.definition);
   s.updated_at = env.time;
+  s.approval.reset();  // an edit needs a new approval
+  return ok_status();
+}
+
+status on(campaign_state& s, const approval_changed& e, const event& env) {
+  if (e.state == "submitted") {
+    s.approval = approval_record{e.state, env.actor, env.actor, e.reason, env.time};
+    return ok_status();
+  }
+  if (!s.approval || (e.state != "approved" && e.state != "rejected"))
+    return unfit(env, "approval step '" + e.state + "' without a submission");
+  s.approval->state = e.state;
+  s.approval->by = env.actor;
+  s.approval->reason = e.reason;
+  s.approval->at = env.time;
   return ok_status();
 }
 

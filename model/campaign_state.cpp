@@ -201,6 +201,12 @@ std::string encode_state(const campaign_state& s) {
   j["feedback"] = fb;
   j["feedbackSeen"] = s.feedback_seen;
   j["retainedUpTo"] = s.retained_upto;
+  if (s.approval)
+    j["approval"] = {{"state", s.approval->state},
+                     {"by", s.approval->by},
+                     {"author", s.approval->author},
+                     {"reason", s.approval->reason},
+                     {"at", s.approval->at}};
   if (s.error)
     j["error"] = {
         {"activity", s.error->activity}, {"message", s.error->message}, {"run", s.error->run}};
@@ -239,6 +245,11 @@ result<campaign_state> decode_state(const std::string& bytes) {
     }
     s.feedback_seen = j.at("feedbackSeen").get<std::set<std::string>>();
     s.retained_upto = j.value("retainedUpTo", 0u);  // absent from snapshots of older releases
+    if (j.contains("approval")) {
+      auto& a = j.at("approval");
+      s.approval =
+          approval_record{a.at("state"), a.at("by"), a.at("author"), a.at("reason"), a.at("at")};
+    }
     if (j.contains("error"))
       s.error =
           error_marker{j["error"].at("activity"), j["error"].at("message"), j["error"].at("run")};

@@ -94,6 +94,15 @@ struct feedback_tally {
   bool operator==(const feedback_tally&) const = default;
 };
 
+// Where a draft stands in the approval flow (INTERFACES.md §8): `author` submitted it; `by` and
+// `at` are who did the last step (submit, approve, reject) and when.
+struct approval_record {
+  std::string state;  // submitted, approved, rejected
+  std::string by, author, reason;
+  time_us at = 0;
+  bool operator==(const approval_record&) const = default;
+};
+
 struct campaign_state {
   std::string id;
   std::uint64_t version = 0;      // stream events folded
@@ -114,6 +123,7 @@ struct campaign_state {
   std::map<std::string, feedback_tally> feedback;  // by channel activity id
   std::set<std::string> feedback_seen;             // "message|event|at": a repeat is not counted
   std::uint32_t retained_upto = 0;  // runs 1..this are past retention (run_data_dropped)
+  std::optional<approval_record> approval;         // none until submitted; an edit clears it
 
   bool exists() const { return status != campaign_status::none; }
   run_state* active_run();

@@ -116,6 +116,14 @@ json campaign_to_json(const campaign_state& s) {
       {"alerts", alerts}};
   // Only once retention dropped something: the view of every other campaign is unchanged.
   if (s.retained_upto > 0) out["retainedUpTo"] = s.retained_upto;
+  // Only once the approval flow has begun (INTERFACES.md §8): the views recorded before it
+  // existed stay as they were.
+  if (s.approval)
+    out["approval"] = {
+        {"state", s.approval->state},
+        {"by", s.approval->by},
+        {"at", format_time(s.approval->at)},
+        {"reason", s.approval->reason.empty() ? json(nullptr) : json(s.approval->reason)}};
   return out;
 }
 

@@ -9,6 +9,8 @@ namespace baton {
 
 const char* to_string(role r) {
   switch (r) {
+    case role::none:
+      return "none";
     case role::viewer:
       return "viewer";
     case role::manager:
@@ -22,7 +24,7 @@ const char* to_string(role r) {
 }
 
 bool parse_role(const std::string& s, role& out) {
-  for (role r : {role::viewer, role::manager, role::approver, role::admin})
+  for (role r : {role::none, role::viewer, role::manager, role::approver, role::admin})
     if (s == to_string(r)) {
       out = r;
       return true;
@@ -42,27 +44,30 @@ std::optional<error> check_role(const std::string& user, role who, role needed,
                     user + " (" + to_string(who) + ") may not " + verb);
 }
 
-std::string default_config_json(const std::string& tracking_secret) {
-  nlohmann::json j = {{"engine",
-                       {{"listen", "127.0.0.1:4242"},
-                        {"schedulerThreads", 2},
-                        {"schedulerPolicy", "sharing"},
-                        {"workers", 2},
-                        {"passivateAfterSeconds", 60},
-                        {"stopGraceSeconds", 30},
-                        {"maxFrameBytes", 4 << 20},
-                        {"maxConnections", 256},
-                        {"handshakeTimeoutSeconds", 10}}},
-                      {"security", {{"defaultRole", "admin"}, {"roles", nlohmann::json::object()}}},
-                      {"data", {{"url", ""}, {"importDir", ""}}},
-                      {"channels",
-                       {{"email", {{"connector", "file"}}},
-                        {"sms", {{"connector", "file"}}},
-                        {"push", {{"connector", "file"}}}}},
-                      {"retention", {{"logsDays", 30}}},
-                      {"deliverability",
-                       {{"suppressAfter", {{"hard", 1}, {"soft", 3}, {"softDays", 7}}},
-                        {"fatigue", nlohmann::json::array()}}}};
+std::string default_config_json(const std::string& tracking_secret, const std::string& admin) {
+  nlohmann::json j = {
+      {"engine",
+       {{"listen", "127.0.0.1:4242"},
+        {"schedulerThreads", 2},
+        {"schedulerPolicy", "sharing"},
+        {"workers", 2},
+        {"passivateAfterSeconds", 60},
+        {"stopGraceSeconds", 30},
+        {"maxFrameBytes", 4 << 20},
+        {"maxConnections", 256},
+        {"handshakeTimeoutSeconds", 10}}},
+      {"security",
+       {{"defaultRole", "none"}, {"roles", nlohmann::json::object()}, {"requireApproval", false}}},
+      {"data", {{"url", ""}, {"importDir", ""}}},
+      {"channels",
+       {{"email", {{"connector", "file"}}},
+        {"sms", {{"connector", "file"}}},
+        {"push", {{"connector", "file"}}}}},
+      {"retention", {{"logsDays", 30}}},
+      {"deliverability",
+       {{"suppressAfter", {{"hard", 1}, {"soft", 3}, {"softDays", 7}}},
+        {"fatigue", nlohmann::json::array()}}}};
+  if (!admin.empty()) j["security"]["roles"][admin] = "admin";
   if (!tracking_secret.empty())
     j["tracking"] = {{"baseUrl", "http://127.0.0.1:8080"},
                      {"secret", tracking_secret},
@@ -73,7 +78,7 @@ std::string default_config_json(const std::string& tracking_secret) {
 
 namespace {
 
-const std::vector<std::string> k_role_names = {"admin", "approver", "manager", "viewer"};
+const std::vector<std::string> k_role_names = {"admin", "approver", "manager", "viewer", "none"};
 
 }  // namespace
 
@@ -114,13 +119,14 @@ void parse_engine(const json_reader& e, engine_config& out) {
 
 void parse_security(const json_reader& s, engine_config& out) {
   if (auto r = s.one_of("defaultRole", k_role_names)) parse_role(*r, out.default_role);
+  if (auto a = s.boolean("requireApproval")) out.require_approval = *a;
   const nlohmann::json* roles = s.object("roles");
   if (!roles) return;
   for (auto& [who, r] : roles->items()) {
     role parsed;
     if (!r.is_string() || !parse_role(r.get<std::string>(), parsed))
       add_error(s.out(), pointer_append(s.at("roles"), who),
-                "must be one of admin, approver, manager, viewer");
+                "must be one of admin, approver, manager, viewer, none");
     else
       out.roles[who] = parsed;
   }
@@ -281,7 +287,7 @@ problems parse_config(const std::string& text, engine_config& out) {
           {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds",
            "stopGraceSeconds", "maxFrameBytes", "maxConnections", "handshakeTimeoutSeconds"},
           [&](const json_reader& r) { parse_engine(r, out); });
-  section(top, "security", {"defaultRole", "roles"},
+  section(top, "security", {"defaultRole", "roles", "requireApproval"},
           [&](const json_reader& r) { parse_security(r, out); });
   section(top, "data", {"url", "importDir"}, [&](const json_reader& r) { parse_data(r, out); });
   section(top, "retention", {"logsDays"}, [&](const json_reader& r) {

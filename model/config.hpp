@@ -16,7 +16,8 @@
 
 namespace baton {
 
-enum class role { viewer, manager, approver, admin };
+// Cumulative: admin ⊃ approver ⊃ manager ⊃ viewer; `none` may do nothing, reads included.
+enum class role { none, viewer, manager, approver, admin };
 const char* to_string(role r);
 bool parse_role(const std::string& s, role& out);
 
@@ -67,7 +68,8 @@ struct engine_config {
   int max_connections = 256;
   int handshake_timeout_seconds = 10;
   std::map<std::string, role> roles;  // identity -> role
-  role default_role = role::admin;    // for identities not listed
+  role default_role = role::admin;    // for identities not listed (init writes "none")
+  bool require_approval = false;      // security.requireApproval: publish needs an approved draft
   std::string data_url;               // "" = DATA_DIR/data.sqlite
   std::string import_dir;             // load_file reads only here; "" = DATA_DIR/import
   nlohmann::json channels = nlohmann::json::object();
@@ -86,7 +88,10 @@ std::optional<error> check_role(const std::string& user, role who, role needed,
 // The config `batonctl init` writes; with a `tracking_secret` (64 hex digits, made by the
 // caller: see channels/tracking_token.hpp) it has a `tracking` member for batond's default
 // --http address, without one it has none.
-std::string default_config_json(const std::string& tracking_secret = "");
+// `admin` (the OS account running `batonctl init`) gets the role admin in `security.roles`;
+// `security.defaultRole` is "none".
+std::string default_config_json(const std::string& tracking_secret = "",
+                                const std::string& admin = "");
 // "HOST:PORT" with a port from 0 to 65535 and a non-empty host (digits only, nothing after them).
 bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port);
 // Parses the config text (model/json_parse.hpp: limits, line and column); fills `out` and returns

@@ -18,6 +18,7 @@ struct command_context {
   std::string actor;
   role who = role::admin;
   time_us now = 0;
+  bool require_approval = false;  // security.requireApproval: only approved drafts publish
 };
 
 using decision = result<std::vector<ev::campaign_event>>;
@@ -53,6 +54,10 @@ decision decide_close(const campaign_state& s, const command_context& c);
 decision decide_back_to_draft(const campaign_state& s, const command_context& c);
 decision decide_archive(const campaign_state& s, const command_context& c);
 decision decide_delete(const campaign_state& s, const command_context& c);
+// The approval flow (INTERFACES.md §8): `verb` submit (a manager; the draft becomes read-only),
+// approve (an approver who is not the author) or reject (an approver; `reason` required).
+decision decide_approval(const campaign_state& s, const std::string& verb,
+                         const std::string& reason, const command_context& c);
 // Who may duplicate (any status): checks only existence and role.
 decision decide_duplicate(const campaign_state& s, const command_context& c);
 // Starts a run now on a live or scheduled campaign with none in progress ("run once now").

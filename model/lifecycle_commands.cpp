@@ -22,10 +22,9 @@ std::optional<error> must_exist(const campaign_state& s) {
 
 // Who may do what (PRODUCT.md §6): viewers read only; managers edit and test; approvers and
 // admins also publish and operate published campaigns.
-std::optional<error> must_be(const command_context& c, role at_least, const char* action) {
-  if (static_cast<int>(c.who) >= static_cast<int>(at_least)) return std::nullopt;
-  return refused(std::string("role ") + to_string(c.who) + " of " + c.actor + " may not " + action +
-                 " (needs " + to_string(at_least) + ")");
+// The refusal says the command as typed (INTERFACES.md §8): "campaign publish".
+std::optional<error> must_be(const command_context& c, role at_least, const char* verb) {
+  return check_role(c.actor, c.who, at_least, std::string("campaign ") + verb);
 }
 
 std::string status_word(const campaign_state& s) {
@@ -48,7 +47,7 @@ time_us next_slot(const campaign_state& s, time_us now) {
 decision decide_create(const campaign_state& s, const std::string& id,
                        const std::string& definition_json, const std::string& duplicated_from,
                        const command_context& c) {
-  if (auto e = must_be(c, role::manager, "create campaigns")) return *e;
+  if (auto e = must_be(c, role::manager, "create")) return *e;
   if (s.exists()) return make_error(errc::conflict, id, "campaign already exists");
   return events{ev::campaign_created{id, definition_json, duplicated_from}};
 }
@@ -56,11 +55,15 @@ decision decide_create(const campaign_state& s, const std::string& id,
 decision decide_update(const campaign_state& s, const std::string& definition_json,
                        const command_context& c) {
   if (auto e = must_exist(s)) return *e;
-  if (auto e = must_be(c, role::manager, "edit campaigns")) return *e;
+  if (auto e = must_be(c, role::manager, "update")) return *e;
   if (s.status != cs::draft)
     return refused("only a draft can be edited; this campaign is " + status_word(s) +
                    " (duplicate it to change it)");
   if (s.active_run()) return refused("a test run is in progress; stop it first");
+  if (s.approval && s.approval->state == "submitted")
+    return refused(
+        "the draft is submitted for approval and read-only until it is approved or "
+        "rejected");
   return events{ev::campaign_updated{definition_json}};
 }
 
@@ -70,6 +73,11 @@ decision decide_publish(const campaign_state& s, const command_context& c) {
   if (s.status != cs::draft)
     return refused("only a draft can be published; this campaign is " + status_word(s));
   if (s.active_run()) return refused("a test run is in progress; stop it or wait for it first");
+  if (c.require_approval && (!s.approval || s.approval->state != "approved"))
+    return refused(std::string("publishing needs an approved draft (security.requireApproval); "
+                               "this one is ") +
+                   (s.approval ? s.approval->state : "not submitted") +
+                   ": `batonctl campaign submit`, then an approver's `campaign approve`");
   auto& sch = s.def->schedule;
   switch (sch.k) {
     case schedule::kind::asap:
@@ -95,7 +103,7 @@ decision decide_publish(const campaign_state& s, const command_context& c) {
 
 decision decide_test(const campaign_state& s, const command_context& c) {
   if (auto e = must_exist(s)) return *e;
-  if (auto e = must_be(c, role::manager, "start test runs")) return *e;
+  if (auto e = must_be(c, role::manager, "test")) return *e;
   if (s.status != cs::draft)
     return refused("test runs are for drafts; this campaign is " + status_word(s));
   if (s.active_run()) return refused("a test run is already in progress");
@@ -133,7 +141,7 @@ decision decide_stop(const campaign_state& s, const command_context& c) {
   if (auto e = must_exist(s)) return *e;
   auto* run = s.active_run();
   if (s.status == cs::draft) {  // stops a test run; the campaign stays a draft
-    if (auto e = must_be(c, role::manager, "stop test runs")) return *e;
+    if (auto e = must_be(c, role::manager, "stop")) return *e;
     if (!run) return refused("nothing to stop: the draft has no test run in progress");
     events out;
     append_run_end(*run, "stopped", "stopped by " + c.actor, 0, out);
@@ -164,7 +172,7 @@ decision decide_close(const campaign_state& s, const command_context& c) {
 
 decision decide_back_to_draft(const campaign_state& s, const command_context& c) {
   if (auto e = must_exist(s)) return *e;
-  if (auto e = must_be(c, role::approver, "move campaigns back to draft")) return *e;
+  if (auto e = must_be(c, role::approver, "back-to-draft")) return *e;
   if (s.status != cs::live && s.status != cs::scheduled && s.status != cs::paused)
     return refused("back to draft needs a live, scheduled or paused campaign; this one is " +
                    status_word(s));
@@ -203,7 +211,7 @@ decision decide_duplicate(const campaign_state& s, const command_context& c) {
 decision decide_confirm(const campaign_state& s, const std::string& activity,
                         const command_context& c) {
   if (auto e = must_exist(s)) return *e;
-  if (auto e = must_be(c, role::approver, "confirm sends")) return *e;
+  if (auto e = must_be(c, role::approver, "confirm")) return *e;
   auto* run = s.active_run();
   auto* t = run ? run->task(activity) : nullptr;
   if (!t || t->status != task_status::needs_confirmation)
@@ -214,7 +222,7 @@ decision decide_confirm(const campaign_state& s, const std::string& activity,
 decision decide_trigger(const campaign_state& s, const ev::variables& vars,
                         const std::string& source, const command_context& c) {
   if (auto e = must_exist(s)) return *e;
-  if (auto e = must_be(c, role::approver, "trigger campaigns")) return *e;
+  if (auto e = must_be(c, role::approver, "trigger")) return *e;
   if (s.def->schedule.k != schedule::kind::signal)
     return refused("campaign is not triggered by signals");
   if (s.status != cs::live)

@@ -6,10 +6,7 @@ namespace baton {
 decision decide_start(const campaign_state& s, const command_context& c) {
   if (!s.exists() || s.status == campaign_status::deleted)
     return make_error(errc::not_found, s.id, "no such campaign");
-  if (static_cast<int>(c.who) < static_cast<int>(role::approver))
-    return make_error(errc::refused, "",
-                      std::string("role ") + to_string(c.who) + " of " + c.actor +
-                          " may not start runs (needs approver)");
+  if (auto refused = check_role(c.actor, c.who, role::approver, "campaign start")) return *refused;
   if (s.status != campaign_status::live && s.status != campaign_status::scheduled)
     return make_error(
         errc::refused, "",

@@ -27,8 +27,10 @@ std::string data_dir_with(const work_dir& wd, const json& limits) {
 
 std::unique_ptr<engine_client> connect_client(const std::string& addr) {
   auto colon = addr.rfind(':');
-  auto c = engine_client::connect(addr.substr(0, colon),
-                                  static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1))));
+  auto c = engine_client::connect(
+      addr.substr(0, colon), static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1))),
+      std::string(std::getenv("BATON_TOKEN") ? std::getenv("BATON_TOKEN")
+                                             : ""));  // set by daemon_process
   INFO("connect: " << (c ? "" : c.err().message()));
   REQUIRE(c);
   return std::move(c.value());
@@ -96,7 +98,8 @@ TEST_CASE("connections over engine.maxConnections are refused", "[e2e][net]") {
   std::unique_ptr<engine_client> client;
   for (int attempt = 0; attempt < 100 && !client; ++attempt) {
     auto colon = d.address().rfind(':');
-    auto c = engine_client::connect("127.0.0.1", std::stoi(d.address().substr(colon + 1)));
+    auto c =
+        engine_client::connect("127.0.0.1", std::stoi(d.address().substr(colon + 1)), d.token());
     if (c) client = std::move(c.value());
   }
   REQUIRE(client);

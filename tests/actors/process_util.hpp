@@ -173,18 +173,37 @@ inline run_result run_tool(const work_dir& wd, const std::string& tool,
   return r;
 }
 
+// An API token of the admin user `tester` of `data_dir` (added on first use, else given one more
+// token), made by embedded batonctl while no batond holds the data dir.
+inline std::string tester_token(const work_dir& wd, const std::string& data_dir) {
+  auto r = run_tool(wd, "batonctl",
+                    {"--data-dir", data_dir, "user", "add", "tester", "--role", "admin"});
+  if (r.code != 0)
+    r = run_tool(wd, "batonctl", {"--data-dir", data_dir, "user", "token", "tester"});
+  INFO("batonctl user add/token: " << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(r.out.size() == 65);  // 64 hex digits and a newline
+  return r.out.substr(0, 64);
+}
+
 // batond on a data dir, listening on an ephemeral port of 127.0.0.1.
 class daemon_process {
  public:
   // A data dir that does not exist yet is created by `batonctl init` first (batond refuses a
-  // missing one: only init creates data dirs).
-  daemon_process(const work_dir& wd, const std::string& data_dir) {
+  // missing one: only init creates data dirs). The admin user `tester` gets a token first, in
+  // $BATON_TOKEN for every batonctl and client this test starts (they authenticate with it).
+  // `extra`: more batond flags (--tls-cert ...); `listen`: the address to listen on.
+  daemon_process(const work_dir& wd, const std::string& data_dir,
+                 const std::vector<std::string>& extra = {},
+                 const std::string& listen = "127.0.0.1:0") {
     if (!std::filesystem::exists(data_dir + "/events/CURRENT"))
       REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data_dir, "init"}).code == 0);
+    token_ = tester_token(wd, data_dir);
+    ::setenv("BATON_TOKEN", token_.c_str(), 1);
     auto base = wd.fresh("batond");
-    proc_.emplace(std::vector<std::string>{tool_path("batond"), "--data-dir", data_dir, "--listen",
-                                           "127.0.0.1:0"},
-                  base + ".stdout", base + ".stderr");
+    std::vector<std::string> argv{tool_path("batond"), "--data-dir", data_dir, "--listen", listen};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc_.emplace(argv, base + ".stdout", base + ".stderr");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     for (;;) {
       for (auto& l : lines_of(proc_->out()))
@@ -197,6 +216,7 @@ class daemon_process {
     }
   }
   const std::string& address() const { return address_; }  // HOST:PORT
+  const std::string& token() const { return token_; }      // tester's API token
   pid_t pid() const { return proc_->pid(); }
   child_process& process() { return *proc_; }
   // SIGTERM; the exit code.
@@ -208,7 +228,7 @@ class daemon_process {
 
  private:
   std::optional<child_process> proc_;
-  std::string address_;
+  std::string address_, token_;
 };
 
 }  // namespace baton::testing

@@ -30,9 +30,24 @@ TEST_CASE("the default config parses to the defaults", "[config]") {
   CHECK(c.max_frame_bytes == 4 * 1024 * 1024);
   CHECK(c.max_connections == 256);
   CHECK(c.handshake_timeout_seconds == 10);
-  CHECK(c.default_role == role::admin);
+  CHECK(c.default_role == role::none);  // INTERFACES.md §8: unknown identities may do nothing
+  CHECK(c.roles.empty());
+  CHECK_FALSE(c.require_approval);
   CHECK(c.log_retention_days == 30);
   CHECK(c.channels.contains("email"));
+}
+
+TEST_CASE("init's config makes the account running it an admin", "[config][security]") {
+  engine_config c;
+  REQUIRE(parse_config(default_config_json("", "ops"), c).empty());
+  CHECK(c.role_of("ops") == role::admin);
+  CHECK(c.role_of("someone") == role::none);
+  auto doc = json::parse(default_config_json("", "ops"));
+  doc["security"]["requireApproval"] = "yes";
+  CHECK_FALSE(parse_config(doc.dump(), c).empty());
+  doc["security"]["requireApproval"] = true;
+  REQUIRE(parse_config(doc.dump(), c).empty());
+  CHECK(c.require_approval);
 }
 
 TEST_CASE("bad config members are reported with their pointers", "[config]") {

@@ -543,9 +543,9 @@ TEST_CASE("roles: viewers read only, managers edit and test, approvers and admin
     CHECK(decide_resume(paused.s, paused.ctx(who)).ok());
     CHECK(decide_confirm(paused.s, "mail", paused.ctx(who)).ok());
   }
-  // Role refusals say so; status refusals do not blame the role.
-  CHECK(refusal(decide_pause(live.s, live.ctx(role::viewer))).what.find("role viewer") !=
-        std::string::npos);
+  // Role refusals say so (INTERFACES.md §8); status refusals do not blame the role.
+  auto role_refusal = refusal(decide_pause(live.s, live.ctx(role::viewer)));
+  CHECK(role_refusal.message() == "permission: alice (viewer) may not campaign pause");
   CHECK(refusal(decide_publish(live.s, live.ctx(role::admin))).what.find("role") ==
         std::string::npos);
 }

@@ -24,6 +24,7 @@ std::string saved_at(const audience::audience_info& a) {
 }
 
 int run_list(context& ctx) {
+  if (auto refused = refuse_unless(ctx, role::viewer, "audiences list")) return cli::fail(*refused);
   auto b = open_data(ctx);
   if (!b) return cli::fail(b.err());
   auto all = audience::list_audiences(**b);
@@ -47,6 +48,7 @@ int run_list(context& ctx) {
 }
 
 int run_show(context& ctx, const std::string& name, const std::string& limit_text) {
+  if (auto refused = refuse_unless(ctx, role::viewer, "audiences show")) return cli::fail(*refused);
   auto limit = parse_whole_number(limit_text, "--limit", 0, 100000);
   if (!limit) return cli::fail(limit.err());
   auto b = open_data(ctx);

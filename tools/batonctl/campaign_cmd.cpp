@@ -185,6 +185,27 @@ void add_verb(CLI::App* group, context& ctx, const std::string& verb, const std:
   });
 }
 
+// submit, approve, reject (INTERFACES.md §8): the approval flow of drafts.
+void add_approval_verbs(CLI::App* g, context& ctx) {
+  const std::vector<std::pair<std::string, std::string>> verbs = {
+      {"submit", "Submit a draft for approval (read-only until then)"},
+      {"approve", "Approve a submitted draft (an approver who did not submit it)"},
+      {"reject", "Reject a submitted draft, with a reason"}};
+  for (const auto& [verb, help] : verbs) {
+    auto id = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    auto* c = g->add_subcommand(verb, help);
+    c->add_option("ID", *id, "Campaign id")->required();
+    auto* r = c->add_option("--reason", *reason, "Why (required by reject)");
+    if (verb == "reject") r->required();
+    c->callback([&ctx, id, reason, verb = verb] {
+      api_command cmd{verb, *id, "", "", "", {}};
+      if (!reason->empty()) cmd.args["reason"] = *reason;
+      ctx.exit_code = simple(ctx, cmd, status_line);
+    });
+  }
+}
+
 }  // namespace
 
 void add_campaign_commands(CLI::App& app, context& ctx) {
@@ -245,6 +266,7 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
   add_verb(g, ctx, "archive", "Archive a campaign that is not a draft");
   add_verb(g, ctx, "delete", "Delete a draft");
   add_verb(g, ctx, "duplicate", "Copy any campaign as a new draft; prints the new id");
+  add_approval_verbs(g, ctx);
   auto activity = std::make_shared<std::string>();
   auto* cf = g->add_subcommand("confirm", "Confirm the send of a channel activity waiting for it");
   cf->add_option("ID", *id, "Campaign id")->required();

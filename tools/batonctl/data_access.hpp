@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "actors/security_book.hpp"
 #include "audience/backend.hpp"
 #include "model/config.hpp"
 #include "model/entity_schema.hpp"
@@ -17,6 +18,17 @@ namespace baton::ctl {
 
 inline std::string schema_path(const context& ctx) {
   return ctx.global.data_dir + "/schema.json";
+}
+
+// Appends a permission_refused event to the data dir's log (nothing when another process holds
+// it: that engine's own door records what reaches it).
+inline void record_refusal(const context& ctx, role who, const std::string& verb) {
+  if (!cli::require_data_dir(ctx.global)) return;
+  auto store = event_store::open(cli::events_dir(ctx.global));
+  if (!store) return;
+  auto e = ev::to_event(ev::permission_refused{ctx.global.user, to_string(who), verb, ""});
+  e.actor = ctx.global.user;
+  (void)store.value()->append(ev::security_stream, any_version, {std::move(e)});
 }
 
 // The checked config of the command (the defaults when the data dir has none).
@@ -30,12 +42,18 @@ inline result<std::string> data_url(const context& ctx) {
   return config_of(ctx).data_url;
 }
 
-// Refuses (errc::refused, "permission: ...") when the acting identity's role in the config's
-// `security.roles` / `security.defaultRole` is below `needed`; `verb` as typed ("data load").
+// Refuses (errc::refused, "permission: ...") when the acting identity's role (a user's own,
+// else the config's `security.roles` / `security.defaultRole`) is below `needed`; `verb` as
+// typed ("data load"). A refusal is recorded as a permission_refused event.
 inline std::optional<error> refuse_unless(const context& ctx, role needed,
                                           const std::string& verb) {
-  const auto& cfg = config_of(ctx);
-  return check_role(ctx.global.user, cfg.role_of(ctx.global.user), needed, verb);
+  security_state users;
+  if (auto reader = cli::open_store_for_reading(ctx.global, false))
+    if (auto book = security_book::load(*reader.value().store)) users = *book.value()->get();
+  auto who = effective_role(config_of(ctx), users, ctx.global.user);
+  auto refused = check_role(ctx.global.user, who, needed, verb);
+  if (refused) record_refusal(ctx, who, verb);
+  return refused;
 }
 
 // The data plane of the data dir (exit 4 when there is no initialized data dir: opening SQLite

@@ -112,6 +112,7 @@ int run_load(context& ctx, const load_args& a) {
 }
 
 int run_count(context& ctx, const std::string& entity) {
+  if (auto refused = refuse_unless(ctx, role::viewer, "data count")) return cli::fail(*refused);
   auto schema = stored_schema(ctx);
   if (!schema) return cli::fail(schema.err());
   auto b = open_data(ctx);

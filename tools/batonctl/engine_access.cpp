@@ -18,7 +18,7 @@ result<std::unique_ptr<engine_client>> open_engine(const context& ctx, bool star
     if (!parse_host_port(ctx.connect, host, port) || port == 0)
       return make_error(errc::validation, "--connect",
                         "expected HOST:PORT, got '" + ctx.connect + "'");
-    return engine_client::connect(host, port);
+    return engine_client::connect(host, port, ctx.token, ctx.tls_ca);
   }
   embedded_options o{ctx.global.data_dir, ctx.global.config, true};
   o.start_work = start_work;
@@ -31,7 +31,7 @@ int fail_api(const error& e) {
 
 result<nlohmann::json> call(engine_client& c, const context& ctx, api_command cmd,
                             std::chrono::milliseconds timeout) {
-  cmd.actor = ctx.global.user;
+  cmd.actor = ctx.global.user;  // embedded; batond's session puts the token's user here
   if (cmd.command_id.empty()) {
     std::random_device rd;
     std::ostringstream id;

@@ -7,6 +7,7 @@
 #include "model/event_json.hpp"
 #include "model/number.hpp"
 #include "tools/batonctl/commands.hpp"
+#include "tools/batonctl/data_access.hpp"
 #include "tools/common/event_view.hpp"
 
 namespace baton::ctl {
@@ -23,6 +24,7 @@ struct events_args {
 volatile std::sig_atomic_t interrupted = 0;
 
 int run_events(context& ctx, events_args& a) {
+  if (auto refused = refuse_unless(ctx, role::viewer, "events")) return cli::fail(*refused);
   auto& f = a.filter;
   for (auto [text, flag, is_since] :
        {std::tuple{a.since, "--since", true}, std::tuple{a.until, "--until", false}}) {

@@ -19,7 +19,7 @@ int run_init(context& ctx) {
   bool wrote_config = false;
   if (!std::filesystem::exists(g.config)) {
     std::ofstream out(g.config);
-    out << default_config_json(channels::generate_tracking_secret());
+    out << default_config_json(channels::generate_tracking_secret(), cli::os_user());
     if (!out) return cli::fail(errc::failed, g.config, "cannot write the config file");
     wrote_config = true;
   }

@@ -41,6 +41,8 @@ std::string needs_data_dir(const std::string& command) {
 void before_command(const CLI::App& app, ctl::context& ctx) {
   cli::resolve_defaults(ctx.global);
   auto command = command_of(app);
+  ctx.command = command;
+  if (int code = ctl::check_identity(ctx)) throw CLI::RuntimeError(code);
   if (!ctx.connect.empty()) {
     if (auto why = needs_data_dir(command); !why.empty()) {
       cli::fail(errc::validation, "--connect",
@@ -76,6 +78,10 @@ int run(int argc, char** argv) {
   ctl::add_init_command(app, ctx);
   app.add_option("--connect", ctx.connect,
                  "Drive a running batond at HOST:PORT instead of the data dir");
+  app.add_option("--token-file", ctx.token_file,
+                 "With --connect: the file holding the API token (default $BATON_TOKEN)");
+  app.add_option("--tls-ca", ctx.tls_ca,
+                 "With --connect: speak TLS; batond's certificate must be signed by this CA");
   ctl::add_events_command(app, ctx);
   ctl::add_campaign_commands(app, ctx);
   ctl::add_run_command(app, ctx);
@@ -84,6 +90,7 @@ int run(int argc, char** argv) {
   ctl::add_schema_commands(app, ctx);
   ctl::add_data_commands(app, ctx);
   ctl::add_audiences_commands(app, ctx);
+  ctl::add_user_commands(app, ctx);
   app.footer("Run 'batonctl help COMMAND' (or 'batonctl COMMAND --help') for a command's options.");
   app.parse_complete_callback([&] { before_command(app, ctx); });
   if (auto code = cli::parse(app, argc, argv)) return *code;

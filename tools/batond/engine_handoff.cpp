@@ -4,7 +4,7 @@
 
 namespace baton {
 
-engine_handoff::engine_handoff(caf::actor_system& sys, const engine_api& api, std::uint16_t port)
+engine_handoff::engine_handoff(caf::actor_system& sys, const engine_gate& api, std::uint16_t port)
     : sys_(sys),
       basp_(sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"))),
       whom_(caf::actor_cast<caf::strong_actor_ptr>(api)),

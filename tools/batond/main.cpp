@@ -17,6 +17,8 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engine.hpp"
+#include "actors/gate.hpp"
+#include "actors/security_book.hpp"
 #include "channels/config_file.hpp"
 #include "model/config.hpp"
 #include "tools/batond/engine_handoff.hpp"
@@ -28,6 +30,7 @@ namespace {
 struct daemon_args {
   baton::cli::global_options g;
   std::string listen;
+  baton::guard::tls_files tls;  // --tls-cert, --tls-key, --tls-ca
 };
 
 // The config file checked completely (every problem, one line each), then --listen over it.
@@ -41,6 +44,27 @@ baton::result<baton::engine_config> read_config(const daemon_args& a) {
   return c;
 }
 
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// A listen address other machines can reach needs TLS and users (INTERFACES.md §8): without
+// them anyone on the network would reach the engine. errc::validation naming what is missing.
+baton::status check_exposure(const baton::engine_config& c, const baton::event_store& store,
+                             bool tls) {
+  if (is_loopback(c.listen_host)) return baton::ok_status();
+  std::vector<std::string> missing;
+  if (!tls) missing.push_back("TLS (--tls-cert and --tls-key)");
+  auto book = baton::security_book::load(store);
+  if (!book || book.value()->get()->users.empty())
+    missing.push_back("users (create one with `batonctl user add NAME --role R`)");
+  if (missing.empty()) return baton::ok_status();
+  std::string what = "batond listens on " + c.listen_host +
+                     ", which is not a loopback address, only with TLS and users; missing: ";
+  for (std::size_t i = 0; i < missing.size(); ++i) what += (i ? ", " : "") + missing[i];
+  return baton::make_error(baton::errc::validation, "--listen", what);
+}
+
 // The API on the network: the wire guard listens on the configured address and hands each
 // connection to CAF over a socketpair, passing on only well-formed frames within the limits.
 struct api_listener {
@@ -48,8 +72,9 @@ struct api_listener {
   std::unique_ptr<baton::guard::wire_guard> guard;
 };
 
-baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_api& api,
-                                     const baton::engine_config& c) {
+baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_gate& api,
+                                     const baton::engine_config& c,
+                                     std::shared_ptr<baton::guard::tls_context> tls) {
   baton::guard::guard_options o;
   o.listen_host = c.listen_host;
   o.listen_port = c.listen_port;
@@ -57,6 +82,7 @@ baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine
   o.rules.message_types = baton::api_message_types();
   o.max_connections = c.max_connections;
   o.handshake_timeout = std::chrono::seconds(c.handshake_timeout_seconds);
+  o.tls = std::move(tls);
   api_listener l;
   l.engine = std::make_unique<baton::engine_handoff>(sys, api, c.listen_port);
   o.hand_over = [engine = l.engine.get()](int fd) { engine->serve(fd); };
@@ -85,6 +111,13 @@ int run_daemon(daemon_args& a) {
   if (auto st = baton::cli::require_data_dir(a.g); !st) return baton::cli::fail(st.err());
   auto config = read_config(a);
   if (!config) return baton::cli::fail(config.err());
+  // A certificate and key that do not go together, or cannot be read: exit 2 before anything.
+  std::shared_ptr<baton::guard::tls_context> tls;
+  if (a.tls.enabled()) {
+    auto loaded = baton::guard::tls_context::load(a.tls);
+    if (!loaded) return baton::cli::fail(loaded.err());
+    tls = loaded.value();
+  }
   // Block the stop signals before any thread starts, then wait for them on this thread.
   sigset_t stop;
   sigemptyset(&stop);
@@ -109,6 +142,8 @@ int run_daemon(daemon_args& a) {
   auto store = baton::event_store::open(baton::cli::events_dir(a.g), so);
   if (!store) return baton::cli::fail(store.err());
   std::shared_ptr<baton::event_store> shared(std::move(store.value()));
+  if (auto st = check_exposure(config.value(), *shared, tls != nullptr); !st)
+    return baton::cli::fail(st.err());
   caf::actor_system_config cfg;
   baton::register_api_types(cfg);
   cfg.load<caf::io::middleman>();
@@ -125,7 +160,8 @@ int run_daemon(daemon_args& a) {
     eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
                                           config->channels);
     auto engine = baton::spawn_engine(sys, eo);
-    auto api = open_api(sys, engine.api, config.value());
+    auto gate = baton::spawn_gate(sys, engine, config.value());
+    auto api = open_api(sys, gate, config.value(), tls);
     if (!api) {
       code = baton::cli::fail(api.err());
     } else {
@@ -154,6 +190,7 @@ int run_daemon(daemon_args& a) {
     }
     auto grace = std::chrono::seconds(config->stop_grace_seconds);
     auto outcome = baton::drain_engine(sys, engine, grace);
+    caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);  // and every session
     if (outcome != baton::drain_outcome::stopped) {
       // Work still runs: a data task (abandoned: it runs again on the next start) or, after the
       // grace period, a send (a crash for it: at most its message in flight is in doubt).
@@ -181,6 +218,12 @@ int main(int argc, char** argv) {
     baton::cli::add_global_flags(app, a.g);
     app.add_option("--listen", a.listen,
                    "HOST:PORT for the actor API (default 127.0.0.1:4242; port 0 = any)");
+    auto* cert = app.add_option("--tls-cert", a.tls.cert, "PEM certificate: the API speaks TLS");
+    auto* key = app.add_option("--tls-key", a.tls.key, "PEM private key of --tls-cert");
+    cert->needs(key);
+    key->needs(cert);
+    app.add_option("--tls-ca", a.tls.ca, "PEM CA certificates: clients must show one it signed")
+        ->needs(cert);
     if (auto code = baton::cli::parse(app, argc, argv)) return *code;
     baton::cli::resolve_defaults(a.g);
     return run_daemon(a);

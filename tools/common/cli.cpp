@@ -1,5 +1,6 @@
 #include "tools/common/cli.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
@@ -16,21 +17,26 @@ void add_global_flags(CLI::App& app, global_options& g) {
   app.add_option("--data-dir", g.data_dir,
                  "Data directory (default ./baton-data or $BATON_DATA_DIR)");
   app.add_option("--config", g.config, "Config file (default DATA_DIR/config.json)");
-  app.add_option("--user", g.user, "Acting identity recorded in events (default $USER)");
+  app.add_option("--user", g.user,
+                 "Acting identity in embedded mode (default the OS account running the command)");
   app.add_flag("--json", g.json, "Machine output: one JSON document, or JSON lines for streams");
+}
+
+std::string os_user() {
+  auto uid = ::geteuid();
+  if (const passwd* pw = ::getpwuid(uid); pw && pw->pw_name && *pw->pw_name) return pw->pw_name;
+  return "uid-" + std::to_string(uid);
 }
 
 void resolve_defaults(global_options& g) {
   g.config_given = !g.config.empty();
+  g.user_given = !g.user.empty();
   if (g.data_dir.empty()) {
     const char* env = std::getenv("BATON_DATA_DIR");
     g.data_dir = env && *env ? env : "./baton-data";
   }
   if (g.config.empty()) g.config = g.data_dir + "/config.json";
-  if (g.user.empty()) {
-    const char* u = std::getenv("USER");
-    g.user = u && *u ? u : "unknown";
-  }
+  if (g.user.empty()) g.user = os_user();
 }
 
 std::string events_dir(const global_options& g) {

@@ -18,12 +18,15 @@ struct global_options {
   std::string data_dir;       // --data-dir, else $BATON_DATA_DIR, else ./baton-data
   std::string config;         // --config, else DATA_DIR/config.json
   bool config_given = false;  // --config was on the command line (then the file must exist)
-  std::string user;           // --user, else $USER
+  std::string user;           // --user, else the OS account running the command (not $USER)
+  bool user_given = false;    // --user was on the command line
   bool json = false;          // --json: machine output
 };
 
 // Adds --data-dir, --config, --user, --json to `app` (they are accepted on every subcommand).
 void add_global_flags(CLI::App& app, global_options& g);
+// The name of the OS account this process runs as (its effective uid), "uid-N" without one.
+std::string os_user();
 // Fills the defaults left empty after parsing.
 void resolve_defaults(global_options& g);
 

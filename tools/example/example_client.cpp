@@ -1,6 +1,8 @@
-// An example backend service: connects to batond, creates and publishes a campaign from a JSON
-// file, and prints the campaign's events as they happen until its run ends.
-//   baton-example-client HOST:PORT CAMPAIGN.json
+// An example backend service: connects to batond, authenticates with the API token in
+// $BATON_TOKEN (a user made with `batonctl user add`), creates and publishes a campaign from a
+// JSON file, and prints the campaign's events as they happen until its run ends.
+//   BATON_TOKEN=... baton-example-client HOST:PORT CAMPAIGN.json
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,7 +16,7 @@
 namespace {
 
 int run(int argc, char** argv) {
-  const char* usage = "usage: baton-example-client HOST:PORT CAMPAIGN.json\n";
+  const char* usage = "usage: BATON_TOKEN=TOKEN baton-example-client HOST:PORT CAMPAIGN.json\n";
   if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
     std::cout
         << usage
@@ -39,10 +41,12 @@ int run(int argc, char** argv) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto client = baton::engine_client::connect(host, port);
+  const char* token = std::getenv("BATON_TOKEN");
+  // The session acts as the token's user: the identity in each command below is not used.
+  auto client = baton::engine_client::connect(host, port, token ? token : "");
   if (!client) {
     std::cerr << "error: " << client.err().message() << "\n";
-    return 5;
+    return client.err().code == baton::errc::refused ? 3 : 5;
   }
   auto& c = *client.value();
   auto created = c.call({"create", "", "example-client", "", text.str(), {}});

@@ -1,8 +1,10 @@
 // Time travel over one campaign's stream: its state at a point, what changed between two
 // points, and a readable history of who did what.
+#include <algorithm>
 #include <sstream>
 
 #include "events/catalog.hpp"
+#include "events/security_events.hpp"
 #include "model/campaign_view.hpp"
 #include "model/event_json.hpp"
 #include "tools/replay/replay.hpp"
@@ -97,9 +99,27 @@ nlohmann::json diff_states(const campaign_state& a, const campaign_state& b) {
   return d;
 }
 
+// The refusals for permission about campaign `id` (they live in the security stream).
+result<std::vector<event>> refusals_about(const event_store& store, const std::string& id) {
+  auto es = store.read_stream(ev::security_stream);
+  if (!es) return es.err();
+  std::vector<event> out;
+  for (auto& e : es.value()) {
+    if (e.type != ev::permission_refused::type) continue;
+    auto se = ev::security_event_from(e);
+    if (se && std::get<ev::permission_refused>(se.value()).campaign == id) out.push_back(e);
+  }
+  return out;
+}
+
 result<std::vector<nlohmann::json>> timeline_json(const event_store& store, const std::string& id) {
   auto es = campaign_events(store, id);
   if (!es) return es.err();
+  auto refused = refusals_about(store, id);
+  if (!refused) return refused.err();
+  es->insert(es->end(), refused->begin(), refused->end());
+  std::stable_sort(es->begin(), es->end(),
+                   [](const event& a, const event& b) { return a.global_seq < b.global_seq; });
   const auto& catalog = baton_event_catalog();
   std::vector<nlohmann::json> out;
   std::string last_command;

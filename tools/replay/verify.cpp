@@ -7,6 +7,7 @@
 #include <map>
 
 #include "events/catalog.hpp"
+#include "model/security.hpp"
 #include "tools/replay/replay.hpp"
 
 namespace baton::replay {
@@ -95,11 +96,20 @@ std::optional<verify_break> fold_all(const event_store& store, verify_outcome& o
   }
   out.campaigns = folds.size();
   std::optional<verify_break> brk;
+  security_state users;  // the security stream, through the engine's own fold
   auto st = store.scan(1, [&](const event& e) {
     auto up = catalog.upcast(e);
     if (!up) {
       brk = verify_break{e.global_seq, e.stream, e.stream_seq, up.err().what};
       return false;
+    }
+    if (e.stream == ev::security_stream) {
+      if (auto a = apply(users, up.value()); !a) {
+        brk = verify_break{e.global_seq, e.stream, e.stream_seq,
+                           "the engine's fold rejects it: " + a.err().what};
+        return false;
+      }
+      return true;
     }
     auto it = folds.find(e.stream);
     if (it == folds.end()) return true;  // not a campaign stream

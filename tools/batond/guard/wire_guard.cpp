@@ -48,6 +48,7 @@ struct connection {
   byte_queue to_engine, to_client;
   steady::time_point accepted, client_progress;
   std::uint32_t client_mask = 0, engine_mask = 0;
+  std::unique_ptr<tls_session> tls;  // with TLS: the client's bytes are ciphertext
 };
 
 // At most `per_second` warnings a second; says how many it left out.
@@ -192,6 +193,7 @@ void wire_guard::impl::open_connection(int client) {
   c->engine = engine;
   c->peer = peer_name(client);
   c->accepted = c->client_progress = steady::now();
+  if (opt.tls) c->tls = std::make_unique<tls_session>(*opt.tls);
   ++accepted;
   auto& ref = *c;
   conns.emplace(c->id, std::move(c));
@@ -206,7 +208,18 @@ void wire_guard::impl::client_readable(connection& c) {
   auto n = ::recv(c.client, buf, sizeof buf, 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
   if (n <= 0) return drop(c.id, "");  // the client left
-  auto why = c.reader.feed(buf, static_cast<std::size_t>(n), c.to_engine.data);
+  if (!c.tls) {
+    auto why = c.reader.feed(buf, static_cast<std::size_t>(n), c.to_engine.data);
+    if (!why.empty()) drop(c.id, why);
+    return;
+  }
+  std::vector<std::uint8_t> plain;
+  auto why = c.tls->from_network(buf, static_cast<std::size_t>(n), plain);
+  if (c.to_client.size() == 0) c.client_progress = steady::now();
+  c.tls->take_output(c.to_client.data);  // handshake records
+  if (!why.empty()) return drop(c.id, why);
+  if (plain.empty()) return;
+  why = c.reader.feed(plain.data(), plain.size(), c.to_engine.data);
   if (!why.empty()) drop(c.id, why);
 }
 
@@ -216,7 +229,13 @@ void wire_guard::impl::engine_readable(connection& c) {
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
   if (n <= 0) return drop(c.id, "");  // CAF closed the connection
   if (c.to_client.size() == 0) c.client_progress = steady::now();
-  c.to_client.data.insert(c.to_client.data.end(), buf, buf + n);
+  if (!c.tls) {
+    c.to_client.data.insert(c.to_client.data.end(), buf, buf + n);
+    return;
+  }
+  auto why = c.tls->to_client(buf, static_cast<std::size_t>(n));
+  c.tls->take_output(c.to_client.data);
+  if (!why.empty()) drop(c.id, why);
 }
 
 void wire_guard::impl::flush(connection& c) {

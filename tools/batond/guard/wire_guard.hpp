@@ -15,6 +15,7 @@
 
 #include "events/result.hpp"
 #include "tools/batond/guard/basp_frame.hpp"
+#include "tools/batond/guard/tls.hpp"
 
 namespace baton::guard {
 
@@ -28,6 +29,9 @@ struct guard_options {
   int max_connections = 256;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
+  // Set: every connection speaks TLS (tls.hpp); the frames are checked after decryption and CAF
+  // gets plaintext. A failed handshake drops the connection, logged with its peer.
+  std::shared_ptr<tls_context> tls;
 };
 
 // Counters since start (for tests and the log).
