@@ -9,6 +9,8 @@
 #include "actors/data_runner.hpp"
 #include "audience/backend.hpp"
 #include "audience/deliveries.hpp"
+#include "audience/message_links.hpp"
+#include "audience/suppression.hpp"
 #include "audience/worktable.hpp"
 #include "channels/channel_activity.hpp"
 #include "channels/connector.hpp"
@@ -68,6 +70,10 @@ class channel_runner final : public activity_runner {
     auto b = audience::open_backend(o_.url, o_.data_dir);
     if (!b) return b.err();
     if (auto t = audience::ensure_delivery_tables(*b.value()); !t) return t.err();
+    if (auto t = audience::ensure_message_links_table(*b.value()); !t) return t.err();
+    if (auto t = audience::ensure_suppression_tables(*b.value()); !t) return t.err();
+    if (!o_.deliverability.fatigue.empty())
+      if (auto t = audience::ensure_fatigue_index(*b.value()); !t) return t.err();
     return send(*b.value(), in);
   }
 
@@ -75,7 +81,8 @@ class channel_runner final : public activity_runner {
   result<task_outcome> send(audience::backend& b, const task_input& in);
   result<std::int64_t> send_batch(audience::backend& b, connector& c, const task_input& in,
                                   const audience::worktable& wt, const batch_rows& rows,
-                                  const batch_limits& lim, send_state& st, throttle* pace);
+                                  const batch_limits& lim, send_state& st, throttle* pace,
+                                  bool keep_view);
   std::vector<delivery_result> deliver(connector& c, const std::vector<message>& batch,
                                        throttle* pace, const task_input& in, send_state& st);
   std::vector<delivery_result> deliver_retrying(connector& c, const std::vector<message>& batch,
@@ -211,20 +218,24 @@ status reset_journal(send_state& st) {
 status settle(audience::backend& b, const task_input& in, const audience::worktable& wt,
               const batch_rows& rows, const std::vector<delivery_result>& results,
               std::size_t messages, std::int64_t done, const batch_limits& lim, send_state& st,
-              time_us now) {
+              time_us now, bool keep_view) {
   auto insert = b.prepare("INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
                           audience::quote_id(wt.row_key) + ") VALUES (" + b.placeholder(1) +
                           ") ON CONFLICT DO NOTHING");
   if (!insert) return insert.err();
   if (auto t = b.begin(); !t) return t;
   std::vector<audience::delivery_row> handed, earlier;
+  std::vector<audience::message_links> links;
   for (std::size_t i = 0; i < messages; ++i) {
-    const auto& id = rows.msgs[i].message_id;
+    const auto& m = rows.msgs[i];
+    const auto& id = m.message_id;
     if (!results[i].sent()) {
       ++st.p.failed;
       continue;
     }
     ++st.p.sent;
+    if (!m.links.empty() || keep_view)
+      links.push_back({id, m.links, keep_view ? (m.html.empty() ? m.body : m.html) : ""});
     bool again = results[i].repeated || st.earlier.accepted.count(id);
     (again ? earlier : handed)
         .push_back({id, in.campaign, in.run, in.act->id, to_string(rows.msgs[i].channel),
@@ -241,6 +252,10 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
   if (!fresh || !known) {
     b.rollback();
     return fresh ? known.err() : fresh.err();
+  }
+  if (auto l = audience::record_message_links(b, links); !l) {
+    b.rollback();
+    return l;
   }
   if (auto t = b.commit(); !t) return t;
   st.p.repeated += handed.size() - fresh.value();
@@ -269,13 +284,14 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
 result<std::int64_t> channel_runner::send_batch(audience::backend& b, connector& c,
                                                 const task_input& in, const audience::worktable& wt,
                                                 const batch_rows& rows, const batch_limits& lim,
-                                                send_state& st, throttle* pace) {
+                                                send_state& st, throttle* pace, bool keep_view) {
   auto results = deliver_retrying(c, rows.msgs, pace, in, st);
   results.resize(rows.msgs.size());
   auto tail = unsent_tail(results);
   auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
   if (done > 0)
-    if (auto s = settle(b, in, wt, rows, results, tail, done, lim, st, clock_->now()); !s)
+    if (auto s = settle(b, in, wt, rows, results, tail, done, lim, st, clock_->now(), keep_view);
+        !s)
       return s.err();
   if (tail < results.size() && results[tail].reason == k_stopped_reason) return done;
   if (tail < results.size())
@@ -350,8 +366,14 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   if (!conn) return conn.err();
   auto rows = static_cast<std::int64_t>(pop.count);
   auto batch = std::string(conn.value()->kind()) == "file" ? o_.file_batch : o_.batch;
+  send_checks checks;
+  checks.tracking = o_.tracking ? &*o_.tracking : nullptr;
+  checks.suppression = true;  // run() made the table
+  checks.fatigue = o_.deliverability.fatigue;
+  // The message as rendered is kept for /t/v when its templates can link to it.
+  bool keep_view = checks.tracking && act->channel == baton::channel::email && act->reads("baton");
   population_reader reader(b, o_.url, o_.data_dir, *wt, *e, *act, *rules, in, rows,
-                           static_cast<std::int64_t>(batch));
+                           static_cast<std::int64_t>(batch), checks);
   // Waves split the eligible recipients; without waves the rows are an upper bound of them.
   result<std::int64_t> eligible = rows;
   if (!act->waves.is_null()) eligible = reader.count_eligible();
@@ -391,7 +413,8 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
       lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(batch), rows - lim.from);
       auto got = reader.next({st.last_key, st.eligible()}, lim);
       if (!got) return got.err();
-      auto taken = send_batch(b, *conn.value(), in, *wt, *got, lim, st, pace ? &*pace : nullptr);
+      auto taken =
+          send_batch(b, *conn.value(), in, *wt, *got, lim, st, pace ? &*pace : nullptr, keep_view);
       if (!taken) return taken.err();
       durable = true;
       if (in.stopping()) return interrupted();

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -178,24 +179,31 @@ class daemon_process {
  public:
   // A data dir that does not exist yet is created by `batonctl init` first (batond refuses a
   // missing one: only init creates data dirs).
-  daemon_process(const work_dir& wd, const std::string& data_dir) {
+  // `extra`: more batond arguments; with --http the public listener's address is awaited too.
+  daemon_process(const work_dir& wd, const std::string& data_dir,
+                 const std::vector<std::string>& extra = {}) {
     if (!std::filesystem::exists(data_dir + "/events/CURRENT"))
       REQUIRE(run_tool(wd, "batonctl", {"--data-dir", data_dir, "init"}).code == 0);
     auto base = wd.fresh("batond");
-    proc_.emplace(std::vector<std::string>{tool_path("batond"), "--data-dir", data_dir, "--listen",
-                                           "127.0.0.1:0"},
-                  base + ".stdout", base + ".stderr");
+    std::vector<std::string> argv{tool_path("batond"), "--data-dir", data_dir, "--listen",
+                                  "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    bool http = std::find(extra.begin(), extra.end(), "--http") != extra.end();
+    proc_.emplace(argv, base + ".stdout", base + ".stderr");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     for (;;) {
-      for (auto& l : lines_of(proc_->out()))
+      for (auto& l : lines_of(proc_->out())) {
         if (l.rfind("listening ", 0) == 0) address_ = l.substr(10);
-      if (!address_.empty()) break;
+        if (l.rfind("http ", 0) == 0) http_ = l.substr(5);
+      }
+      if (!address_.empty() && (!http || !http_.empty())) break;
       INFO("batond stderr: " << proc_->err());
       REQUIRE(proc_->running());
       REQUIRE(std::chrono::steady_clock::now() < deadline);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
+  const std::string& http_address() const { return http_; }  // HOST:PORT of --http
   const std::string& address() const { return address_; }  // HOST:PORT
   pid_t pid() const { return proc_->pid(); }
   child_process& process() { return *proc_; }
@@ -208,7 +216,7 @@ class daemon_process {
 
  private:
   std::optional<child_process> proc_;
-  std::string address_;
+  std::string address_, http_;
 };
 
 }  // namespace baton::testing

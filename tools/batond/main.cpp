@@ -20,6 +20,7 @@
 #include "channels/config_file.hpp"
 #include "model/config.hpp"
 #include "tools/batond/engine_handoff.hpp"
+#include "tools/batond/http_listener.hpp"
 #include "tools/batond/guard/wire_guard.hpp"
 #include "tools/common/cli.hpp"
 
@@ -28,6 +29,7 @@ namespace {
 struct daemon_args {
   baton::cli::global_options g;
   std::string listen;
+  std::string http;  // --http HOST:PORT ("" = no public HTTP listener)
 };
 
 // The config file checked completely (every problem, one line each), then --listen over it.
@@ -122,8 +124,7 @@ int run_daemon(daemon_args& a) {
     eo.schema = read_schema(a.g.data_dir);
     eo.data_dir = a.g.data_dir;
     eo.data_url = config->data_url;
-    eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
-                                          config->channels);
+    eo.runner = baton::make_engine_runner(a.g.data_dir, config.value());
     auto engine = baton::spawn_engine(sys, eo);
     auto api = open_api(sys, engine.api, config.value());
     if (!api) {
@@ -134,6 +135,18 @@ int run_daemon(daemon_args& a) {
                    baton::cli::version_line("batond"), config->listen_host, port, a.g.data_dir,
                    ::getpid());
       std::cout << "listening " << config->listen_host << ":" << port << std::endl;
+      std::optional<baton::tracking_http> http;
+      if (!a.http.empty()) {
+        auto h = baton::open_tracking_http(sys, engine.api, config.value(), a.g.data_dir, a.http);
+        if (!h) {  // stop as on a signal, with the error's exit code
+          code = baton::cli::fail(h.err());
+          ::kill(::getpid(), SIGTERM);
+        } else {
+          http = std::move(h.value());
+          std::cout << "http " << a.http.substr(0, a.http.rfind(':')) << ":"
+                    << http->listener->port() << std::endl;
+        }
+      }
       int sig = 0;
       sigwait(&stop, &sig);
       spdlog::info(
@@ -150,6 +163,8 @@ int run_daemon(daemon_args& a) {
         spdlog::shutdown();
         std::_Exit(1);
       }).detach();
+      if (http) http->listener->stop();
+      http.reset();  // the hits queued are recorded first
       close_api(api.value());
     }
     auto grace = std::chrono::seconds(config->stop_grace_seconds);
@@ -181,7 +196,12 @@ int main(int argc, char** argv) {
     baton::cli::add_global_flags(app, a.g);
     app.add_option("--listen", a.listen,
                    "HOST:PORT for the actor API (default 127.0.0.1:4242; port 0 = any)");
+    auto* http = app.add_option("--http", a.http,
+                                "HOST:PORT for the public tracking paths and webhooks (`--http` "
+                                "alone: 127.0.0.1:8080; port 0 = any)")
+                     ->expected(0, 1);
     if (auto code = baton::cli::parse(app, argc, argv)) return *code;
+    if (http->count() > 0 && a.http.empty()) a.http = "127.0.0.1:8080";
     baton::cli::resolve_defaults(a.g);
     return run_daemon(a);
   });
