@@ -1,5 +1,6 @@
 #include "actors/channel_rows.hpp"
 
+#include "audience/deliveries.hpp"
 #include "audience/suppression.hpp"
 #include "model/number.hpp"
 
@@ -34,7 +35,8 @@ population_reader::population_reader(audience::backend& b, std::string url, std:
   // The entity's columns, then those added upstream; of them only what eligibility checks and
   // what a template can read.
   auto needed = [&](const std::string& name) {
-    return name == rules.address_column || name == rules.consent_column || act.reads(name);
+    return name == rules.address_column || name == rules.consent_column || act.reads(name) ||
+           (act.quiet && name == act.quiet->timezone_field);
   };
   for (auto& c : e.columns)
     if ((!wt.find(c.name) || c.name == wt.dim_key) && needed(c.name))
@@ -57,7 +59,12 @@ std::string population_reader::rows_sql(audience::backend& b, const std::vector<
                                         std::int64_t from, std::int64_t n, bool after_key) const {
   auto key = audience::quote_id(wt_.row_key);
   std::string picked = "SELECT * FROM " + audience::quote_id(wt_.table);
-  if (n >= 0 && after_key) picked += " WHERE " + key + " > " + b.placeholder(1);
+  std::vector<std::string> where;
+  if (n >= 0 && after_key) where.push_back(key + " > " + b.placeholder(1));
+  if (!checks_.only_in.empty())
+    where.push_back(key + " IN (SELECT " + key + " FROM " + audience::quote_id(checks_.only_in) +
+                    ")");
+  for (std::size_t i = 0; i < where.size(); ++i) picked += (i ? " AND " : " WHERE ") + where[i];
   picked += " ORDER BY " + key;
   if (n >= 0) picked += " LIMIT " + std::to_string(n);
   if (n >= 0 && !after_key && from > 0) picked += " OFFSET " + std::to_string(from);
@@ -191,6 +198,15 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
       if ((*pre)[i] == exclusion_reason::fatigue) {
         rows.excluded.emplace_back(at, to_string(exclusion_reason::fatigue));
         continue;
+      }
+      if (act_.quiet) {  // deferred until the recipient's window opens
+        auto tz = c.row.find(act_.quiet->timezone_field);
+        auto zone = tz != c.row.end() && tz->is_string() ? tz->get<std::string>() : "";
+        if (auto wait = quiet_wait(*act_.quiet, zone, in_.now)) {
+          rows.excluded.emplace_back(at, to_string(exclusion_reason::quiet_hours));
+          rows.quiet_wait = std::min(*wait, rows.quiet_wait.value_or(*wait));
+          continue;
+        }
       }
       if (seen++ >= lim.sendable_end) {
         rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));

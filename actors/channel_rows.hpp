@@ -18,6 +18,7 @@
 #include "model/config.hpp"
 #include "model/entity_schema.hpp"
 #include "model/flow_activities.hpp"
+#include "model/time.hpp"
 
 namespace baton {
 
@@ -46,7 +47,8 @@ struct batch_rows {
   std::vector<std::pair<std::int64_t, const char*>> excluded;
   std::vector<audience::value> row_keys;  // every row's key, as the worktable types it
   std::int64_t taken = 0;
-  std::int64_t seen_end = 0;  // eligible recipients handled up to the batch's end
+  std::int64_t seen_end = 0;              // eligible recipients handled up to the batch's end
+  std::optional<duration_us> quiet_wait;  // the soonest window of the rows deferred (quiet_hours)
 };
 
 // What a send checks beyond consent and address (INTERFACES.md §9): tracking (nullptr = none),
@@ -56,6 +58,7 @@ struct send_checks {
   const channels::tracking_setup* tracking = nullptr;
   bool suppression = false;  // the suppression table exists
   std::vector<fatigue_rule> fatigue;
+  std::string only_in;  // read only the rows whose key this table holds ("" = every row)
 };
 
 class population_reader {

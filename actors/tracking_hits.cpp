@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -71,7 +72,7 @@ std::string hex_of(const std::string& bytes) {
 struct tracking_service::impl {
   tracking_options o;
   feedback_sink sink;
-  channels::tracking_setup setup;
+  std::optional<channels::tracking_setup> setup;
   system_clock wall;
   const clock* clk = &wall;
 
@@ -233,11 +234,11 @@ result<std::unique_ptr<tracking_service>> tracking_service::open(tracking_option
   }
   std::unique_ptr<tracking_service> s(new tracking_service(std::move(p)));
   s->p_->recorder = std::thread([raw = s->p_.get()] { raw->run_recorder(); });
-  return s;
+  return std::move(s);
 }
 
 std::optional<tracked_hit> tracking_service::resolve(token_kind kind, std::string_view token) {
-  auto claims = p_->setup.signer.verify(token, kind);
+  auto claims = p_->setup->signer.verify(token, kind);
   if (!claims) return std::nullopt;
   auto l = p_->borrow();
   if (!l) return std::nullopt;

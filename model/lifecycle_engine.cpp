@@ -153,7 +153,7 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
       ++p.wave;
       out.push_back(p);
     }
-    out.push_back(ev::task_waiting{run, activity, *o.resume_at, "wave"});
+    out.push_back(ev::task_waiting{run, activity, *o.resume_at, o.resume_reason});
     return out;
   }
   if (o.alert) out.push_back(*o.alert);

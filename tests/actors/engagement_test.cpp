@@ -48,7 +48,7 @@ struct engagement_dir {
   std::string run(const std::string& name, const json& campaign) const {
     auto r = json_out(ctl({"--json", "run", wd.write(name + ".json", campaign.dump())}));
     REQUIRE(r["lastRun"]["status"] == "completed");
-    return r["id"];
+    return r["id"].get<std::string>();
   }
   json report(const std::string& id, const std::string& connect = "") const {
     std::vector<std::string> args = {"--json", "report", id};
@@ -243,18 +243,21 @@ TEST_CASE("signed provider webhooks record bounces and opens, bad ones record no
   {
     daemon_process d(e.wd, e.data, {"--http", "127.0.0.1:0"});
     auto http = client_of(d.http_address());
-    auto bad = http.Post("/t/hooks/esp", {{"X-Baton-Signature", "sha256=" + std::string(64, '0')}},
+    auto bad = http.Post("/t/hooks/esp",
+                         httplib::Headers{{"X-Baton-Signature", "sha256=" + std::string(64, '0')}},
                          text, "application/json");
     REQUIRE(bad);
     CHECK(bad->status == 401);
-    auto none = http.Post("/t/hooks/other", {{"X-Baton-Signature", sig}}, text, "application/json");
+    auto none = http.Post("/t/hooks/other", httplib::Headers{{"X-Baton-Signature", sig}}, text,
+                          "application/json");
     REQUIRE(none);
     CHECK(none->status == 404);
     auto a = e.report(id, d.address());
     CHECK(a["bounced"] == 0);
     CHECK(a["opens"] == 0);
     for (int i = 0; i < 2; ++i) {  // a replayed webhook changes nothing
-      auto r = http.Post("/t/hooks/esp", {{"X-Baton-Signature", sig}}, text, "application/json");
+      auto r = http.Post("/t/hooks/esp", httplib::Headers{{"X-Baton-Signature", sig}}, text,
+                         "application/json");
       REQUIRE(r);
       CHECK(r->status == 200);
       CHECK(json::parse(r->body) == json{{"accepted", 2}, {"unmatched", 1}});
@@ -375,17 +378,17 @@ TEST_CASE("batonctl suppression add, list, export, import and remove",
 TEST_CASE("the engine sends tracked MIME over SMTP and keeps each message's link table",
           "[engagement][tracking][smtp]") {
   baton::test_servers::smtp_sink sink;
-  json channels = {{"email",
-                    {{"connector", "smtp"},
-                     {"url", sink.url()},
-                     {"from", "Shop <news@shop.example>"},
-                     {"messageIdDomain", "shop.example"}}}};
+  json connectors = {{"email",
+                      {{"connector", "smtp"},
+                       {"url", sink.url()},
+                       {"from", "Shop <news@shop.example>"},
+                       {"messageIdDomain", "shop.example"}}}};
   tracking_config t;
   t.base_url = "https://t.shop.example";
   t.secret = std::string(64, 'b');
   auto setup = channels::make_tracking_setup(t);
   REQUIRE(setup.ok());
-  delivery_fixture d({{"profiles", profiles_csv(3)}}, 2, false, channels, setup.value());
+  delivery_fixture d({{"profiles", profiles_csv(3)}}, 2, false, connectors, setup.value());
   auto def = tracked_campaign("smtp");
   def["activities"][1]["subject"] = "Soldes d'hiver ❄ {{first_name}}";
   auto id = d.f.create(def.dump());
@@ -409,4 +412,51 @@ TEST_CASE("the engine sends tracked MIME over SMTP and keeps each message's link
     CHECK((*links)->links ==
           std::vector<std::string>{"https://shop.example/text-only", "https://shop.example/sale"});
   }
+}
+
+TEST_CASE("quiet hours defer rows to their own time zone's window, durably, then send them",
+          "[engagement][quiet_hours]") {
+  // The sample schema has no time zone column: `loyalty` holds each profile's zone here. 3 has
+  // none and 4 an unknown one: both are UTC (the documented default).
+  const char* csv =
+      "id,email,first_name,last_name,email_opt_in,loyalty\n"
+      "1,p1@example.com,P1,Doe,true,UTC\n"
+      "2,p2@example.com,P2,Doe,true,Asia/Tokyo\n"
+      "3,p3@example.com,P3,Doe,true,\n"
+      "4,p4@example.com,P4,Doe,true,Not/AZone\n"
+      "5,p5@example.com,P5,Doe,true,America/New_York\n";
+  delivery_fixture d({{"profiles", csv}}, 2);
+  d.f.clk.set(1'767'268'800'000'000);  // 2026-01-01T12:00:00Z: Tokyo 21:00, New York 07:00
+  auto def = json::parse(mail_campaign(
+      {{"quietHours", {{"from", "08:00"}, {"to", "20:00"}, {"timezoneField", "loyalty"}}}}));
+  auto id = d.f.create(def.dump());
+  d.f.ok("publish", id);
+  auto waiting = [&](const json& v) {
+    auto t = task_of(v["runs"].back(), "mail");
+    return t.contains("waitUntil") && t["status"] == "running";
+  };
+  auto v = d.f.await(id, waiting, "the mail task to wait for the quiet hours to end");
+  CHECK(v["runs"].back()["status"] == "running");
+  CHECK(recipients_of(d.sent()) == std::vector<std::string>{"1", "3", "4"});
+  auto report = [&] { return d.f.ok("report", id)["activities"][0]; };
+  CHECK(report()["exclusions"] == json{{"quiet_hours", 2}});
+  CHECK(task_of(v["runs"].back(), "mail")["waitUntil"] == "2026-01-01T13:00:00Z");  // New York
+
+  d.f.settle(us_per_hour);  // 08:00 in New York
+  v = d.f.await(
+      id,
+      [&](const json& x) {
+        return waiting(x) &&
+               task_of(x["runs"].back(), "mail")["waitUntil"] == "2026-01-01T23:00:00Z";
+      },
+      "the task to wait for Tokyo's morning");
+  CHECK(recipients_of(d.sent()) == std::vector<std::string>{"1", "3", "4", "5"});
+  CHECK(report()["exclusions"] == json{{"quiet_hours", 1}});
+
+  d.f.settle(10 * us_per_hour);  // 08:00 in Tokyo
+  REQUIRE(d.f.wait_run(id)["runStatus"] == "completed");
+  CHECK(recipients_of(d.sent()) == std::vector<std::string>{"1", "3", "4", "5", "2"});
+  auto a = report();
+  CHECK(a["sent"] == 5);
+  CHECK(a["exclusions"] == json::object());
 }
