@@ -207,7 +207,8 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
   auto* t = (*r)->task(activity);
   if (t->wait_until == 0 || t->wait_until > c.now)
     return refused("wait of " + activity + " has not elapsed");
-  if (t->wait_reason == "wave")  // the next wave of a channel activity: run it again
+  // The next wave of a channel activity, or its rows deferred by quiet hours: run it again.
+  if (t->wait_reason == "wave" || t->wait_reason == "quiet_hours")
     return events{ev::task_started{run, activity, t->attempt + 1, t->count_in}};
   task_outcome o;
   o.count_in = t->count_in;

@@ -10,8 +10,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -204,7 +204,7 @@ class daemon_process {
     }
   }
   const std::string& http_address() const { return http_; }  // HOST:PORT of --http
-  const std::string& address() const { return address_; }  // HOST:PORT
+  const std::string& address() const { return address_; }    // HOST:PORT
   pid_t pid() const { return proc_->pid(); }
   child_process& process() { return *proc_; }
   // SIGTERM; the exit code.

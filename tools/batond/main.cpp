@@ -20,8 +20,8 @@
 #include "channels/config_file.hpp"
 #include "model/config.hpp"
 #include "tools/batond/engine_handoff.hpp"
-#include "tools/batond/http_listener.hpp"
 #include "tools/batond/guard/wire_guard.hpp"
+#include "tools/batond/http_listener.hpp"
 #include "tools/common/cli.hpp"
 
 namespace {
