@@ -20,7 +20,8 @@ namespace baton {
 //   resume · stop · close · back-to-draft · archive · delete · duplicate · confirm (args.activity)
 //   · trigger (args: variables) · show · list (args.status) · graph (args.run, args.format) ·
 //   wait (replies when the current run ends) · validate (body) · report (args.activity) ·
-//   feedback (body: message_id,event,time CSV rows; no campaign: each row finds its own) ·
+//   feedback (no campaign: body = message_id,event,time CSV rows, each finds its own; with a
+//   campaign: body = JSON [{run, activity, message_id, event, at_us, recipient}]) ·
 //   backup (args.dir: the data dir copied there, actors/backup.hpp)
 // Replies are JSON text: {"id": ...} for create/duplicate, the campaign view for show, ...
 struct api_command {

@@ -1,5 +1,7 @@
 #include "actors/channel_rows.hpp"
 
+#include "audience/deliveries.hpp"
+#include "audience/suppression.hpp"
 #include "model/number.hpp"
 
 namespace baton {
@@ -17,7 +19,8 @@ std::string key_of(const audience::value& v) {
 population_reader::population_reader(audience::backend& b, std::string url, std::string data_dir,
                                      const audience::worktable& wt, const entity& e,
                                      const channel_activity& act, const recipient_rules& rules,
-                                     const task_input& in, std::int64_t rows, std::int64_t batch)
+                                     const task_input& in, std::int64_t rows, std::int64_t batch,
+                                     send_checks checks)
     : b_(b),
       url_(std::move(url)),
       data_dir_(std::move(data_dir)),
@@ -27,11 +30,13 @@ population_reader::population_reader(audience::backend& b, std::string url, std:
       rules_(rules),
       in_(in),
       rows_(rows),
-      batch_(batch) {
+      batch_(batch),
+      checks_(std::move(checks)) {
   // The entity's columns, then those added upstream; of them only what eligibility checks and
   // what a template can read.
   auto needed = [&](const std::string& name) {
-    return name == rules.address_column || name == rules.consent_column || act.reads(name);
+    return name == rules.address_column || name == rules.consent_column || act.reads(name) ||
+           (act.quiet && name == act.quiet->timezone_field);
   };
   for (auto& c : e.columns)
     if ((!wt.find(c.name) || c.name == wt.dim_key) && needed(c.name))
@@ -54,7 +59,12 @@ std::string population_reader::rows_sql(audience::backend& b, const std::vector<
                                         std::int64_t from, std::int64_t n, bool after_key) const {
   auto key = audience::quote_id(wt_.row_key);
   std::string picked = "SELECT * FROM " + audience::quote_id(wt_.table);
-  if (n >= 0 && after_key) picked += " WHERE " + key + " > " + b.placeholder(1);
+  std::vector<std::string> where;
+  if (n >= 0 && after_key) where.push_back(key + " > " + b.placeholder(1));
+  if (!checks_.only_in.empty())
+    where.push_back(key + " IN (SELECT " + key + " FROM " + audience::quote_id(checks_.only_in) +
+                    ")");
+  for (std::size_t i = 0; i < where.size(); ++i) picked += (i ? " AND " : " WHERE ") + where[i];
   picked += " ORDER BY " + key;
   if (n >= 0) picked += " LIMIT " + std::to_string(n);
   if (n >= 0 && !after_key && from > 0) picked += " OFFSET " + std::to_string(from);
@@ -111,34 +121,105 @@ result<std::int64_t> population_reader::count_eligible() {
   return n;
 }
 
+struct population_reader::candidate {
+  audience::value row_key;
+  std::string key;
+  nlohmann::json row;
+};
+
+// Per candidate row: `suppressed` when its address is on the suppression list for this
+// category, `fatigue` when its recipient already had `max` messages within a rule's days, else
+// no_address (meaning: no reason from these checks; consent and address come next).
+result<std::vector<exclusion_reason>> population_reader::precheck(
+    audience::backend& b, const std::vector<candidate>& rows) const {
+  std::vector<exclusion_reason> out(rows.size(), exclusion_reason::no_address);
+  const bool marketing = act_.category == category::marketing;
+  const std::string channel = to_string(act_.channel);
+  if (checks_.suppression) {
+    std::vector<std::string> addrs;
+    for (auto& c : rows) {
+      auto it = c.row.find(rules_.address_column);
+      if (it != c.row.end() && it->is_string())
+        addrs.push_back(audience::suppression_address(channel, it->get<std::string>()));
+    }
+    auto sup = audience::suppressed_among(b, channel, marketing, addrs);
+    if (!sup) return sup.err();
+    if (!sup->empty())
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto it = rows[i].row.find(rules_.address_column);
+        if (it != rows[i].row.end() && it->is_string() &&
+            sup->count(audience::suppression_address(channel, it->get<std::string>())))
+          out[i] = exclusion_reason::suppressed;
+      }
+  }
+  for (const auto& rule : checks_.fatigue) {
+    if (rule.channel != channel || rule.category != to_string(act_.category)) continue;
+    std::vector<std::string> keys;
+    for (auto& c : rows) keys.push_back(c.key);
+    constexpr time_us day = 86'400'000'000LL;
+    auto sent =
+        audience::marketing_sent_since(b, wt_.dimension, channel, in_.now - rule.days * day, keys);
+    if (!sent) return sent.err();
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (out[i] == exclusion_reason::no_address)
+        if (auto it = sent->find(rows[i].key); it != sent->end() && it->second >= rule.max)
+          out[i] = exclusion_reason::fatigue;
+  }
+  return out;
+}
+
 result<batch_rows> population_reader::read(audience::backend& b, const read_start& start,
                                            const batch_limits& lim) const {
-  batch_rows rows;
-  std::int64_t seen = start.seen;
+  std::vector<candidate> cands;
   std::vector<audience::value> params;
   if (start.after) params.push_back(*start.after);
   auto sql = rows_sql(b, cols_, lim.from, lim.n, start.after.has_value());
   auto q = b.query(sql, params, [&](const audience::row& r) {
-    if (seen >= lim.wave_end) return false;  // the wave is complete: the rest is the next one's
+    cands.push_back({r[0], key_of(r[0]), row_json(r, cols_)});
+    return true;
+  });
+  if (!q) return q.err();
+  auto pre = precheck(b, cands);
+  if (!pre) return pre.err();
+  batch_rows rows;
+  std::int64_t seen = start.seen;
+  send_context ctx{in_.campaign, in_.run, checks_.tracking};
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    if (seen >= lim.wave_end) break;  // the wave is complete: the rest is the next one's
+    auto& c = cands[i];
     auto at = rows.taken++;
-    rows.row_keys.push_back(r[0]);
-    auto key = key_of(r[0]);
-    auto m = prepare_message(act_, rules_, {in_.campaign, in_.run}, key, row_json(r, cols_));
+    rows.row_keys.push_back(c.row_key);
+    if ((*pre)[i] == exclusion_reason::suppressed) {
+      rows.excluded.emplace_back(at, to_string(exclusion_reason::suppressed));
+      continue;
+    }
+    auto m = prepare_message(act_, rules_, ctx, c.key, c.row);
     if (auto* msg = std::get_if<message>(&m)) {
+      if ((*pre)[i] == exclusion_reason::fatigue) {
+        rows.excluded.emplace_back(at, to_string(exclusion_reason::fatigue));
+        continue;
+      }
+      if (act_.quiet) {  // deferred until the recipient's window opens
+        auto tz = c.row.find(act_.quiet->timezone_field);
+        auto zone = tz != c.row.end() && tz->is_string() ? tz->get<std::string>() : "";
+        if (auto wait = quiet_wait(*act_.quiet, zone, in_.now)) {
+          rows.excluded.emplace_back(at, to_string(exclusion_reason::quiet_hours));
+          rows.quiet_wait = std::min(*wait, rows.quiet_wait.value_or(*wait));
+          continue;
+        }
+      }
       if (seen++ >= lim.sendable_end) {
         rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));
-        return true;
+        continue;
       }
       msg->line = json_line(*msg);  // here, not on the thread that writes and commits
       rows.msgs.push_back(std::move(*msg));
-      rows.keys.push_back(key);
+      rows.keys.push_back(c.key);
       rows.row.push_back(at);
     } else {
       rows.excluded.emplace_back(at, to_string(std::get<exclusion>(m).reason));
     }
-    return true;
-  });
-  if (!q) return q.err();
+  }
   rows.seen_end = seen;
   return rows;
 }

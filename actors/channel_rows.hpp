@@ -15,8 +15,10 @@
 #include "audience/backend.hpp"
 #include "audience/worktable.hpp"
 #include "channels/channel_activity.hpp"
+#include "model/config.hpp"
 #include "model/entity_schema.hpp"
 #include "model/flow_activities.hpp"
+#include "model/time.hpp"
 
 namespace baton {
 
@@ -45,7 +47,18 @@ struct batch_rows {
   std::vector<std::pair<std::int64_t, const char*>> excluded;
   std::vector<audience::value> row_keys;  // every row's key, as the worktable types it
   std::int64_t taken = 0;
-  std::int64_t seen_end = 0;  // eligible recipients handled up to the batch's end
+  std::int64_t seen_end = 0;              // eligible recipients handled up to the batch's end
+  std::optional<duration_us> quiet_wait;  // the soonest window of the rows deferred (quiet_hours)
+};
+
+// What a send checks beyond consent and address (INTERFACES.md §9): tracking (nullptr = none),
+// the suppression list (checked before consent) and the fatigue rules, counted from the
+// deliveries table as of `now`.
+struct send_checks {
+  const channels::tracking_setup* tracking = nullptr;
+  bool suppression = false;  // the suppression table exists
+  std::vector<fatigue_rule> fatigue;
+  std::string only_in;  // read only the rows whose key this table holds ("" = every row)
 };
 
 class population_reader {
@@ -55,7 +68,8 @@ class population_reader {
   population_reader(audience::backend& b, std::string url, std::string data_dir,
                     const audience::worktable& wt, const entity& e,
                     const channels::channel_activity& act, const channels::recipient_rules& rules,
-                    const task_input& in, std::int64_t rows, std::int64_t batch);
+                    const task_input& in, std::int64_t rows, std::int64_t batch,
+                    send_checks checks = {});
   ~population_reader();  // waits for a read still in flight
   population_reader(const population_reader&) = delete;
   population_reader& operator=(const population_reader&) = delete;
@@ -77,6 +91,9 @@ class population_reader {
                        std::int64_t n, bool after_key) const;
   result<batch_rows> read(audience::backend& b, const read_start& start,
                           const batch_limits& lim) const;
+  struct candidate;
+  result<std::vector<channels::exclusion_reason>> precheck(
+      audience::backend& b, const std::vector<candidate>& rows) const;
   void read_ahead(const read_start& start, const batch_limits& lim);
 
   audience::backend& b_;
@@ -87,6 +104,7 @@ class population_reader {
   const channels::recipient_rules& rules_;
   const task_input& in_;
   std::int64_t rows_, batch_;
+  send_checks checks_;
   std::vector<out_col> cols_;
   std::unique_ptr<audience::backend> ahead_db_;
   bool ahead_failed_ = false;

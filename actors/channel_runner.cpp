@@ -9,6 +9,8 @@
 #include "actors/data_runner.hpp"
 #include "audience/backend.hpp"
 #include "audience/deliveries.hpp"
+#include "audience/message_links.hpp"
+#include "audience/suppression.hpp"
 #include "audience/worktable.hpp"
 #include "channels/channel_activity.hpp"
 #include "channels/connector.hpp"
@@ -34,6 +36,10 @@ struct send_state {
   // (a stop or a crash of an earlier one), until those messages are settled.
   send_journal journal;
   send_journal::contents earlier;
+  // Quiet hours: the table of the rows deferred until their window ("" = none), and whether
+  // this batch is of the pass that sends them (its rows come from that table, not in order).
+  std::string deferred_table;
+  bool deferred_pass = false;
   // Eligible rows handled so far (sent, failed, or past the send window): what waves count.
   std::int64_t eligible() const {
     auto it = excluded.find(to_string(exclusion_reason::outside_send_window));
@@ -68,6 +74,10 @@ class channel_runner final : public activity_runner {
     auto b = audience::open_backend(o_.url, o_.data_dir);
     if (!b) return b.err();
     if (auto t = audience::ensure_delivery_tables(*b.value()); !t) return t.err();
+    if (auto t = audience::ensure_message_links_table(*b.value()); !t) return t.err();
+    if (auto t = audience::ensure_suppression_tables(*b.value()); !t) return t.err();
+    if (!o_.deliverability.fatigue.empty())
+      if (auto t = audience::ensure_fatigue_index(*b.value()); !t) return t.err();
     return send(*b.value(), in);
   }
 
@@ -75,7 +85,8 @@ class channel_runner final : public activity_runner {
   result<task_outcome> send(audience::backend& b, const task_input& in);
   result<std::int64_t> send_batch(audience::backend& b, connector& c, const task_input& in,
                                   const audience::worktable& wt, const batch_rows& rows,
-                                  const batch_limits& lim, send_state& st, throttle* pace);
+                                  const batch_limits& lim, send_state& st, throttle* pace,
+                                  bool keep_view);
   std::vector<delivery_result> deliver(connector& c, const std::vector<message>& batch,
                                        throttle* pace, const task_input& in, send_state& st);
   std::vector<delivery_result> deliver_retrying(connector& c, const std::vector<message>& batch,
@@ -83,6 +94,10 @@ class channel_runner final : public activity_runner {
                                                 send_state& st);
 
   std::string journal_path_of(const task_input& in) const;
+  result<task_outcome> send_deferred(audience::backend& b, connector& c, const task_input& in,
+                                     const audience::worktable& wt, population_reader& reader,
+                                     std::size_t batch, send_state& st, throttle* pace,
+                                     bool keep_view);
 
   channel_runner_options o_;
   std::shared_ptr<activity_runner> next_;
@@ -204,6 +219,48 @@ status reset_journal(send_state& st) {
   return ok_status();
 }
 
+const std::string k_quiet = to_string(exclusion_reason::quiet_hours);
+
+// Quiet hours, in the transaction of a batch: the main pass adds the rows it defers to the
+// deferred table; the deferred pass takes out the rows it settled otherwise (sent, or excluded
+// for another reason now).
+status record_deferred(audience::backend& b, const audience::worktable& wt, const batch_rows& rows,
+                       std::size_t messages, std::int64_t done, const send_state& st) {
+  if (st.deferred_table.empty()) return ok_status();
+  auto table = audience::quote_id(st.deferred_table), key = audience::quote_id(wt.row_key);
+  auto stmt = b.prepare(st.deferred_pass
+                            ? "DELETE FROM " + table + " WHERE " + key + " = " + b.placeholder(1)
+                            : "INSERT INTO " + table + " (" + key + ") VALUES (" +
+                                  b.placeholder(1) + ") ON CONFLICT DO NOTHING");
+  if (!stmt) return stmt.err();
+  std::vector<std::int64_t> at;
+  for (auto& [row, reason] : rows.excluded)
+    if (row < done && (reason == k_quiet) != st.deferred_pass) at.push_back(row);
+  if (st.deferred_pass)  // every message of the settled part: sent or failed for good
+    for (std::size_t i = 0; i < messages; ++i) at.push_back(rows.row[i]);
+  for (auto row : at)
+    if (auto r = (*stmt)->run({rows.row_keys[static_cast<std::size_t>(row)]}); !r) return r.err();
+  return ok_status();
+}
+
+// The exclusion counts after a batch. `quiet_hours` counts the rows deferred now: the deferred
+// pass moves each row it settles out of it (to `sent` or to its new reason).
+void count_settled(const batch_rows& rows, std::size_t messages, std::int64_t done,
+                   send_state& st) {
+  auto undefer = [&st] {
+    if (auto& n = st.excluded[k_quiet]; n > 0) --n;
+  };
+  for (auto& [at, reason] : rows.excluded)
+    if (at < done && !(st.deferred_pass && reason == k_quiet)) {
+      ++st.excluded[reason];
+      if (st.deferred_pass) undefer();
+    }
+  if (st.deferred_pass)
+    for (std::size_t i = 0; i < messages; ++i) undefer();
+  if (auto it = st.excluded.find(k_quiet); it != st.excluded.end() && it->second == 0)
+    st.excluded.erase(it);
+}
+
 // Makes the first `done` rows of the batch durable: who was sent (the sent table and the
 // deliveries table, one transaction), then the progress event, then the journal is emptied.
 // A message the deliveries table already held although it was handed over again in this
@@ -211,20 +268,24 @@ status reset_journal(send_state& st) {
 status settle(audience::backend& b, const task_input& in, const audience::worktable& wt,
               const batch_rows& rows, const std::vector<delivery_result>& results,
               std::size_t messages, std::int64_t done, const batch_limits& lim, send_state& st,
-              time_us now) {
+              time_us now, bool keep_view) {
   auto insert = b.prepare("INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
                           audience::quote_id(wt.row_key) + ") VALUES (" + b.placeholder(1) +
                           ") ON CONFLICT DO NOTHING");
   if (!insert) return insert.err();
   if (auto t = b.begin(); !t) return t;
   std::vector<audience::delivery_row> handed, earlier;
+  std::vector<audience::message_links> links;
   for (std::size_t i = 0; i < messages; ++i) {
-    const auto& id = rows.msgs[i].message_id;
+    const auto& m = rows.msgs[i];
+    const auto& id = m.message_id;
     if (!results[i].sent()) {
       ++st.p.failed;
       continue;
     }
     ++st.p.sent;
+    if (!m.links.empty() || keep_view)
+      links.push_back({id, m.links, keep_view ? (m.html.empty() ? m.body : m.html) : ""});
     bool again = results[i].repeated || st.earlier.accepted.count(id);
     (again ? earlier : handed)
         .push_back({id, in.campaign, in.run, in.act->id, to_string(rows.msgs[i].channel),
@@ -242,6 +303,14 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
     b.rollback();
     return fresh ? known.err() : fresh.err();
   }
+  if (auto l = audience::record_message_links(b, links); !l) {
+    b.rollback();
+    return l;
+  }
+  if (auto d = record_deferred(b, wt, rows, messages, done, st); !d) {
+    b.rollback();
+    return d;
+  }
   if (auto t = b.commit(); !t) return t;
   st.p.repeated += handed.size() - fresh.value();
   for (std::size_t i = 0; i < messages; ++i) {
@@ -250,10 +319,11 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
     st.earlier.refused.erase(id);
     st.earlier.in_doubt.erase(id);
   }
-  for (auto& [at, reason] : rows.excluded)
-    if (at < done) ++st.excluded[reason];
-  st.p.position = static_cast<std::uint64_t>(lim.from + done);
-  st.last_key = rows.row_keys[static_cast<std::size_t>(done - 1)];
+  count_settled(rows, messages, done, st);
+  if (!st.deferred_pass) {
+    st.p.position = static_cast<std::uint64_t>(lim.from + done);
+    st.last_key = rows.row_keys[static_cast<std::size_t>(done - 1)];
+  }
   st.p.exclusions.clear();
   for (auto& [k, v] : st.excluded) st.p.exclusions[k] = std::to_string(v);
   if (in.checkpoint)
@@ -269,13 +339,14 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
 result<std::int64_t> channel_runner::send_batch(audience::backend& b, connector& c,
                                                 const task_input& in, const audience::worktable& wt,
                                                 const batch_rows& rows, const batch_limits& lim,
-                                                send_state& st, throttle* pace) {
+                                                send_state& st, throttle* pace, bool keep_view) {
   auto results = deliver_retrying(c, rows.msgs, pace, in, st);
   results.resize(rows.msgs.size());
   auto tail = unsent_tail(results);
   auto done = tail < results.size() ? rows.row[tail] : rows.taken;  // rows this batch settles
   if (done > 0)
-    if (auto s = settle(b, in, wt, rows, results, tail, done, lim, st, clock_->now()); !s)
+    if (auto s = settle(b, in, wt, rows, results, tail, done, lim, st, clock_->now(), keep_view);
+        !s)
       return s.err();
   if (tail < results.size() && results[tail].reason == k_stopped_reason) return done;
   if (tail < results.size())
@@ -314,6 +385,26 @@ status open_sent_table(audience::backend& b, const task_input& in, const audienc
   return ok_status();
 }
 
+// Quiet hours: the table of the rows deferred until their window, made on the first attempt
+// (its name is the activity's, so a later attempt finds it).
+status open_deferred_table(audience::backend& b, const task_input& in,
+                           const audience::worktable& wt, send_state& st) {
+  audience::wt_owner owner{in.campaign, in.run, in.act->id};
+  auto name = audience::worktable_name(owner, "quiet_hours");
+  if (audience::describe_worktable(b, name)) {
+    st.deferred_table = name;
+    return ok_status();
+  }
+  audience::worktable deferred;
+  deferred.dimension = wt.dimension;
+  deferred.row_key = wt.row_key;
+  deferred.dim_key = wt.dim_key;
+  deferred.columns = {wt.columns.front()};
+  if (auto c = audience::create_worktable(b, owner, "quiet_hours", deferred, in.now); !c) return c;
+  st.deferred_table = deferred.table;
+  return ok_status();
+}
+
 // The outcome of the last wave: the population sent, and the counts in the task's log.
 result<task_outcome> finish_send(audience::backend& b, const ev::population& pop,
                                  const send_state& st, const char* connector_kind) {
@@ -329,6 +420,43 @@ result<task_outcome> finish_send(audience::backend& b, const ev::population& pop
   o.logs.push_back("sent " + std::to_string(st.p.sent) + ", failed " + std::to_string(st.p.failed) +
                    (excl.empty() ? "" : ", excluded: " + excl) + " via " + connector_kind);
   return o;
+}
+
+// After every row had its turn: the rows deferred by quiet hours whose window is open now go,
+// batch by batch in key order; the others wait (the task asks to run again when the soonest
+// window opens). Rows excluded for another reason by now are counted under it.
+result<task_outcome> channel_runner::send_deferred(audience::backend& b, connector& c,
+                                                   const task_input& in,
+                                                   const audience::worktable& wt,
+                                                   population_reader& reader, std::size_t batch,
+                                                   send_state& st, throttle* pace, bool keep_view) {
+  st.deferred_pass = true;
+  std::optional<audience::value> after;
+  std::optional<duration_us> wait;
+  std::int64_t seen = 0;
+  for (std::int64_t from = 0;;) {
+    if (in.stopping()) return interrupted();
+    batch_limits lim;
+    lim.from = from;
+    lim.n = static_cast<std::int64_t>(batch);
+    auto got = reader.next({after, seen}, lim);
+    if (!got) return got.err();
+    if (got->taken == 0) break;
+    if (got->quiet_wait) wait = std::min(*got->quiet_wait, wait.value_or(*got->quiet_wait));
+    auto taken = send_batch(b, c, in, wt, *got, lim, st, pace, keep_view);
+    if (!taken) return taken.err();
+    if (in.stopping()) return interrupted();
+    if (*taken < got->taken || got->taken < lim.n) break;
+    after = got->row_keys.back();
+    seen = got->seen_end;
+    from += got->taken;
+  }
+  task_outcome out;
+  if (st.excluded.count(k_quiet)) {
+    out.resume_at = clock_->now() + wait.value_or(us_per_minute);
+    out.resume_reason = "quiet_hours";
+  }
+  return out;
 }
 
 result<task_outcome> channel_runner::send(audience::backend& b, const task_input& in) {
@@ -350,8 +478,14 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   if (!conn) return conn.err();
   auto rows = static_cast<std::int64_t>(pop.count);
   auto batch = std::string(conn.value()->kind()) == "file" ? o_.file_batch : o_.batch;
+  send_checks checks;
+  checks.tracking = o_.tracking ? &*o_.tracking : nullptr;
+  checks.suppression = true;  // run() made the table
+  checks.fatigue = o_.deliverability.fatigue;
+  // The message as rendered is kept for /t/v when its templates can link to it.
+  bool keep_view = checks.tracking && act->channel == baton::channel::email && act->reads("baton");
   population_reader reader(b, o_.url, o_.data_dir, *wt, *e, *act, *rules, in, rows,
-                           static_cast<std::int64_t>(batch));
+                           static_cast<std::int64_t>(batch), checks);
   // Waves split the eligible recipients; without waves the rows are an upper bound of them.
   result<std::int64_t> eligible = rows;
   if (!act->waves.is_null()) eligible = reader.count_eligible();
@@ -363,6 +497,8 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   st.p = in.progress.value_or(ev::delivery_progress{in.run, in.act->id, 0, 0, 0, 0, {}, ""});
   for (auto& [k, v] : st.p.exclusions) st.excluded[k] = std::stoull(v);
   if (auto t = open_sent_table(b, in, *wt, st); !t) return t.err();
+  if (act->quiet)
+    if (auto t = open_deferred_table(b, in, *wt, st); !t) return t.err();
   auto journal_path = journal_path_of(in);
   if (std::string(conn.value()->kind()) != "file") {
     auto earlier = send_journal::read(journal_path);
@@ -391,7 +527,8 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
       lim.n = std::min<std::int64_t>(static_cast<std::int64_t>(batch), rows - lim.from);
       auto got = reader.next({st.last_key, st.eligible()}, lim);
       if (!got) return got.err();
-      auto taken = send_batch(b, *conn.value(), in, *wt, *got, lim, st, pace ? &*pace : nullptr);
+      auto taken =
+          send_batch(b, *conn.value(), in, *wt, *got, lim, st, pace ? &*pace : nullptr, keep_view);
       if (!taken) return taken.err();
       durable = true;
       if (in.stopping()) return interrupted();
@@ -406,6 +543,15 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     task_outcome later;
     later.resume_at = std::max(clock_->now(), in.now + ((*waves)[i + 1].start - w.start));
     return later;
+  }
+  if (!st.deferred_table.empty() && st.excluded.count(k_quiet)) {
+    auto deferred_checks = checks;
+    deferred_checks.only_in = st.deferred_table;
+    population_reader deferred(b, o_.url, o_.data_dir, *wt, *e, *act, *rules, in, rows,
+                               static_cast<std::int64_t>(batch), deferred_checks);
+    auto later = send_deferred(b, *conn.value(), in, *wt, deferred, batch, st,
+                               pace ? &*pace : nullptr, keep_view);
+    if (!later || later->resume_at || later->interrupted) return later;
   }
   auto out = finish_send(b, pop, st, conn.value()->kind());
   if (out) send_journal::remove(journal_path);

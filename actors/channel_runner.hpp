@@ -6,12 +6,15 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/activity_runner.hpp"
+#include "channels/tracking.hpp"
 #include "events/clock.hpp"
+#include "model/config.hpp"
 
 namespace baton {
 
@@ -25,6 +28,10 @@ struct channel_runner_options {
   // which never holds an id twice, takes larger batches: fewer syncs and commits.
   std::size_t batch = 200;
   std::size_t file_batch = 1000;
+  // Config `tracking` made usable (none: emails get no tracked links, no pixel and no
+  // List-Unsubscribe header) and config `deliverability` (suppression rules, fatigue).
+  std::optional<channels::tracking_setup> tracking;
+  deliverability_config deliverability;
 };
 
 std::shared_ptr<activity_runner> make_channel_runner(

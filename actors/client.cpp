@@ -99,8 +99,7 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
   eo.schema = load_schema(o.data_dir);
   eo.data_dir = o.data_dir;
   eo.data_url = config->data_url;
-  eo.runner =
-      make_engine_runner(o.data_dir, config->data_url, config->import_dir, config->channels);
+  eo.runner = make_engine_runner(o.data_dir, config.value());
   p->local = spawn_engine(*p->sys, eo);
   p->api = p->local->api;
   return std::unique_ptr<engine_client>(new engine_client(std::move(p)));

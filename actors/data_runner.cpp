@@ -2,6 +2,8 @@
 
 #include "actors/channel_runner.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -103,6 +105,24 @@ std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
   c.url = url;
   c.channels = channels;
   return make_flow_runner(make_data_runner({data_dir, url, import_dir}, make_channel_runner(c)));
+}
+
+std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
+                                                    const engine_config& config) {
+  channel_runner_options c;
+  c.data_dir = data_dir;
+  c.url = config.data_url;
+  c.channels = config.channels;
+  c.deliverability = config.deliverability;
+  if (config.tracking.enabled()) {
+    auto t = channels::make_tracking_setup(config.tracking);
+    if (t)
+      c.tracking = std::move(t.value());
+    else
+      spdlog::warn("tracking is off: {}: {}", t.err().where, t.err().what);
+  }
+  return make_flow_runner(
+      make_data_runner({data_dir, config.data_url, config.import_dir}, make_channel_runner(c)));
 }
 
 }  // namespace baton

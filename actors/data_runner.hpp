@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/activity_runner.hpp"
+#include "model/config.hpp"
 #include "model/entity_schema.hpp"
 
 namespace baton {
@@ -32,5 +33,9 @@ std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
                                                     const std::string& url,
                                                     const std::string& import_dir,
                                                     const nlohmann::json& channels);
+// The same from the whole engine config: channels, and `tracking` and `deliverability` for the
+// channel runner (a tracking config that cannot be used is left out, with a warning logged).
+std::shared_ptr<activity_runner> make_engine_runner(const std::string& data_dir,
+                                                    const engine_config& config);
 
 }  // namespace baton

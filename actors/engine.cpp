@@ -313,7 +313,9 @@ caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (cmd.verb.rfind("user-", 0) == 0) return user_command(self, cmd);
   if (cmd.verb == "create") return create(self, cmd);
   if (cmd.verb == "list") return list_campaigns(self, cmd);
-  if (cmd.verb == "feedback") return feedback(self, cmd);
+  // Feedback rows (CSV) find their own campaigns; items already matched to one campaign (the
+  // tracking paths: JSON) go to it like any other command about it.
+  if (cmd.verb == "feedback" && cmd.campaign.empty()) return feedback(self, cmd);
   if (cmd.verb == "backup") return backup(self, cmd);
   if (cmd.verb == "validate") {
     auto v =

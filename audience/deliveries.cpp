@@ -156,7 +156,7 @@ result<std::optional<delivery_ref>> find_delivery(backend& b, const std::string&
   std::optional<delivery_ref> out;
   status conv = ok_status();
   auto st = b.query(
-      "SELECT campaign, run, activity, channel, recipient FROM baton_deliveries WHERE "
+      "SELECT campaign, run, activity, channel, recipient, dimension FROM baton_deliveries WHERE "
       "message_id = " +
           b.placeholder(1),
       {value::text(message_id)}, [&](const row& r) {
@@ -165,8 +165,9 @@ result<std::optional<delivery_ref>> find_delivery(backend& b, const std::string&
           conv = run.err();
           return false;
         }
-        out = delivery_ref{r[0].to_text(), static_cast<std::uint32_t>(run->i), r[2].to_text(),
-                           r[3].to_text(), r[4].to_text()};
+        out = delivery_ref{r[0].to_text(), static_cast<std::uint32_t>(run->i),
+                           r[2].to_text(), r[3].to_text(),
+                           r[4].to_text(), r[5].to_text()};
         return false;
       });
   if (!st) return st.err();

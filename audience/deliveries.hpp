@@ -41,6 +41,7 @@ struct delivery_ref {
   std::string campaign;
   std::uint32_t run = 0;
   std::string activity, channel, recipient;
+  std::string dimension;  // the entity the recipient key belongs to
 };
 
 // The delivery of a message_id, or nullopt when it was never recorded.

@@ -86,6 +86,7 @@ result<channel_activity> parse_channel_activity(const activity& a) {
     out.per_second = o["throttle"]["perSecond"].get<std::int64_t>();
   if (o.contains("waves")) out.waves = o["waves"];
   out.confirm = o.value("confirm", false);
+  out.quiet = parse_quiet_hours(o);
   return out;
 }
 

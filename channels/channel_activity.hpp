@@ -13,6 +13,7 @@
 #include "channels/eligibility.hpp"
 #include "channels/message.hpp"
 #include "channels/personalise.hpp"
+#include "channels/quiet_hours.hpp"
 #include "channels/tracking.hpp"
 #include "model/definition.hpp"
 
@@ -34,6 +35,7 @@ struct channel_activity {
   std::optional<std::int64_t> per_second;  // throttle.perSecond
   nlohmann::json waves;                    // the `waves` option as given (null = none)
   bool confirm = false;
+  std::optional<quiet_hours> quiet;  // `quietHours`: rows outside their window are deferred
   // Whether personalisation may read column `name` (some template names it).
   bool reads(std::string_view name) const {
     for (auto* t : {&subject, &body, &text, &title, &html})

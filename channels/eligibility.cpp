@@ -8,8 +8,9 @@ namespace baton::channels {
 
 namespace {
 
-const std::array<const char*, 4> k_reasons = {"no consent", "no address", "invalid address",
-                                              "outside send window"};
+const std::array<const char*, 7> k_reasons = {
+    "no consent", "no address", "invalid address", "outside send window",
+    "suppressed", "fatigue",    "quiet_hours"};
 
 std::string_view trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");

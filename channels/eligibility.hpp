@@ -20,6 +20,9 @@ enum class exclusion_reason {
   no_address,           // "no address": the address column is null or blank
   invalid_address,      // "invalid address": fails the channel's sanity check
   outside_send_window,  // "outside send window": cannot be sent within the 12 h window
+  suppressed,           // "suppressed": on the suppression list (checked before consent)
+  fatigue,              // "fatigue": the recipient had enough marketing messages lately
+  quiet_hours,          // "quiet_hours": outside the recipient's window; deferred, not dropped
 };
 const char* to_string(exclusion_reason r);
 std::optional<exclusion_reason> exclusion_reason_from_string(std::string_view s);

@@ -294,6 +294,19 @@ void check_flow_control(json_reader& r, const activity& a, const activity_contex
   }
 }
 
+// `quietHours`: {"from": "08:00", "to": "20:00", "timezoneField": "tz"} (INTERFACES.md §9).
+void check_quiet_hours(json_reader& r) {
+  const json* q = r.object("quietHours");
+  if (!q) return;
+  json_reader qr(*q, r.at("quietHours"), r.out());
+  qr.allow({"from", "to", "timezoneField"});
+  for (const char* k : {"from", "to"})
+    if (auto v = qr.string(k, true); v && parse_hh_mm(*v) < 0)
+      qr.error(k, "expected a time of day HH:MM (00:00 to 23:59), got '" + *v + "'");
+  qr.identifier("timezoneField", true);
+  qr.finish();
+}
+
 void check_channel(json_reader& r, const activity& a, const activity_context& ctx) {
   auto name = r.identifier("channel");
   if (name && ctx.limits.env && !ctx.limits.env->channels.count(*name) && *name != "email" &&
@@ -321,6 +334,7 @@ void check_channel(json_reader& r, const activity& a, const activity_context& ct
   }
   check_waves(r, ctx.limits);
   r.boolean("confirm");
+  check_quiet_hours(r);
   check_recipients(r, a, ctx, category == "marketing");
 }
 

@@ -57,6 +57,8 @@ json activity_report(const campaign_state& s, const activity& a) {
           {"repeated", f.repeated},
           {"delivered", delivered},
           {"bounced", unique("bounced")},
+          {"softBounced", unique("soft_bounced")},
+          {"complaints", unique("complained")},
           {"errors", f.failed},
           {"excluded", f.excluded},
           {"exclusions", f.exclusions},

@@ -33,6 +33,7 @@ struct task_outcome {
   // A channel activity between two waves: not done; run it again (it resumes from its last
   // durable progress) at this instant.
   std::optional<time_us> resume_at;
+  std::string resume_reason = "wave";  // why it waits: "wave", "quiet_hours"
   // The engine is stopping: the activity stopped where it stood after making what it had done
   // durable. Nothing is recorded for the task, which stays running in the log and runs again
   // (resuming from its last durable progress) when an engine next opens the data dir.

@@ -153,7 +153,7 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
       ++p.wave;
       out.push_back(p);
     }
-    out.push_back(ev::task_waiting{run, activity, *o.resume_at, "wave"});
+    out.push_back(ev::task_waiting{run, activity, *o.resume_at, o.resume_reason});
     return out;
   }
   if (o.alert) out.push_back(*o.alert);
@@ -207,7 +207,8 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
   auto* t = (*r)->task(activity);
   if (t->wait_until == 0 || t->wait_until > c.now)
     return refused("wait of " + activity + " has not elapsed");
-  if (t->wait_reason == "wave")  // the next wave of a channel activity: run it again
+  // The next wave of a channel activity, or its rows deferred by quiet hours: run it again.
+  if (t->wait_reason == "wave" || t->wait_reason == "quiet_hours")
     return events{ev::task_started{run, activity, t->attempt + 1, t->count_in}};
   task_outcome o;
   o.count_in = t->count_in;

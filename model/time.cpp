@@ -264,4 +264,12 @@ std::string format_duration(duration_us d) {
   return out;
 }
 
+int parse_hh_mm(std::string_view t) {
+  auto digit = [&](std::size_t i) { return t[i] >= '0' && t[i] <= '9' ? t[i] - '0' : -100; };
+  if (t.size() != 5 || t[2] != ':') return -1;
+  int h = digit(0) * 10 + digit(1), m = digit(3) * 10 + digit(4);
+  if (h < 0 || h > 23 || m < 0 || m > 59) return -1;
+  return h * 60 + m;
+}
+
 }  // namespace baton

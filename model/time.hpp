@@ -32,4 +32,8 @@ result<duration_us> parse_duration(std::string_view text);
 // The inverse of parse_duration for display: "P1DT2H", "PT30M", "PT0S".
 std::string format_duration(duration_us d);
 
+// A time of day "HH:MM" (00:00 to 23:59, two digits each) as minutes since midnight; -1 when
+// `text` is anything else.
+int parse_hh_mm(std::string_view text);
+
 }  // namespace baton

@@ -139,9 +139,11 @@ struct delivery_fixture {
   std::string data = f.dir.str("data");
 
   explicit delivery_fixture(const std::map<std::string, std::string>& csv, std::size_t batch = 4,
-                            bool wall_pacing = false, json channels = json::object()) {
+                            bool wall_pacing = false, json channels = json::object(),
+                            std::optional<channels::tracking_setup> tracking = std::nullopt) {
     prepare_data(data, csv);
     channel_runner_options c;
+    c.tracking = std::move(tracking);
     c.data_dir = data;
     c.channels = std::move(channels);
     c.time_source = wall_pacing ? nullptr : &f.clk;

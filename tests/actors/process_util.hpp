@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -192,7 +193,8 @@ class daemon_process {
   // A data dir that does not exist yet is created by `batonctl init` first (batond refuses a
   // missing one: only init creates data dirs). The admin user `tester` gets a token first, in
   // $BATON_TOKEN for every batonctl and client this test starts (they authenticate with it).
-  // `extra`: more batond flags (--tls-cert ...); `listen`: the address to listen on.
+  // `extra`: more batond flags (--tls-cert ...; with --http the public listener's address is
+  // awaited too); `listen`: the address to listen on.
   daemon_process(const work_dir& wd, const std::string& data_dir,
                  const std::vector<std::string>& extra = {},
                  const std::string& listen = "127.0.0.1:0") {
@@ -203,20 +205,24 @@ class daemon_process {
     auto base = wd.fresh("batond");
     std::vector<std::string> argv{tool_path("batond"), "--data-dir", data_dir, "--listen", listen};
     argv.insert(argv.end(), extra.begin(), extra.end());
+    bool http = std::find(extra.begin(), extra.end(), "--http") != extra.end();
     proc_.emplace(argv, base + ".stdout", base + ".stderr");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     for (;;) {
-      for (auto& l : lines_of(proc_->out()))
+      for (auto& l : lines_of(proc_->out())) {
         if (l.rfind("listening ", 0) == 0) address_ = l.substr(10);
-      if (!address_.empty()) break;
+        if (l.rfind("http ", 0) == 0) http_ = l.substr(5);
+      }
+      if (!address_.empty() && (!http || !http_.empty())) break;
       INFO("batond stderr: " << proc_->err());
       REQUIRE(proc_->running());
       REQUIRE(std::chrono::steady_clock::now() < deadline);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
-  const std::string& address() const { return address_; }  // HOST:PORT
-  const std::string& token() const { return token_; }      // tester's API token
+  const std::string& address() const { return address_; }    // HOST:PORT
+  const std::string& http_address() const { return http_; }  // HOST:PORT of --http
+  const std::string& token() const { return token_; }        // tester's API token
   pid_t pid() const { return proc_->pid(); }
   child_process& process() { return *proc_; }
   // SIGTERM; the exit code.
@@ -228,7 +234,7 @@ class daemon_process {
 
  private:
   std::optional<child_process> proc_;
-  std::string address_, token_;
+  std::string address_, token_, http_;
 };
 
 }  // namespace baton::testing

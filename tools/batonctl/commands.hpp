@@ -39,6 +39,7 @@ void add_report_commands(CLI::App& app, context& ctx);
 void add_schema_commands(CLI::App& app, context& ctx);
 void add_data_commands(CLI::App& app, context& ctx);
 void add_audiences_commands(CLI::App& app, context& ctx);
+void add_deliverability_commands(CLI::App& app, context& ctx);  // bounces, suppression
 // `campaign schedule`, added to the `campaign` group.
 void add_campaign_schedule_command(CLI::App& campaign_group, context& ctx);
 

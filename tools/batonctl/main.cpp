@@ -34,6 +34,8 @@ std::string needs_data_dir(const std::string& command) {
   if (command == "schema apply" || command == "data load" || command == "data count")
     return "works on the data plane of a data dir";
   if (command == "events") return "reads the event store of a data dir (read-only, beside batond)";
+  if (command.rfind("suppression", 0) == 0 || command == "bounces ingest")
+    return "works on the data plane of a data dir";
   return "";
 }
 
@@ -91,6 +93,7 @@ int run(int argc, char** argv) {
   ctl::add_data_commands(app, ctx);
   ctl::add_audiences_commands(app, ctx);
   ctl::add_user_commands(app, ctx);
+  ctl::add_deliverability_commands(app, ctx);
   app.footer("Run 'batonctl help COMMAND' (or 'batonctl COMMAND --help') for a command's options.");
   app.parse_complete_callback([&] { before_command(app, ctx); });
   if (auto code = cli::parse(app, argc, argv)) return *code;

@@ -23,6 +23,7 @@
 #include "model/config.hpp"
 #include "tools/batond/engine_handoff.hpp"
 #include "tools/batond/guard/wire_guard.hpp"
+#include "tools/batond/http_listener.hpp"
 #include "tools/common/cli.hpp"
 
 namespace {
@@ -31,6 +32,7 @@ struct daemon_args {
   baton::cli::global_options g;
   std::string listen;
   baton::guard::tls_files tls;  // --tls-cert, --tls-key, --tls-ca
+  std::string http;  // --http HOST:PORT ("" = no public HTTP listener)
 };
 
 // The config file checked completely (every problem, one line each), then --listen over it.
@@ -157,8 +159,7 @@ int run_daemon(daemon_args& a) {
     eo.schema = read_schema(a.g.data_dir);
     eo.data_dir = a.g.data_dir;
     eo.data_url = config->data_url;
-    eo.runner = baton::make_engine_runner(a.g.data_dir, config->data_url, config->import_dir,
-                                          config->channels);
+    eo.runner = baton::make_engine_runner(a.g.data_dir, config.value());
     auto engine = baton::spawn_engine(sys, eo);
     auto gate = baton::spawn_gate(sys, engine, config.value());
     auto api = open_api(sys, gate, config.value(), tls);
@@ -170,6 +171,18 @@ int run_daemon(daemon_args& a) {
                    baton::cli::version_line("batond"), config->listen_host, port, a.g.data_dir,
                    ::getpid());
       std::cout << "listening " << config->listen_host << ":" << port << std::endl;
+      std::optional<baton::tracking_http> http;
+      if (!a.http.empty()) {
+        auto h = baton::open_tracking_http(sys, engine.api, config.value(), a.g.data_dir, a.http);
+        if (!h) {  // stop as on a signal, with the error's exit code
+          code = baton::cli::fail(h.err());
+          ::kill(::getpid(), SIGTERM);
+        } else {
+          http = std::move(h.value());
+          std::cout << "http " << a.http.substr(0, a.http.rfind(':')) << ":"
+                    << http->listener->port() << std::endl;
+        }
+      }
       int sig = 0;
       sigwait(&stop, &sig);
       spdlog::info(
@@ -186,6 +199,8 @@ int run_daemon(daemon_args& a) {
         spdlog::shutdown();
         std::_Exit(1);
       }).detach();
+      if (http) http->listener->stop();
+      http.reset();  // the hits queued are recorded first
       close_api(api.value());
     }
     auto grace = std::chrono::seconds(config->stop_grace_seconds);
@@ -224,7 +239,12 @@ int main(int argc, char** argv) {
     key->needs(cert);
     app.add_option("--tls-ca", a.tls.ca, "PEM CA certificates: clients must show one it signed")
         ->needs(cert);
+    auto* http = app.add_option("--http", a.http,
+                                "HOST:PORT for the public tracking paths and webhooks (`--http` "
+                                "alone: 127.0.0.1:8080; port 0 = any)")
+                     ->expected(0, 1);
     if (auto code = baton::cli::parse(app, argc, argv)) return *code;
+    if (http->count() > 0 && a.http.empty()) a.http = "127.0.0.1:8080";
     baton::cli::resolve_defaults(a.g);
     return run_daemon(a);
   });

@@ -1,0 +1,201 @@
+#include "tools/batond/http_listener.hpp"
+
+#include <thread>
+
+#include <httplib.h>
+
+namespace baton {
+
+namespace {
+
+using channels::token_kind;
+
+// The smallest transparent GIF (1x1).
+const char k_pixel[] = {'G', 'I', 'F', '8', '9', 'a',    1,      0,      1,   0,      '\x80',
+                        0,   0,   0,   0,   0,   '\xff', '\xff', '\xff', '!', '\xf9', 4,
+                        1,   0,   0,   0,   0,   ',',    0,      0,      0,   0,      1,
+                        0,   1,   0,   0,   2,   2,      'D',    1,      0,   ';'};
+
+std::string escape_html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string page(const std::string& title, const std::string& body) {
+  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
+         "</title></head><body>" + body + "</body></html>\n";
+}
+
+void not_found(httplib::Response& res) {
+  res.status = 404;
+  res.set_content("not found\n", "text/plain");
+}
+
+bool safe_location(const std::string& url) {
+  for (unsigned char c : url)
+    if (c < 0x20 || c == 0x7f) return false;
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0 ||
+         url.rfind("HTTP://", 0) == 0 || url.rfind("HTTPS://", 0) == 0;
+}
+
+void store_failed(httplib::Response& res) {
+  res.status = 503;
+  res.set_content("not recorded: try again\n", "text/plain");
+}
+
+}  // namespace
+
+struct http_listener::impl {
+  httplib::Server server;
+  std::shared_ptr<tracking_service> service;
+  std::thread thread;
+  int port = 0;
+};
+
+namespace {
+
+void route(httplib::Server& s, tracking_service& t) {
+  const std::string tok = "([A-Za-z0-9_-]{1,128})";
+  s.Get("/t/c/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
+    auto hit = t.resolve(token_kind::click, req.matches[1].str());
+    if (!hit || !safe_location(hit->redirect)) return not_found(res);
+    if (!t.record(*hit)) return store_failed(res);
+    res.status = 302;
+    res.set_header("Location", hit->redirect);
+    res.set_header("Cache-Control", "no-store");
+  });
+  s.Get("/t/o/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
+    auto hit = t.resolve(token_kind::open, req.matches[1].str());
+    if (!hit) return not_found(res);
+    if (!t.record(*hit)) return store_failed(res);
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(std::string(k_pixel, sizeof k_pixel), "image/gif");
+  });
+  // GET only shows the page: prefetchers and link scanners never unsubscribe anyone.
+  s.Get("/t/u/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
+    auto hit = t.resolve(token_kind::unsubscribe, req.matches[1].str());
+    if (!hit) return not_found(res);
+    res.set_content(
+        page("Unsubscribe",
+             "<p>Do you want to stop receiving these messages?</p><form method=\"post\">"
+             "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
+             "<button type=\"submit\">Unsubscribe</button></form>"),
+        "text/html; charset=utf-8");
+  });
+  s.Post("/t/u/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
+    auto hit = t.resolve(token_kind::unsubscribe, req.matches[1].str());
+    if (!hit) return not_found(res);
+    if (!t.record(*hit)) return store_failed(res);
+    res.set_content(page("Unsubscribed", "<p>You are unsubscribed.</p>"),
+                    "text/html; charset=utf-8");
+  });
+  s.Get("/t/v/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
+    auto hit = t.resolve(token_kind::view, req.matches[1].str());
+    if (!hit) return not_found(res);
+    bool html = hit->view.find('<') != std::string::npos;
+    res.set_content(html ? hit->view : page("Message", "<pre>" + escape_html(hit->view) + "</pre>"),
+                    "text/html; charset=utf-8");
+  });
+  s.Post("/t/hooks/([A-Za-z0-9_.-]{1,64})", [&t](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    auto a = t.webhook(req.matches[1].str(), req.get_header_value("X-Baton-Signature"), req.body);
+    res.status = a.status;
+    res.set_content(a.body + "\n", "application/json");
+  });
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 404) res.set_content("not found\n", "text/plain");
+  });
+}
+
+}  // namespace
+
+http_listener::http_listener(std::unique_ptr<impl> p) : p_(std::move(p)) {}
+
+http_listener::~http_listener() {
+  stop();
+}
+
+void http_listener::stop() {
+  if (!p_ || !p_->thread.joinable()) return;
+  p_->server.stop();
+  p_->thread.join();
+}
+
+std::uint16_t http_listener::port() const {
+  return static_cast<std::uint16_t>(p_->port);
+}
+
+result<std::unique_ptr<http_listener>> http_listener::start(
+    const std::string& host, std::uint16_t port, std::shared_ptr<tracking_service> service) {
+  auto p = std::make_unique<impl>();
+  p->service = std::move(service);
+  // 64 clients at once each wait for their hit's batch to be durable: a thread each.
+  p->server.new_task_queue = [] { return new httplib::ThreadPool(96); };
+  p->server.set_payload_max_length(1 << 20);
+  p->server.set_keep_alive_max_count(1000);
+  route(p->server, *p->service);
+  p->port = port == 0                            ? p->server.bind_to_any_port(host)
+            : p->server.bind_to_port(host, port) ? port
+                                                 : -1;
+  if (p->port <= 0)
+    return make_error(errc::unavailable, "--http",
+                      "cannot listen on " + host + ":" + std::to_string(port));
+  auto* raw = p.get();
+  p->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+  return std::unique_ptr<http_listener>(new http_listener(std::move(p)));
+}
+
+result<tracking_http> open_tracking_http(caf::actor_system& sys, const engine_api& api,
+                                         const engine_config& config, const std::string& data_dir,
+                                         const std::string& address) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!parse_host_port(address, host, port))
+    return make_error(errc::validation, "--http", "expected HOST:PORT, got '" + address + "'");
+  if (!config.tracking.enabled())
+    return make_error(errc::validation, "--http",
+                      "config `tracking` needs baseUrl and secret (batonctl init writes them)");
+  auto sink = [&sys, api](const std::string& campaign, const nlohmann::json& items) -> status {
+    caf::scoped_actor self{sys};
+    status out = ok_status();
+    self->request(api, caf::infinite, command_atom::value,
+                  api_command{"feedback", campaign, "engine", "", items.dump(), {}})
+        .receive([](std::string&) {},
+                 [&](caf::error& e) {
+                   out = make_error(errc::unavailable, "tracking", caf::to_string(e));
+                 });
+    return out;
+  };
+  tracking_options o;
+  o.data_dir = data_dir;
+  o.data_url = config.data_url;
+  o.config = config;
+  auto service = tracking_service::open(std::move(o), sink);
+  if (!service) return service.err();
+  tracking_http out;
+  out.service = std::move(service.value());
+  auto l = http_listener::start(host, port, out.service);
+  if (!l) return l.err();
+  out.listener = std::move(l.value());
+  return out;
+}
+
+}  // namespace baton
