@@ -234,7 +234,7 @@ result<std::unique_ptr<tracking_service>> tracking_service::open(tracking_option
   }
   std::unique_ptr<tracking_service> s(new tracking_service(std::move(p)));
   s->p_->recorder = std::thread([raw = s->p_.get()] { raw->run_recorder(); });
-  return std::move(s);
+  return s;
 }
 
 std::optional<tracked_hit> tracking_service::resolve(token_kind kind, std::string_view token) {
