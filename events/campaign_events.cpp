@@ -1,6 +1,9 @@
 // Cap'n Proto codecs of the campaign events, and their registration in the catalog.
 #include "events/campaign_events.hpp"
 
+#include <map>
+#include <utility>
+
 #include "events/campaign.capnp.h"
 #include "events/payload.hpp"
 #include "events/register.hpp"
@@ -37,6 +40,7 @@ unsigned n(std::size_t s) {
   struct codec<T> {                                   \
     using schema = cs::S;                             \
     static constexpr const char* name = #T;           \
+    static constexpr std::uint16_t version = 1;       \
     static void write(schema::Builder b, const T& e); \
     static T read(schema::Reader r);                  \
   };
@@ -284,22 +288,37 @@ approval_changed codec<approval_changed>::read(schema::Reader r) {
   return {to_std(r.getState()), to_std(r.getReason())};
 }
 
-template <class T, std::size_t I = 0>
-result<campaign_event> decode_as(const event& e) {
+// The one table of campaign event decoders, keyed by (type id, version). Only current versions
+// are here: the catalog upcasts older payloads first (event_catalog::upcast), so a version with
+// no decoder is an integrity error, never a silent misreading.
+using decoder = result<campaign_event> (*)(const event&);
+using decoder_table = std::map<std::pair<std::uint16_t, std::uint16_t>, decoder>;
+
+template <class X>
+result<campaign_event> decode_one(const event& e) {
+  auto r = read_payload<typename codec<X>::schema, X>(
+      e.payload, [](typename codec<X>::schema::Reader rd) { return codec<X>::read(rd); });
+  if (!r)
+    return make_error(errc::integrity, "event #" + std::to_string(e.global_seq), r.err().what);
+  return campaign_event(std::move(r.value()));
+}
+
+template <std::size_t I = 0>
+void fill_decoders(decoder_table& t) {
   if constexpr (I < std::variant_size_v<campaign_event>) {
     using X = std::variant_alternative_t<I, campaign_event>;
-    if (X::type == e.type) {
-      auto r = read_payload<typename codec<X>::schema, X>(
-          e.payload, [](typename codec<X>::schema::Reader rd) { return codec<X>::read(rd); });
-      if (!r)
-        return make_error(errc::integrity, "event #" + std::to_string(e.global_seq), r.err().what);
-      return campaign_event(std::move(r.value()));
-    }
-    return decode_as<T, I + 1>(e);
-  } else {
-    return make_error(errc::integrity, "event #" + std::to_string(e.global_seq),
-                      "not a campaign event: type " + std::to_string(e.type));
+    t.emplace(std::pair{X::type, codec<X>::version}, &decode_one<X>);
+    fill_decoders<I + 1>(t);
   }
+}
+
+const decoder_table& decoders() {
+  static const decoder_table table = [] {
+    decoder_table t;
+    fill_decoders(t);
+    return t;
+  }();
+  return table;
 }
 
 template <std::size_t I = 0>
@@ -310,6 +329,7 @@ void register_all(event_catalog& c) {
     t.id = X::type;
     t.name = codec<X>::name;
     t.schemas = {capnp::Schema::from<typename codec<X>::schema>()};
+    static_assert(codec<X>::version == 1, "a new version needs its old schemas and upcasters here");
     c.add(std::move(t));
     register_all<I + 1>(c);
   }
@@ -323,7 +343,7 @@ event to_event(const campaign_event& ce) {
         using X = std::decay_t<decltype(x)>;
         event e;
         e.type = X::type;
-        e.version = 1;
+        e.version = codec<X>::version;  // always the current version
         e.payload = build_payload<typename codec<X>::schema>(
             [&](typename codec<X>::schema::Builder b) { codec<X>::write(b, x); });
         return e;
@@ -332,10 +352,17 @@ event to_event(const campaign_event& ce) {
 }
 
 result<campaign_event> from_event(const event& e) {
-  if (e.version != 1)
-    return make_error(errc::integrity, "event #" + std::to_string(e.global_seq),
-                      "campaign event not upcast to version 1");
-  return decode_as<void>(e);
+  auto& table = decoders();
+  auto it = table.find({e.type, e.version});
+  if (it != table.end()) return it->second(e);
+  auto where = "event #" + std::to_string(e.global_seq);
+  for (auto& [key, dec] : table)
+    if (key.first == e.type)
+      return make_error(errc::integrity, where,
+                        "campaign event type " + std::to_string(e.type) + " version " +
+                            std::to_string(e.version) + " is not the current version " +
+                            std::to_string(key.second) + " (not upcast)");
+  return make_error(errc::integrity, where, "not a campaign event: type " + std::to_string(e.type));
 }
 
 const char* name_of(const campaign_event& e) {

@@ -192,9 +192,10 @@ using campaign_event =
                  transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received,
                  task_cancelled, run_data_dropped, approval_changed>;
 
-// A store event (type, version 1, payload) for the typed event; identity fields left empty.
+// A store event (type, current version, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);
-// The typed event of a store event already upcast to the current version (event_catalog).
+// The typed event of a store event already upcast to the current version (event_catalog),
+// decoded by the one table keyed by (type, version); any other version is an integrity error.
 result<campaign_event> from_event(const event& e);
 // The stable snake_case name of a typed event ("task_completed").
 const char* name_of(const campaign_event& e);

@@ -1,5 +1,6 @@
-// The appliers: one function per campaign event type (all at version 1), picked by std::visit.
-// Each changes the state exactly as the event says; none decides anything.
+// The appliers: one function per campaign event type (at its current version: older ones are
+// upcast first), picked by std::visit. Each changes the state exactly as the event says; none
+// decides anything, and none re-validates a stored definition against today's guardrails.
 #include <string_view>
 
 #include "model/campaign_state.hpp"
@@ -18,9 +19,11 @@ error unfit(const event& env, const std::string& what) {
   return make_error(errc::integrity, env.stream + "#" + std::to_string(env.stream_seq), what);
 }
 
+// The status a name stands for; `none` (never a status an event sets) when the name is unknown,
+// which every caller turns into an integrity error naming the event.
 campaign_status status_named(const std::string& s) {
   campaign_status out = campaign_status::none;
-  parse_campaign_status(s, out);
+  if (!parse_campaign_status(s, out)) return campaign_status::none;
   return out;
 }
 
@@ -43,16 +46,13 @@ result<task_state*> task_of(campaign_state& s, std::uint32_t run, const std::str
 
 status on(campaign_state& s, const campaign_created& e, const event& env) {
   if (s.exists()) return unfit(env, "campaign created twice");
-  auto doc = nlohmann::json::parse(e.definition, nullptr, false);
-  auto v = parse_campaign_json(doc);
-  if (!v.ok())
-    return unfit(env, "stored definition no longer validates: " +
-                          (v.issues.empty() ? std::string("?")
-                                            : v.issues[0].pointer + ": " + v.issues[0].message));
+  // Read as stored, never validated again against today's guardrails.
+  auto def = read_stored_definition(e.definition);
+  if (!def) return unfit(env, def.err().what);
   s.id = e.campaign_id;
   s.status = campaign_status::draft;
   s.definition_json = e.definition;
-  s.def = std::move(v.definition);
+  s.def = std::move(def.value());
   s.duplicated_from = e.duplicated_from;
   s.created_by = env.actor;
   s.created_at = s.updated_at = env.time;
@@ -60,10 +60,10 @@ status on(campaign_state& s, const campaign_created& e, const event& env) {
 }
 
 status on(campaign_state& s, const campaign_updated& e, const event& env) {
-  auto v = parse_campaign_json(nlohmann::json::parse(e.definition, nullptr, false));
-  if (!v.ok()) return unfit(env, "stored definition no longer validates");
+  auto def = read_stored_definition(e.definition);
+  if (!def) return unfit(env, def.err().what);
   s.definition_json = e.definition;
-  s.def = std::move(v.definition);
+  s.def = std::move(def.value());
   s.updated_at = env.time;
   s.approval.reset();  // an edit needs a new approval
   return ok_status();
@@ -83,8 +83,10 @@ status on(campaign_state& s, const approval_changed& e, const event& env) {
   return ok_status();
 }
 
-status on(campaign_state& s, const campaign_published& e, const event&) {
-  s.status = status_named(e.status);
+status on(campaign_state& s, const campaign_published& e, const event& env) {
+  auto next = status_named(e.status);
+  if (next == campaign_status::none) return unfit(env, "unknown status '" + e.status + "'");
+  s.status = next;
   s.published = true;
   s.next_run = e.next_run_us;
   s.error.reset();

@@ -3,6 +3,7 @@
 #include "model/definition.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "model/definition_checks.hpp"
@@ -385,6 +386,32 @@ campaign_validation validate_campaign(std::string_view json_text, const entity_s
   checked.issues.insert(checked.issues.begin(), v.issues.begin(), v.issues.end());
   if (has_errors(v.issues)) checked.definition.reset();  // duplicate members
   return checked;
+}
+
+result<campaign_definition> read_stored_definition(std::string_view json_text) {
+  guardrails open;
+  open.max_activities = std::numeric_limits<std::size_t>::max();
+  open.max_channel_activities = std::numeric_limits<std::size_t>::max();
+  open.min_schedule_interval = 0;
+  open.min_throttle = std::numeric_limits<std::int64_t>::min();
+  open.max_throttle = std::numeric_limits<std::int64_t>::max();
+  open.min_waves = std::numeric_limits<std::int64_t>::min();
+  open.max_waves = std::numeric_limits<std::int64_t>::max();
+  open.min_wave_interval = 0;
+  auto doc = nlohmann::json::parse(json_text, nullptr, false);
+  if (doc.is_discarded())
+    return make_error(errc::integrity, "definition", "stored definition is not JSON");
+  auto v = parse_campaign_json(doc, nullptr, open);
+  if (!v.ok()) {
+    std::string first = "?";
+    for (auto& p : v.issues)
+      if (p.level == problem::severity::error) {
+        first = p.pointer + ": " + p.message;
+        break;
+      }
+    return make_error(errc::integrity, "definition", "stored definition cannot be read: " + first);
+  }
+  return std::move(*v.definition);
 }
 
 }  // namespace baton

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/result.hpp"
 #include "model/entity_schema.hpp"
 #include "model/problem.hpp"
 #include "model/schedule.hpp"
@@ -170,5 +171,11 @@ campaign_validation validate_campaign(std::string_view json_text, const entity_s
 campaign_validation parse_campaign_json(const nlohmann::json& doc,
                                         const entity_schema* schema = nullptr,
                                         const guardrails& g = {});
+
+// Reads a definition already stored in an event or a snapshot. It was validated against the
+// limits of its day, so none of today's guardrails is applied (every limit wide open, no run
+// environment): tightening a guardrail never makes an old campaign unreadable. Only a document
+// whose structure cannot be read at all is an error (the first problem).
+result<campaign_definition> read_stored_definition(std::string_view json_text);
 
 }  // namespace baton

@@ -117,6 +117,10 @@ TEST_CASE("events that do not fit the state are errors", "[state]") {
         "run 3 out of order");
   CHECK(apply_error(c.s, at_seq(ev::campaign_status_changed{"sleeping", "x"}, next)).what ==
         "unknown status 'sleeping'");
+  // A published status no build knows is refused too, not folded as `none`.
+  auto unknown = apply_error(c.s, at_seq(ev::campaign_published{"sleeping", 0}, next));
+  CHECK(unknown.what == "unknown status 'sleeping'");
+  CHECK(unknown.where == k_stream + "#" + std::to_string(next));
   auto e = apply_error(c.s, at_seq(ev::campaign_updated{"{\"name\": 1}"}, next));
   CHECK(e.code == errc::integrity);
   CHECK(e.where == k_stream + "#" + std::to_string(next));
@@ -280,4 +284,52 @@ TEST_CASE("status names and state queries", "[state]") {
   c.complete("mail", 1);
   c.step();
   CHECK(c.s.any_run_completed());
+}
+
+TEST_CASE("a campaign created under loose limits still folds after the limits are tightened",
+          "[state][guardrails]") {
+  // Validated when created under a config allowing 5000 messages/s and 20 activities; today's
+  // limits (the defaults: 2000/s, and a config tightened to 3 activities) refuse it.
+  std::string text =
+      campaign_json(json::array({{{"id", "aud"}, {"type", "build_audience"}},
+                                 {{"id", "keep"}, {"type", "save_audience"}, {"audience", "kept"}},
+                                 {{"id", "mail"},
+                                  {"type", "email"},
+                                  {"subject", "s"},
+                                  {"body", "b"},
+                                  {"throttle", {{"perSecond", 5000}}}},
+                                 {{"id", "fin"}, {"type", "end"}}}),
+                    json::array({{{"from", "aud"}, {"to", "keep"}},
+                                 {{"from", "keep"}, {"to", "mail"}},
+                                 {{"from", "mail"}, {"to", "fin"}}}));
+  guardrails loose;
+  loose.max_throttle = 5000;
+  loose.max_activities = 20;
+  REQUIRE(validate_campaign(text, nullptr, loose).ok());
+  guardrails tight;
+  tight.max_activities = 3;
+  REQUIRE_FALSE(validate_campaign(text, nullptr, tight).ok());
+  REQUIRE_FALSE(validate_campaign(text, nullptr).ok());  // today's default throttle limit
+
+  std::vector<event> log = {at_seq(ev::campaign_created{"c-1", text, ""}, 1),
+                            at_seq(ev::campaign_updated{text}, 2),
+                            at_seq(ev::run_started{1, true, "test", {}}, 3)};
+  auto s = replay(log, log.size());
+  REQUIRE(s.def);
+  CHECK(s.def->activities.size() == 4);
+  CHECK(s.runs.size() == 1);
+  CHECK(s.runs[0].tasks.count("mail") == 1);
+  // The snapshot of that state decodes too.
+  auto back = decode_state(encode_state(s));
+  REQUIRE(back.ok());
+  CHECK(encode_state(back.value()) == encode_state(s));
+}
+
+TEST_CASE("a stored definition that cannot be read at all is an integrity error naming the event",
+          "[state][guardrails]") {
+  campaign_state s;
+  auto e = apply_error(s, at_seq(ev::campaign_created{"c-1", "{not json", ""}, 1));
+  CHECK(e.code == errc::integrity);
+  CHECK(e.where == k_stream + "#1");
+  CHECK(e.what.find("not JSON") != std::string::npos);
 }
