@@ -122,8 +122,8 @@ struct campaign_state {
   std::vector<alert_record> alerts;
   std::map<std::string, feedback_tally> feedback;  // by channel activity id
   std::set<std::string> feedback_seen;             // "message|event|at": a repeat is not counted
-  std::uint32_t retained_upto = 0;  // runs 1..this are past retention (run_data_dropped)
-  std::optional<approval_record> approval;         // none until submitted; an edit clears it
+  std::uint32_t retained_upto = 0;          // runs 1..this are past retention (run_data_dropped)
+  std::optional<approval_record> approval;  // none until submitted; an edit clears it
 
   bool exists() const { return status != campaign_status::none; }
   run_state* active_run();

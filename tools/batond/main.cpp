@@ -32,7 +32,7 @@ struct daemon_args {
   baton::cli::global_options g;
   std::string listen;
   baton::guard::tls_files tls;  // --tls-cert, --tls-key, --tls-ca
-  std::string http;  // --http HOST:PORT ("" = no public HTTP listener)
+  std::string http;             // --http HOST:PORT ("" = no public HTTP listener)
 };
 
 // The config file checked completely (every problem, one line each), then --listen over it.
