@@ -55,32 +55,6 @@ std::string click_url(std::string_view url, const link_context& ctx,
   return tracking_url(ctx, token_kind::click, static_cast<std::uint32_t>(index));
 }
 
-std::string attribute_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 struct splice {
   std::size_t at = 0, length = 0;
   std::string text;
@@ -110,7 +84,7 @@ void href_splice(std::string_view src, const GumboElement& el, const link_contex
   if (target.empty()) return;
   char first = href->original_value.data[0];
   char quote = first == '"' || first == '\'' ? first : '"';
-  out.push_back({at, href->original_value.length, quote + attribute_escape(target) + quote});
+  out.push_back({at, href->original_value.length, quote + html_escape(target) + quote});
 }
 
 // Where the open pixel goes: before </body>, else before </html>, else at the end.
@@ -132,6 +106,32 @@ std::size_t pixel_offset(std::string_view src, const GumboOutput& out) {
 }
 
 }  // namespace
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
 
 std::string tracking_url(const link_context& ctx, token_kind kind, std::uint32_t link) {
   if (!ctx.signer) return std::string();
@@ -170,7 +170,7 @@ std::string rewrite_html(std::string_view html, const link_context& ctx,
   std::string pixel = tracking_url(ctx, token_kind::open);
   if (!pixel.empty())
     splices.push_back({parsed ? pixel_offset(html, *parsed) : html.size(), 0,
-                       "<img src=\"" + attribute_escape(pixel) +
+                       "<img src=\"" + html_escape(pixel) +
                            "\" width=\"1\" height=\"1\" alt=\"\" "
                            "style=\"border:0;width:1px;height:1px\">"});
   std::stable_sort(splices.begin(), splices.end(),

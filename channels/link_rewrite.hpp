@@ -20,6 +20,9 @@ struct link_context {
   std::string message_id;  // 32 hex digits
 };
 
+// `s` safe inside HTML text and quoted attribute values (& < > " ' escaped).
+std::string html_escape(std::string_view s);
+
 // The URL of a tracking path: BASE/t/<letter>/TOKEN ("" when the token cannot be made).
 std::string tracking_url(const link_context& ctx, token_kind kind, std::uint32_t link = 0);
 

@@ -1,5 +1,7 @@
 #include "tools/batond/http_listener.hpp"
 
+#include "channels/link_rewrite.hpp"
+
 #include <thread>
 
 #include <httplib.h>
@@ -15,29 +17,6 @@ const char k_pixel[] = {'G', 'I', 'F', '8', '9', 'a',    1,      0,      1,   0,
                         0,   0,   0,   0,   0,   '\xff', '\xff', '\xff', '!', '\xf9', 4,
                         1,   0,   0,   0,   0,   ',',    0,      0,      0,   0,      1,
                         0,   1,   0,   0,   2,   2,      'D',    1,      0,   ';'};
-
-std::string escape_html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string page(const std::string& title, const std::string& body) {
   return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
@@ -111,8 +90,10 @@ void route(httplib::Server& s, tracking_service& t) {
     auto hit = t.resolve(token_kind::view, req.matches[1].str());
     if (!hit) return not_found(res);
     bool html = hit->view.find('<') != std::string::npos;
-    res.set_content(html ? hit->view : page("Message", "<pre>" + escape_html(hit->view) + "</pre>"),
-                    "text/html; charset=utf-8");
+    res.set_content(
+        html ? hit->view
+             : page("Message", "<pre>" + baton::channels::html_escape(hit->view) + "</pre>"),
+        "text/html; charset=utf-8");
   });
   s.Post("/t/hooks/([A-Za-z0-9_.-]{1,64})", [&t](const httplib::Request& req,
                                                  httplib::Response& res) {
