@@ -22,7 +22,11 @@ namespace baton {
 //   wait (replies when the current run ends) · validate (body) · report (args.activity) ·
 //   feedback (no campaign: body = message_id,event,time CSV rows, each finds its own; with a
 //   campaign: body = JSON [{run, activity, message_id, event, at_us, recipient}]) ·
-//   backup (args.dir: the data dir copied there, actors/backup.hpp)
+//   backup (args.dir: the data dir copied there, actors/backup.hpp) ·
+//   edit (campaign, body: a draft replaced, a published recurring campaign's next version) ·
+//   versions · diff (args.from, args.to) · template-save (campaign, args.name) · template-list ·
+//   template-show (args.name, args.version) · create with args.template (+ args.version,
+//   args.name): a campaign from a template
 // Replies are JSON text: {"id": ...} for create/duplicate, the campaign view for show, ...
 struct api_command {
   std::string verb;

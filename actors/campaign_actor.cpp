@@ -8,6 +8,7 @@
 #include "actors/messages.hpp"
 #include "channels/channel_activity.hpp"
 #include "model/campaign_view.hpp"
+#include "model/definition_diff.hpp"
 #include "model/lifecycle.hpp"
 #include "model/number.hpp"
 #include "model/planner.hpp"
@@ -421,6 +422,12 @@ decision lifecycle(self_ptr self, const api_command& cmd, const command_context&
     if (auto e = check_definition(self, cmd.body)) return *e;
     return decide_update(st, cmd.body, c);
   }
+  if (v == "edit") {  // validation applies to every new version; stored in canonical form
+    if (auto e = check_definition(self, cmd.body)) return *e;
+    auto def = read_stored_definition(cmd.body);
+    if (!def) return def.err();
+    return decide_edit(st, def->to_json().dump(), c);
+  }
   return make_error(errc::validation, "verb", "unknown command '" + v + "'");
 }
 
@@ -444,6 +451,22 @@ void graph(self_ptr self, const api_command& cmd, caf::response_promise rp) {
   rp.deliver(
       nlohmann::json{{"graph", format == "dot" ? graph_dot(s.st, run) : graph_text(s.st, run)}}
           .dump());
+}
+
+// `diff` with --from and --to (whole numbers from 1); an unknown version is not_found.
+void diff(self_ptr self, const api_command& cmd, caf::response_promise rp) {
+  std::uint32_t v[2] = {0, 0};
+  const char* keys[2] = {"from", "to"};
+  for (int i = 0; i < 2; ++i) {
+    auto it = cmd.args.find(keys[i]);
+    auto n = parse_whole_number(it == cmd.args.end() ? "" : it->second, std::string("--") + keys[i],
+                                1, UINT32_MAX);
+    if (!n) return reply_error(rp, n.err());
+    v[i] = static_cast<std::uint32_t>(*n);
+  }
+  auto d = diff_versions(self->state.st, v[0], v[1]);
+  if (!d) return reply_error(rp, d.err());
+  rp.deliver(d->dump());
 }
 
 void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
@@ -480,6 +503,8 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
     return rp.deliver(
         campaign_report(s.st, cmd.args.count("activity") ? cmd.args.at("activity") : "").dump());
   if (cmd.verb == "feedback") return record_feedback(self, cmd, c, rp);
+  if (cmd.verb == "versions") return rp.deliver(versions_json(s.st).dump());
+  if (cmd.verb == "diff") return diff(self, cmd, rp);
   if (!cmd.command_id.empty()) {
     auto prev = s.ctx->opts.store->command_result(cmd.command_id);
     // Unknown whether the command ran: answer the error rather than run it again.
@@ -490,6 +515,16 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
       return rp.deliver(j.dump());
     }
   }
+  if (cmd.verb == "edit")  // which version was made, and whether it is in force or waits
+    return carry_out(self, lifecycle(self, cmd, c), c, cmd, rp, [self] {
+      auto& st = self->state.st;
+      auto j = ok_json(self);
+      j["version"] = st.latest_version();
+      j["inForce"] = st.def_version;
+      j["proposed"] =
+          st.proposed ? nlohmann::json(st.latest_version() + 1) : nlohmann::json(nullptr);
+      return j;
+    });
   carry_out(self, lifecycle(self, cmd, c), c, cmd, rp);
 }
 

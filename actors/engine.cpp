@@ -11,6 +11,7 @@
 #include "actors/engine_context.hpp"
 #include "actors/feedback.hpp"
 #include "actors/messages.hpp"
+#include "actors/templates.hpp"
 #include "actors/timer.hpp"
 #include "actors/writer.hpp"
 #include "channels/channel_activity.hpp"
@@ -299,6 +300,24 @@ caf::result<std::string> backup(registry_ptr self, const api_command& cmd) {
   return caf::delegated<std::string>{};
 }
 
+// Templates (actors/templates.hpp): save, list, show, and create --from-template (whose
+// definition then goes through `create` like a file's). nullopt for any other verb.
+std::optional<caf::result<std::string>> template_command(registry_ptr self, api_command& cmd) {
+  auto& store = *self->state.ctx->opts.store;
+  auto reply = [](result<std::string> r) -> caf::result<std::string> {
+    if (!r) return to_caf(r.err());
+    return std::move(r.value());
+  };
+  if (cmd.verb == "template-save") return save_template(self, *self->state.ctx, cmd);
+  if (cmd.verb == "template-list") return reply(list_templates(store));
+  if (cmd.verb == "template-show") return reply(show_template(store, cmd));
+  if (cmd.verb != "create" || !cmd.args.count("template")) return std::nullopt;
+  auto def = definition_from_template(store, cmd);
+  if (!def) return caf::result<std::string>(to_caf(def.err()));
+  cmd.body = std::move(def.value());
+  return create(self, cmd);
+}
+
 caf::result<std::string> route(registry_ptr self, api_command& cmd) {
   if (self->state.stopping)
     return to_caf(make_error(errc::unavailable, "engine", "the engine is stopping"));
@@ -311,6 +330,7 @@ caf::result<std::string> route(registry_ptr self, api_command& cmd) {
     return to_caf(*refused);
   }
   if (cmd.verb.rfind("user-", 0) == 0) return user_command(self, cmd);
+  if (auto t = template_command(self, cmd)) return std::move(*t);
   if (cmd.verb == "create") return create(self, cmd);
   if (cmd.verb == "list") return list_campaigns(self, cmd);
   // Feedback rows (CSV) find their own campaigns; items already matched to one campaign (the

@@ -169,3 +169,14 @@ struct ApprovalChanged {        # type 31: a draft submitted for approval, appro
   state  @0 :Text;              # submitted, approved, rejected (security.requireApproval)
   reason @1 :Text;              # why (a rejection has one; "" otherwise when none was given)
 }
+
+# --- versions of a published campaign (INTERFACES.md §10) ---
+
+struct DefinitionVersioned {    # type 51: `campaign edit` of a published recurring campaign (or
+  version    @0 :UInt32;        #          the approval of a proposed edit): definition version
+  definition @1 :Text;          #          2, 3, ...; it applies from the next run (the run in
+}                               #          progress finishes on its own version)
+
+struct VersionProposed {        # type 52: with security.requireApproval, an edit of a published
+  definition @0 :Text;          #          campaign waits here (submitted) until an approver who
+}                               #          is not its author approves (-> DefinitionVersioned)

@@ -66,6 +66,8 @@ BATON_CODEC(feedback_received, FeedbackReceived)
 BATON_CODEC(task_cancelled, TaskCancelled)
 BATON_CODEC(run_data_dropped, RunDataDropped)
 BATON_CODEC(approval_changed, ApprovalChanged)
+BATON_CODEC(definition_versioned, DefinitionVersioned)
+BATON_CODEC(version_proposed, VersionProposed)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -286,6 +288,21 @@ void codec<approval_changed>::write(schema::Builder b, const approval_changed& e
 }
 approval_changed codec<approval_changed>::read(schema::Reader r) {
   return {to_std(r.getState()), to_std(r.getReason())};
+}
+
+void codec<definition_versioned>::write(schema::Builder b, const definition_versioned& e) {
+  b.setVersion(e.version);
+  b.setDefinition(e.definition);
+}
+definition_versioned codec<definition_versioned>::read(schema::Reader r) {
+  return {r.getVersion(), to_std(r.getDefinition())};
+}
+
+void codec<version_proposed>::write(schema::Builder b, const version_proposed& e) {
+  b.setDefinition(e.definition);
+}
+version_proposed codec<version_proposed>::read(schema::Reader r) {
+  return {to_std(r.getDefinition())};
 }
 
 // The one table of campaign event decoders, keyed by (type id, version). Only current versions

@@ -185,12 +185,30 @@ struct approval_changed {
   std::string state, reason;
 };
 
+// `campaign edit` of a published recurring campaign (or the approval of a proposed edit): the
+// definition's version `version` (2, 3, ...). It applies from the next run; a run in progress
+// finishes on the version it started with.
+struct definition_versioned {
+  static constexpr std::uint16_t type = 51;
+  bool operator==(const definition_versioned&) const = default;
+  std::uint32_t version = 0;
+  std::string definition;
+};
+// With security.requireApproval, an edit of a published campaign waits for an approver who is
+// not its author (the actor of this event); approving it appends the definition_versioned.
+struct version_proposed {
+  static constexpr std::uint16_t type = 52;
+  bool operator==(const version_proposed&) const = default;
+  std::string definition;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
                  transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received,
-                 task_cancelled, run_data_dropped, approval_changed>;
+                 task_cancelled, run_data_dropped, approval_changed, definition_versioned,
+                 version_proposed>;
 
 // A store event (type, current version, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

@@ -56,6 +56,38 @@ status on(campaign_state& s, const campaign_created& e, const event& env) {
   s.duplicated_from = e.duplicated_from;
   s.created_by = env.actor;
   s.created_at = s.updated_at = env.time;
+  s.versions = {{1, e.definition, env.time, env.actor}};
+  s.def_version = 1;
+  return ok_status();
+}
+
+// The latest version comes into force (no run is in progress).
+status switch_to_latest(campaign_state& s, const event& env) {
+  if (s.def_version >= s.latest_version()) return ok_status();
+  auto& latest = s.versions.back();
+  auto def = read_stored_definition(latest.definition);
+  if (!def) return unfit(env, def.err().what);
+  s.definition_json = latest.definition;
+  s.def = std::move(def.value());
+  s.def_version = latest.version;
+  return ok_status();
+}
+
+status on(campaign_state& s, const definition_versioned& e, const event& env) {
+  if (e.version != s.latest_version() + 1)
+    return unfit(env, "definition version " + std::to_string(e.version) + " out of order");
+  if (auto def = read_stored_definition(e.definition); !def) return unfit(env, def.err().what);
+  s.versions.push_back({e.version, e.definition, env.time, env.actor});
+  s.proposed.reset();
+  s.updated_at = env.time;
+  // A run in progress finishes on its own version; its run_ended brings this one in.
+  if (s.active_run()) return ok_status();
+  return switch_to_latest(s, env);
+}
+
+status on(campaign_state& s, const version_proposed& e, const event& env) {
+  s.proposed = e.definition;
+  s.approval = approval_record{"submitted", env.actor, env.actor, "", env.time};
   return ok_status();
 }
 
@@ -66,6 +98,9 @@ status on(campaign_state& s, const campaign_updated& e, const event& env) {
   s.def = std::move(def.value());
   s.updated_at = env.time;
   s.approval.reset();  // an edit needs a new approval
+  if (s.versions.empty()) s.versions.push_back({1, "", s.created_at, s.created_by});
+  s.versions.back().definition = e.definition;  // a draft's edit replaces its latest version
+  s.def_version = s.latest_version();
   return ok_status();
 }
 
@@ -80,6 +115,7 @@ status on(campaign_state& s, const approval_changed& e, const event& env) {
   s.approval->by = env.actor;
   s.approval->reason = e.reason;
   s.approval->at = env.time;
+  if (e.state == "rejected") s.proposed.reset();  // a proposed version is dropped
   return ok_status();
 }
 
@@ -140,6 +176,7 @@ status on(campaign_state& s, const run_started& e, const event& env) {
   r.test = e.test;
   r.trigger = e.trigger;
   r.vars = e.vars;
+  r.version = s.def_version == 0 ? 1 : s.def_version;
   r.started_at = env.time;
   for (auto& a : s.def->activities) r.tasks[a.id].activity = a.id;
   s.runs.push_back(std::move(r));
@@ -155,7 +192,7 @@ status on(campaign_state& s, const run_ended& e, const event& env) {
   (*r)->error = e.error;
   (*r)->ended_at = env.time;
   s.next_run = e.next_run_us;
-  return ok_status();
+  return switch_to_latest(s, env);  // a version made during the run applies from the next
 }
 
 status on(campaign_state& s, const next_run_planned& e, const event&) {

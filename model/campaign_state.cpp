@@ -140,6 +140,7 @@ json to_j(const run_state& r) {
   json tasks = json::object();
   for (auto& [id, t] : r.tasks) tasks[id] = to_j(t);
   json j = {{"number", r.number},
+            {"version", r.version},
             {"test", r.test},
             {"trigger", r.trigger},
             {"vars", r.vars},
@@ -155,6 +156,7 @@ json to_j(const run_state& r) {
 run_state run_from(const json& j) {
   run_state r;
   r.number = j.at("number");
+  r.version = j.value("version", 1u);  // absent from snapshots of older releases
   r.test = j.at("test");
   r.trigger = j.at("trigger");
   r.vars = j.at("vars").get<ev::variables>();
@@ -210,6 +212,15 @@ std::string encode_state(const campaign_state& s) {
   if (s.error)
     j["error"] = {
         {"activity", s.error->activity}, {"message", s.error->message}, {"run", s.error->run}};
+  json versions = json::array();
+  for (auto& v : s.versions)
+    versions.push_back({{"version", v.version},
+                        {"definition", v.definition},
+                        {"createdAt", v.created_at},
+                        {"createdBy", v.created_by}});
+  j["versions"] = std::move(versions);
+  j["defVersion"] = s.def_version;
+  if (s.proposed) j["proposed"] = *s.proposed;
   return j.dump();
 }
 
@@ -253,6 +264,17 @@ result<campaign_state> decode_state(const std::string& bytes) {
     if (j.contains("error"))
       s.error =
           error_marker{j["error"].at("activity"), j["error"].at("message"), j["error"].at("run")};
+    // Snapshots of older releases have no versions: the definition is version 1.
+    if (j.contains("versions")) {
+      for (auto& v : j.at("versions"))
+        s.versions.push_back(
+            {v.at("version"), v.at("definition"), v.at("createdAt"), v.at("createdBy")});
+      s.def_version = j.at("defVersion");
+    } else if (s.status != campaign_status::none) {
+      s.versions = {{1, s.definition_json, s.created_at, s.created_by}};
+      s.def_version = 1;
+    }
+    if (j.contains("proposed")) s.proposed = j.at("proposed").get<std::string>();
     return s;
   } catch (const std::exception& ex) {
     return make_error(errc::integrity, "snapshot", std::string("unreadable: ") + ex.what());

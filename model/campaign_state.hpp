@@ -63,6 +63,7 @@ struct task_state {
 
 struct run_state {
   std::uint32_t number = 0;
+  std::uint32_t version = 1;  // the definition version it runs (a log without versions: 1)
   bool test = false;
   std::string trigger;
   ev::variables vars;
@@ -103,6 +104,16 @@ struct approval_record {
   bool operator==(const approval_record&) const = default;
 };
 
+// One version of the definition (INTERFACES.md §10): 1 at create (an edit of a draft replaces
+// the latest version), +1 per edit of a published campaign.
+struct definition_version {
+  std::uint32_t version = 0;
+  std::string definition;  // canonical JSON
+  time_us created_at = 0;
+  std::string created_by;
+  bool operator==(const definition_version&) const = default;
+};
+
 struct campaign_state {
   std::string id;
   std::uint64_t version = 0;      // stream events folded
@@ -124,6 +135,12 @@ struct campaign_state {
   std::set<std::string> feedback_seen;             // "message|event|at": a repeat is not counted
   std::uint32_t retained_upto = 0;          // runs 1..this are past retention (run_data_dropped)
   std::optional<approval_record> approval;  // none until submitted; an edit clears it
+  // Every version of the definition, oldest first (versions[i].version == i + 1). `def` and
+  // `definition_json` are version `def_version`, the one in force: a version made during a run
+  // waits for that run's end (the run finishes on its own version).
+  std::vector<definition_version> versions;
+  std::uint32_t def_version = 0;
+  std::optional<std::string> proposed;  // an edit of a published campaign awaiting approval
 
   bool exists() const { return status != campaign_status::none; }
   run_state* active_run();
@@ -131,6 +148,11 @@ struct campaign_state {
   const run_state* last_run() const { return runs.empty() ? nullptr : &runs.back(); }
   bool any_run_completed() const;  // a non-test run ended completed
   bool recurring() const;          // cron or signal schedule
+  std::uint32_t latest_version() const { return static_cast<std::uint32_t>(versions.size()); }
+  // The definition version `v` (1-based), or nullptr when there is none.
+  const definition_version* version_of(std::uint32_t v) const {
+    return v >= 1 && v <= versions.size() ? &versions[v - 1] : nullptr;
+  }
 };
 
 // Folds one event (already upcast by the catalog) into the state. Events of other streams or

@@ -35,11 +35,17 @@ json task_json(const activity& a, const task_state* t) {
 }
 
 json run_json(const campaign_state& s, const run_state& r) {
+  // A run shows the graph of the version it ran (an older one than today's, after an edit).
+  std::optional<campaign_definition> own;
+  if (r.version != s.def_version)
+    if (auto* v = s.version_of(r.version))
+      if (auto d = read_stored_definition(v->definition)) own = std::move(d.value());
+  const campaign_definition& def = own ? *own : *s.def;
   json tasks = json::array();
-  for (auto& id : topological_order(*s.def))
-    tasks.push_back(task_json(*s.def->find_activity(id), r.task(id)));
+  for (auto& id : topological_order(def))
+    tasks.push_back(task_json(*def.find_activity(id), r.task(id)));
   json transitions = json::array();
-  for (auto& t : s.def->transitions) {
+  for (auto& t : def.transitions) {
     auto it = r.transition_counts.find(t.from + "|" + t.output + "|" + t.to);
     transitions.push_back(
         {{"from", t.from},
@@ -48,6 +54,7 @@ json run_json(const campaign_state& s, const run_state& r) {
          {"count", it == r.transition_counts.end() ? json(nullptr) : json(it->second)}});
   }
   return {{"run", r.number},
+          {"version", r.version},
           {"status", r.status},
           {"test", r.test},
           {"trigger", r.trigger},
@@ -111,11 +118,15 @@ json campaign_to_json(const campaign_state& s) {
       {"createdAt", time_or_null(s.created_at)},
       {"updatedAt", time_or_null(s.updated_at)},
       {"duplicatedFrom", s.duplicated_from.empty() ? json(nullptr) : json(s.duplicated_from)},
-      {"version", s.version},
+      {"version", s.def_version},  // the definition's version in force (INTERFACES.md §10)
+      {"streamVersion", s.version},
       {"runs", runs},
       {"alerts", alerts}};
   // Only once retention dropped something: the view of every other campaign is unchanged.
   if (s.retained_upto > 0) out["retainedUpTo"] = s.retained_upto;
+  // A newer version waits for the run in progress to end (it applies from the next run).
+  if (s.latest_version() > s.def_version) out["nextVersion"] = s.latest_version();
+  if (s.proposed) out["proposedVersion"] = s.latest_version() + 1;
   // Only once the approval flow has begun (INTERFACES.md §8): the views recorded before it
   // existed stay as they were.
   if (s.approval)

@@ -59,6 +59,16 @@ decision decide_delete(const campaign_state& s, const command_context& c);
 // approve (an approver who is not the author) or reject (an approver; `reason` required).
 decision decide_approval(const campaign_state& s, const std::string& verb,
                          const std::string& reason, const command_context& c);
+// `campaign edit` (model/lifecycle_versions.cpp): a draft is replaced (as decide_update); a
+// published (live, scheduled, paused) recurring campaign gets definition version N+1, applying
+// from its next run — or, with require_approval, a proposed version that an approver other than
+// its author approves. Stopped, closed, completed and archived campaigns refuse (errc::refused).
+// `definition_json` must already have been validated.
+decision decide_edit(const campaign_state& s, const std::string& definition_json,
+                     const command_context& c);
+// approve / reject (submit refuses) of a version proposed for a published campaign.
+decision decide_version_approval(const campaign_state& s, const std::string& verb,
+                                 const std::string& reason, const command_context& c);
 // Who may duplicate (any status): checks only existence and role.
 decision decide_duplicate(const campaign_state& s, const command_context& c);
 // Starts a run now on a live or scheduled campaign with none in progress ("run once now").

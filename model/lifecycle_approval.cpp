@@ -12,6 +12,8 @@ decision decide_approval(const campaign_state& s, const std::string& verb,
   if (auto refused =
           check_role(c.actor, c.who, submit ? role::manager : role::approver, "campaign " + verb))
     return *refused;
+  if (s.status != campaign_status::draft && s.status != campaign_status::deleted && s.published)
+    return decide_version_approval(s, verb, reason, c);
   if (s.status != campaign_status::draft)
     return make_error(
         errc::refused, "",

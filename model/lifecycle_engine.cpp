@@ -75,19 +75,24 @@ void start_task(const campaign_state& s, const run_state& r, const activity& a, 
 // What follows the end of a run: the campaign's status and its next planned run.
 void end_run(const campaign_state& s, const run_state& r, const std::string& status,
              const std::string& err, time_us now, events& out, const std::string& failing = "") {
+  // A version made during the run comes into force with its end: the next slot is its own.
+  std::optional<campaign_definition> ahead;
+  if (s.def_version < s.latest_version())
+    if (auto d = read_stored_definition(s.versions.back().definition)) ahead = std::move(d.value());
+  const auto& sched = ahead ? ahead->schedule : s.def->schedule;
   bool schedule_more =
-      !r.test && s.def->schedule.k == schedule::kind::cron &&
+      !r.test && sched.k == schedule::kind::cron &&
       (s.status == cs::live || s.status == cs::scheduled || s.status == cs::paused);
   time_us next = 0;
   if (schedule_more) {
-    auto n = next_runs(s.def->schedule, now, 1);
+    auto n = next_runs(sched, now, 1);
     next = n.empty() ? 0 : n.front();
   }
   append_run_end(r, status, err, next, out, failing);
   if (r.test) return;
   bool one_shot = !s.recurring();
   if (s.status == cs::closed || (one_shot && status == "completed") ||
-      (s.def->schedule.k == schedule::kind::cron && next == 0 && status == "completed" &&
+      (sched.k == schedule::kind::cron && next == 0 && status == "completed" &&
        s.status == cs::live))
     out.push_back(ev::campaign_status_changed{"completed",
                                               s.status == cs::closed ? "close" : "run completed"});

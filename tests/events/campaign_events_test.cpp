@@ -42,7 +42,9 @@ std::vector<campaign_event> one_of_each() {
       feedback_received{3, "mail", "ab12", "clicked", 1'767'229'200'000'000, "42"},
       task_cancelled{3, "mail", "run failed", "running"},
       run_data_dropped{4, 7},
-      approval_changed{"rejected", "the subject is wrong"}};
+      approval_changed{"rejected", "the subject is wrong"},
+      definition_versioned{2, R"({"name":"z"})"},
+      version_proposed{R"({"name":"w"})"}};
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "events/catalog.hpp"
 #include "events/security_events.hpp"
 #include "events/store_events.hpp"
+#include "events/template_events.hpp"
 
 using namespace baton;
 using namespace baton::ev;
@@ -49,12 +50,15 @@ std::map<std::string, event> fixed_events() {
       feedback_received{3, "mail", "ab12", "clicked", 1'767'229'200'000'000, "42"},
       task_cancelled{3, "mail", "run failed", "running"},
       run_data_dropped{4, 7},
-      approval_changed{"rejected", "the subject is wrong"}};
+      approval_changed{"rejected", "the subject is wrong"},
+      definition_versioned{2, R"({"name":"z"})"},
+      version_proposed{R"({"name":"w"})"}};
   REQUIRE(all.size() == std::variant_size_v<campaign_event>);  // a new type needs a case here
   std::map<std::string, event> out;
   for (auto& ce : all) out.emplace(name_of(ce), to_event(ce));
   out.emplace("store_salvaged", to_event(store_salvaged{120, 100, 20, "000012.log", 4096,
                                                         "checksum mismatch", "salvage-1", 18}));
+  out.emplace("template_saved", to_event(template_saved{"weekly", R"({"name":"t"})", "c-3"}));
   std::vector<security_event> security = {
       user_added{"ann", "approver"},
       user_removed{"bob"},
@@ -118,6 +122,11 @@ std::string meaning(const event& e) {
   REQUIRE(up.ok());
   if (up->type >= user_added::type && up->type <= permission_refused::type) {
     auto s = security_event_from(up.value());
+    REQUIRE(s.ok());
+    return to_event(s.value()).payload;
+  }
+  if (up->type == template_saved::type) {
+    auto s = template_event_from(up.value());
     REQUIRE(s.ok());
     return to_event(s.value()).payload;
   }

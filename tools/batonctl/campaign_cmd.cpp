@@ -140,12 +140,10 @@ int run_validate(context& ctx, const std::string& file) {
   return v.ok() ? 0 : 2;
 }
 
-int run_create(context& ctx, const std::string& file) {
-  auto text = read_file(file);
-  if (!text) return cli::fail(text.err());
+int run_create(context& ctx, const api_command& cmd) {
   auto engine = open_engine(ctx);
   if (!engine) return fail_api(engine.err());
-  auto r = call(*engine.value(), ctx, {"create", "", "", "", text.value(), {}});
+  auto r = call(*engine.value(), ctx, cmd);
   if (!r && r.err().code == errc::validation) {  // the problems document of `validate --json`
     print_problems(ctx, problems_of(r.err()), false);
     return 2;
@@ -155,6 +153,12 @@ int run_create(context& ctx, const std::string& file) {
     std::cerr << "warning: " << w.pointer << ": " << w.message << "\n";
   return print_reply(ctx, r.value(),
                      [](const nlohmann::json& j) { return j.value("id", "") + "\n"; });
+}
+
+int run_create(context& ctx, const std::string& file) {
+  auto text = read_file(file);
+  if (!text) return cli::fail(text.err());
+  return run_create(ctx, api_command{"create", "", "", "", text.value(), {}});
 }
 
 int run_wait(context& ctx, const std::string& id, double timeout) {
@@ -217,9 +221,24 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
       "validate", "Check a campaign file; exit 2 listing every problem with its JSON pointer");
   v->add_option("FILE", *file, "Campaign JSON")->required();
   v->callback([&ctx, file] { ctx.exit_code = run_validate(ctx, *file); });
-  auto* cr = g->add_subcommand("create", "Create a draft from a campaign file; prints its id");
-  cr->add_option("FILE", *file, "Campaign JSON")->required();
-  cr->callback([&ctx, file] { ctx.exit_code = run_create(ctx, *file); });
+  auto* cr = g->add_subcommand("create",
+                               "Create a draft from a campaign file or a template; prints its id");
+  auto from_template = std::make_shared<std::string>();
+  auto new_name = std::make_shared<std::string>();
+  cr->add_option("FILE", *file, "Campaign JSON");
+  cr->add_option("--from-template", *from_template, "Start from this template's latest version");
+  cr->add_option("--name", *new_name, "With --from-template: the new campaign's name");
+  cr->callback([&ctx, file, from_template, new_name] {
+    if (file->empty() == from_template->empty() || (!new_name->empty() && file->size())) {
+      ctx.exit_code = cli::fail(errc::validation, "create",
+                                "give a campaign FILE, or --from-template NAME [--name TEXT]");
+      return;
+    }
+    api_command c{"create", "", "", "", "", {{"template", *from_template}}};
+    if (!new_name->empty()) c.args["name"] = *new_name;
+    ctx.exit_code = file->empty() ? run_create(ctx, c) : run_create(ctx, *file);
+  });
+  add_campaign_version_commands(*g, ctx);
   auto status = std::make_shared<std::string>();
   auto* ls = g->add_subcommand("list", "List campaigns with status, last and next run, and errors");
   ls->add_option("--status", *status, "Only campaigns with this status")

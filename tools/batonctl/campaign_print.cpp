@@ -55,9 +55,16 @@ std::string show_text(const nlohmann::json& c) {
   if (!c["error"].is_null())
     out << "Error: " << c["error"]["activity"].get<std::string>() << ": "
         << c["error"]["message"].get<std::string>() << "\n";
-  out << "Created " << str(c, "createdAt") << " by " << str(c, "createdBy") << "\n";
+  out << "Created " << str(c, "createdAt") << " by " << str(c, "createdBy")
+      << "   Version: " << str(c, "version");
+  if (c.contains("nextVersion"))
+    out << " (version " << str(c, "nextVersion") << " from the next run)";
+  if (c.contains("proposedVersion"))
+    out << " (version " << str(c, "proposedVersion") << " waits for approval)";
+  out << "\n";
   for (auto& r : c["runs"]) {
-    out << "\nRun " << r["run"].dump() << (r["test"].get<bool>() ? " (test)" : "") << ": "
+    out << "\nRun " << r["run"].dump() << (r["test"].get<bool>() ? " (test)" : "")
+        << (r.contains("version") ? " on version " + r["version"].dump() : "") << ": "
         << r["status"].get<std::string>() << "  started " << str(r, "startedAt") << "  ended "
         << str(r, "endedAt");
     if (!r["error"].is_null()) out << "  error: " << r["error"].get<std::string>();

@@ -40,6 +40,9 @@ void add_schema_commands(CLI::App& app, context& ctx);
 void add_data_commands(CLI::App& app, context& ctx);
 void add_audiences_commands(CLI::App& app, context& ctx);
 void add_deliverability_commands(CLI::App& app, context& ctx);  // bounces, suppression
+void add_template_commands(CLI::App& app, context& ctx);        // template save|list|show
+// `campaign edit|versions|diff`, added to the `campaign` group.
+void add_campaign_version_commands(CLI::App& campaign_group, context& ctx);
 // `campaign schedule`, added to the `campaign` group.
 void add_campaign_schedule_command(CLI::App& campaign_group, context& ctx);
 

@@ -86,6 +86,7 @@ int run(int argc, char** argv) {
                  "With --connect: speak TLS; batond's certificate must be signed by this CA");
   ctl::add_events_command(app, ctx);
   ctl::add_campaign_commands(app, ctx);
+  ctl::add_template_commands(app, ctx);
   ctl::add_run_command(app, ctx);
   ctl::add_backup_command(app, ctx);
   ctl::add_report_commands(app, ctx);

@@ -62,6 +62,8 @@ nlohmann::json diff_states(const campaign_state& a, const campaign_state& b) {
   if (a.status != b.status)
     d["status"] = {{"from", to_string(a.status)}, {"to", to_string(b.status)}};
   if (a.definition_json != b.definition_json) d["definition"] = {{"changed", true}};
+  if (a.def_version != b.def_version)
+    d["version"] = {{"from", a.def_version}, {"to", b.def_version}};
   if (a.next_run != b.next_run)
     d["nextRun"] = {{"from", a.next_run ? format_time(a.next_run) : ""},
                     {"to", b.next_run ? format_time(b.next_run) : ""}};
