@@ -19,6 +19,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "bench/bench_util.hpp"
+#include "bench/durable_append.hpp"
 #include "events/envelope_codec.hpp"
 #include "store/event_store.hpp"
 
@@ -34,76 +35,6 @@ struct config {
   int p1_callers = 1;
 };
 
-[[noreturn]] void fail(const std::string& what) {
-  throw std::runtime_error(what);
-}
-
-// --- the events every figure appends -------------------------------------------------------
-
-constexpr std::size_t target_envelope_bytes = 256;  // "≈250-byte events", whole 8-byte words
-
-std::string stream_name(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "bench/s-%04d", i);
-  return buf;
-}
-
-// The envelope fields the caller sets; the payload is sized so that the encoded envelope
-// (what the store writes to the log) is target_envelope_bytes long.
-struct event_shape {
-  event proto;
-  std::size_t payload_bytes = 0;
-  std::size_t envelope_bytes = 0;
-
-  event_shape() {
-    proto.type = 7;
-    proto.version = 1;
-    proto.actor = "bench";
-    proto.correlation_id = "run-0001";
-    event sample = stamped(proto, 0, 1);
-    auto base = encode_envelope(sample).size();
-    payload_bytes = target_envelope_bytes - base;
-    sample = stamped(proto, payload_bytes, 1);
-    envelope_bytes = encode_envelope(sample).size();
-    proto.payload = payload(1, payload_bytes);
-  }
-  // What the store would store: the stream and sequences assigned, hashes filled.
-  static event stamped(event e, std::size_t payload_bytes, std::uint64_t i) {
-    e.stream = stream_name(0);
-    e.stream_seq = e.global_seq = i;
-    e.time = 1'767'225'600'000'000;
-    e.payload = payload(i, payload_bytes);
-    for (std::size_t k = 0; k < 32; ++k) {
-      e.prev_hash[k] = static_cast<std::uint8_t>(i * 31 + k * 7);
-      e.hash[k] = static_cast<std::uint8_t>(i * 17 + k * 13 + 1);
-    }
-    return e;
-  }
-  // Payload bytes that differ from event to event (a counter, then a fixed pattern).
-  static std::string payload(std::uint64_t i, std::size_t n) {
-    std::string p(n, '\0');
-    for (std::size_t k = 0; k < n; ++k) p[k] = static_cast<char>('a' + (k * 7 + i) % 26);
-    std::memcpy(p.data(), &i, std::min<std::size_t>(8, n));
-    return p;
-  }
-  event make(std::uint64_t i) const {
-    event e = proto;
-    std::memcpy(e.payload.data(), &i, std::min<std::size_t>(8, e.payload.size()));
-    return e;
-  }
-};
-
-std::unique_ptr<event_store> open_store(const std::string& dir, store_options o = {}) {
-  auto s = event_store::open(dir, o);
-  if (!s) fail("cannot open store " + dir + ": " + s.err().message());
-  return std::move(s.value());
-}
-
-// --- raw RocksDB, opened with the same options and column families as the store ------------
-
-const char* const cf_names[] = {"default", "log", "streams", "heads", "snapshots", "meta"};
-
-// A copy of store/event_store.cpp's base_options(), so the baselines run on equal terms.
 rocksdb::Options rocks_options() {
   rocksdb::Options o;
   o.create_if_missing = true;
@@ -297,65 +228,6 @@ double fsync_rate(const temp_dir& d, double secs, bool append) {
   return rate;
 }
 
-struct p2_result {
-  double events_per_s = 0, p50_ms = 0, p99_ms = 0;
-  double cpu_us = 0;  // process CPU time per event: ~2 cores' worth means CPU-bound
-};
-
-p2_result p2_store_once(const config& c, const event_shape& shape, int writers, double secs) {
-  temp_dir d(c.base, "p2");
-  auto store = open_store(d.str("store"));
-  std::vector<std::vector<double>> lat(writers);
-  std::vector<std::uint64_t> counts(writers, 0);
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false}, failed{false};
-  steady::time_point deadline;
-  auto writer = [&](int w) {
-    auto name = stream_name(w);
-    append_options durable;  // sync = true
-    lat[w].reserve(static_cast<std::size_t>(secs * 20'000));
-    ++ready;
-    while (!go.load()) std::this_thread::yield();
-    for (std::uint64_t i = 0;; ++i) {
-      auto t = steady::now();
-      if (t >= deadline) break;
-      std::vector<event> one;
-      one.push_back(shape.make(i));
-      auto r = store->append(name, any_version, std::move(one), durable);
-      if (!r) {
-        note("P2 append failed: %s", r.err().message().c_str());
-        failed = true;
-        return;
-      }
-      lat[w].push_back(std::chrono::duration<double, std::milli>(steady::now() - t).count());
-      ++counts[w];
-    }
-  };
-  std::vector<std::thread> ts;
-  for (int w = 0; w < writers; ++w) ts.emplace_back(writer, w);
-  while (ready.load() < writers) std::this_thread::yield();
-  auto t0 = steady::now();
-  double c0 = bench::cpu_seconds();
-  deadline = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(secs));
-  go = true;
-  for (auto& t : ts) t.join();
-  double elapsed = seconds_since(t0);
-  double cpu = bench::cpu_seconds() - c0;
-  if (failed) fail("P2 append failed");
-  p2_result out;
-  std::uint64_t total = 0;
-  std::vector<double> all;
-  for (int w = 0; w < writers; ++w) {
-    total += counts[w];
-    all.insert(all.end(), lat[w].begin(), lat[w].end());
-  }
-  out.events_per_s = static_cast<double>(total) / elapsed;
-  out.cpu_us = cpu * 1e6 / static_cast<double>(total);
-  out.p50_ms = percentile(all, 50);
-  out.p99_ms = percentile(all, 99);
-  return out;
-}
-
 // The same load without 64 blocked threads: 64 writers that each keep one append_async in
 // flight and issue the next from its completion (as the engine's writer actor does). Shows what
 // group commit itself sustains once thread wake-ups are out of the way.
@@ -435,11 +307,11 @@ void run_p2(const config& c, const event_shape& shape) {
       over.push_back(fsync_rate(d, fsync_secs, false));
       app.push_back(fsync_rate(d, fsync_secs, true));
     }
-    auto m = p2_store_once(c, shape, 64, multi_secs);
+    auto m = p2_store_once(c.base, shape, 64, multi_secs);
     rate.push_back(m.events_per_s);
     p50.push_back(m.p50_ms);
     p99.push_back(m.p99_ms);
-    auto s = p2_store_once(c, shape, 1, single_secs);
+    auto s = p2_store_once(c.base, shape, 1, single_secs);
     single.push_back(s.events_per_s);
     single_p50.push_back(s.p50_ms);
     auto as = p2_async_once(c, shape, 64, multi_secs);

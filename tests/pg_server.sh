@@ -3,6 +3,8 @@
 # cluster in a fresh temporary directory (trust auth, 127.0.0.1 on a free port, fsync off), starts
 # it, writes its URL to DIR/url and prints it; `tests/pg_server.sh stop DIR` stops it and removes
 # the cluster. As root, the server runs as user postgres (runuser), as PostgreSQL requires.
+# BATON_PG_DURABLE=1 starts it durable instead (fsync, synchronous_commit, full_page_writes on;
+# 100 connections): the PostgreSQL peer of benchmark P9.
 set -euo pipefail
 
 usage() { echo "usage: tests/pg_server.sh start|stop DIR" >&2; exit 2; }
@@ -52,10 +54,13 @@ case "$cmd" in
       { cat "$cluster/initdb.log" >&2; exit 1; }
     # A port found free can be taken before the server binds it (other tests start servers
     # too): try another one.
+    opts="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+    [[ "${BATON_PG_DURABLE:-}" == 1 ]] &&
+      opts="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c max_connections=100"
     for attempt in 1 2 3; do
       port="$(free_port)"
       if as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50" \
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $cluster $opts" \
         start >/dev/null; then
         break
       fi
