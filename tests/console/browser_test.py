@@ -67,8 +67,17 @@ class ConsoleTest(unittest.TestCase):
         self.assertTrue(cookie["httpOnly"])
         self.assertEqual(cookie["sameSite"], "Strict")
 
+    def texts(self, css):
+        """The texts of the elements `css` selects, read at once (the pages redraw live)."""
+        return self.d.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", css)
+
+    def ids(self, css):
+        return self.d.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.id)", css)
+
     def edge_labels(self):
-        return [t.text for t in self.d.find_elements(By.CSS_SELECTOR, "#graph .edge .count")]
+        return self.texts("#graph .edge .count")
 
     def test_1_list_live_canvas_time_travel_report_events(self):
         d, wait = self.d, self.wait
@@ -77,8 +86,7 @@ class ConsoleTest(unittest.TestCase):
         self.sign_in("alice")
         wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#campaigns tr[data-id]")) >= 2)
         d.find_element(By.ID, "search").send_keys("spring")
-        wait.until(lambda _: [r.get_attribute("data-id") for r in
-                              d.find_elements(By.CSS_SELECTOR, "#campaigns tr[data-id]")] == [spring])
+        wait.until(lambda _: self.ids("#campaigns tr[data-id]") == [spring])
         d.find_element(By.ID, "search").clear()
         Select(d.find_element(By.ID, "status-filter")).select_by_value("draft")
         wait.until(lambda _: "status=draft" in d.current_url)
@@ -127,8 +135,7 @@ class ConsoleTest(unittest.TestCase):
         d.get(f"{B.url}/events")
         wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#events tbody tr")) > 5)
         later = self.create("Summer sale")  # followed: its event comes in without a reload
-        wait.until(lambda _: any(later in r.text for r in
-                                 d.find_elements(By.CSS_SELECTOR, "#events tbody tr")))
+        wait.until(lambda _: any(later in t for t in self.texts("#events tbody tr")))
         self.shot("events")
 
     def test_2_viewer_refused(self):
@@ -142,8 +149,7 @@ class ConsoleTest(unittest.TestCase):
         wait.until(lambda _: "may not campaign publish" in d.find_element(By.ID, "flash").text)
         self.shot("viewer-refused")
         d.get(f"{B.url}/events?type=permission_refused")
-        wait.until(lambda _: any("victor" in r.text for r in
-                                 d.find_elements(By.CSS_SELECTOR, "#events tbody tr.refused")))
+        wait.until(lambda _: any("victor" in t for t in self.texts("#events tbody tr.refused")))
 
 
 if __name__ == "__main__":
