@@ -1,6 +1,8 @@
 #include "tools/batond/http_listener.hpp"
 
 #include "channels/link_rewrite.hpp"
+#include "tools/batond/http_api.hpp"
+#include "tools/batond/http_console.hpp"
 
 #include <thread>
 
@@ -102,7 +104,7 @@ void route(httplib::Server& s, tracking_service& t) {
     res.set_content(a.body + "\n", "application/json");
   });
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404) res.set_content("not found\n", "text/plain");
+    if (res.status == 404 && res.body.empty()) res.set_content("not found\n", "text/plain");
   });
 }
 
@@ -125,7 +127,8 @@ std::uint16_t http_listener::port() const {
 }
 
 result<std::unique_ptr<http_listener>> http_listener::start(
-    const std::string& host, std::uint16_t port, std::shared_ptr<tracking_service> service) {
+    const std::string& host, std::uint16_t port, std::shared_ptr<tracking_service> service,
+    std::function<void(httplib::Server&)> more_routes) {
   auto p = std::make_unique<impl>();
   p->service = std::move(service);
   // 64 clients at once each wait for their hit's batch to be durable: a thread each.
@@ -133,6 +136,7 @@ result<std::unique_ptr<http_listener>> http_listener::start(
   p->server.set_payload_max_length(1 << 20);
   p->server.set_keep_alive_max_count(1000);
   route(p->server, *p->service);
+  if (more_routes) more_routes(p->server);
   p->port = port == 0                            ? p->server.bind_to_any_port(host)
             : p->server.bind_to_port(host, port) ? port
                                                  : -1;
@@ -144,9 +148,11 @@ result<std::unique_ptr<http_listener>> http_listener::start(
   return std::unique_ptr<http_listener>(new http_listener(std::move(p)));
 }
 
-result<tracking_http> open_tracking_http(caf::actor_system& sys, const engine_api& api,
+result<tracking_http> open_tracking_http(caf::actor_system& sys, const engine_handles& engine,
+                                         std::shared_ptr<event_store> store,
                                          const engine_config& config, const std::string& data_dir,
                                          const std::string& address) {
+  auto api = engine.api;
   std::string host;
   std::uint16_t port = 0;
   if (!parse_host_port(address, host, port))
@@ -173,7 +179,15 @@ result<tracking_http> open_tracking_http(caf::actor_system& sys, const engine_ap
   if (!service) return service.err();
   tracking_http out;
   out.service = std::move(service.value());
-  auto l = http_listener::start(host, port, out.service);
+  out.api = std::make_shared<http_api_context>();
+  out.api->sys = &sys;
+  out.api->api = engine.api;
+  out.api->store = std::move(store);
+  out.api->door = std::make_shared<http_door>(engine, config);
+  auto l = http_listener::start(host, port, out.service, [c = out.api](httplib::Server& s) {
+    route_api(s, c);
+    route_console(s, c);
+  });
   if (!l) return l.err();
   out.listener = std::move(l.value());
   return out;

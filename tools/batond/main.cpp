@@ -173,7 +173,8 @@ int run_daemon(daemon_args& a) {
       std::cout << "listening " << config->listen_host << ":" << port << std::endl;
       std::optional<baton::tracking_http> http;
       if (!a.http.empty()) {
-        auto h = baton::open_tracking_http(sys, engine.api, config.value(), a.g.data_dir, a.http);
+        auto h =
+            baton::open_tracking_http(sys, engine, shared, config.value(), a.g.data_dir, a.http);
         if (!h) {  // stop as on a signal, with the error's exit code
           code = baton::cli::fail(h.err());
           ::kill(::getpid(), SIGTERM);
@@ -239,10 +240,11 @@ int main(int argc, char** argv) {
     key->needs(cert);
     app.add_option("--tls-ca", a.tls.ca, "PEM CA certificates: clients must show one it signed")
         ->needs(cert);
-    auto* http = app.add_option("--http", a.http,
-                                "HOST:PORT for the public tracking paths and webhooks (`--http` "
-                                "alone: 127.0.0.1:8080; port 0 = any)")
-                     ->expected(0, 1);
+    auto* http =
+        app.add_option("--http", a.http,
+                       "HOST:PORT for the tracking paths, webhooks, JSON API and console (`--http` "
+                       "alone: 127.0.0.1:8080; port 0 = any)")
+            ->expected(0, 1);
     if (auto code = baton::cli::parse(app, argc, argv)) return *code;
     if (http->count() > 0 && a.http.empty()) a.http = "127.0.0.1:8080";
     baton::cli::resolve_defaults(a.g);
