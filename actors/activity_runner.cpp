@@ -19,6 +19,14 @@ class flow_runner final : public activity_runner {
     if (next_) return next_->drop_run_data(campaign, last_run);
     return std::uint64_t{0};
   }
+  result<std::vector<trigger_result>> send_triggers(const trigger_job& job) override {
+    if (next_) return next_->send_triggers(job);
+    return activity_runner::send_triggers(job);
+  }
+  result<std::vector<proof_sent>> send_proofs(const proof_job& job) override {
+    if (next_) return next_->send_proofs(job);
+    return activity_runner::send_proofs(job);
+  }
 
  private:
   std::shared_ptr<activity_runner> next_;

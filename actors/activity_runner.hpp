@@ -5,11 +5,52 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "model/flow_activities.hpp"
 
 namespace baton {
+
+// API triggers of an {"api": true} campaign (INTERFACES.md §10): one recipient each, sent
+// through a channel activity without worktables (the fast path).
+struct trigger_request {
+  std::string trigger_id, recipient;
+  nlohmann::json context = nlohmann::json::object();  // rendered as {{context.PATH}}
+};
+struct trigger_result {
+  std::optional<error> failure;  // not_found: no such recipient; failed: the send failed
+  std::string message_id;        // make_message_id(campaign, 0, activity, "trigger:" + id)
+  std::string status;            // sent | excluded
+  std::string excluded;          // the reason when excluded
+};
+struct trigger_job {
+  std::string campaign, dimension;
+  activity act;          // the channel activity that sends
+  std::string category;  // the campaign's: marketing | transactional
+  time_us now = 0;
+  std::vector<trigger_request> triggers;
+};
+
+// Proofs of a channel activity (INTERFACES.md §10): its real rendering for `sample` recipients
+// of its population (the input of a run: a test run of a draft computes it), sent to seed
+// addresses and marked as proofs.
+struct proof_job {
+  std::string campaign;
+  std::uint32_t run = 0;  // the run whose population is sampled
+  activity act;
+  ev::population population;
+  int sample = 1;
+  std::vector<std::string> to;  // seed addresses
+  std::string subject_prefix;
+  time_us now = 0;
+};
+struct proof_sent {
+  std::string message_id, recipient, address;
+};
 
 class activity_runner {
  public:
@@ -21,6 +62,18 @@ class activity_runner {
     (void)campaign;
     (void)last_run;
     return std::uint64_t{0};
+  }
+  // Sends the triggers of `job` (blocking): one result per trigger, in order. Each message goes
+  // through the connector's exactly-once path: a trigger sent again (after a crash) carries the
+  // same message id. Runners without channels refuse.
+  virtual result<std::vector<trigger_result>> send_triggers(const trigger_job& job) {
+    (void)job;
+    return make_error(errc::failed, "trigger", "this engine has no channel runner");
+  }
+  // Renders and sends the proofs of `job` (blocking); nothing of it counts in reports.
+  virtual result<std::vector<proof_sent>> send_proofs(const proof_job& job) {
+    (void)job;
+    return make_error(errc::failed, "proof", "this engine has no channel runner");
   }
 };
 

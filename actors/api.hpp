@@ -18,11 +18,13 @@ namespace baton {
 // One command to the engine. `verb` is one of:
 //   create (body: campaign JSON) · update (campaign, body) · publish · test · start · pause ·
 //   resume · stop · close · back-to-draft · archive · delete · duplicate · confirm (args.activity)
-//   · trigger (args: variables) · show · list (args.status) · graph (args.run, args.format) ·
-//   wait (replies when the current run ends) · validate (body) · report (args.activity) ·
-//   feedback (no campaign: body = message_id,event,time CSV rows, each finds its own; with a
-//   campaign: body = JSON [{run, activity, message_id, event, at_us, recipient}]) ·
-//   backup (args.dir: the data dir copied there, actors/backup.hpp) ·
+//   · trigger (signal campaigns, args: variables; api campaigns: args.recipient,
+//   args.triggerId, body = the context JSON; replies {triggerId, messageId, status, excluded,
+//   duplicate} once recorded) · proof (args: activity, to, sample, subjectPrefix) · show · list
+//   (args.status) · graph (args.run, args.format) · wait (replies when the current run ends) ·
+//   validate (body) · report (args.activity) · feedback (no campaign: body = message_id,event,time
+//   CSV rows, each finds its own; with a campaign: body = JSON [{run, activity, message_id, event,
+//   at_us, recipient}]) · backup (args.dir: the data dir copied there, actors/backup.hpp) ·
 //   edit (campaign, body: a draft replaced, a published recurring campaign's next version) ·
 //   versions · diff (args.from, args.to) · template-save (campaign, args.name) · template-list ·
 //   template-show (args.name, args.version) · create with args.template (+ args.version,

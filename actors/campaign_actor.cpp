@@ -6,6 +6,7 @@
 
 #include "actors/engine_context.hpp"
 #include "actors/messages.hpp"
+#include "actors/trigger_actor.hpp"
 #include "channels/channel_activity.hpp"
 #include "model/campaign_view.hpp"
 #include "model/definition_diff.hpp"
@@ -34,6 +35,7 @@ struct campaign_actor_state {
   // error (which names the event where the fold broke); nothing is decided or started.
   std::optional<error> quarantined;
   bool retaining = false;  // a retention job is on a worker
+  caf::actor triggers;     // api campaigns: the trigger actor, spawned on the first trigger
   static inline const char* name = "campaign";
 };
 
@@ -469,6 +471,32 @@ void diff(self_ptr self, const api_command& cmd, caf::response_promise rp) {
   rp.deliver(d->dump());
 }
 
+// A trigger of an api campaign goes to its trigger actor (batched, answered once durable).
+void api_trigger(self_ptr self, const api_command& cmd, const command_context& c,
+                 caf::response_promise rp) {
+  auto& s = self->state;
+  auto order = make_trigger_order(s.st, cmd, c);
+  if (!order) return reply_error(rp, order.err());
+  if (!s.triggers) {
+    s.triggers = spawn_trigger_actor(self, s.ctx, s.id);
+    self->attach_functor([t = s.triggers] { caf::anon_send(t, shutdown_atom::value); });
+  }
+  self->request(s.triggers, caf::infinite, trigger_atom::value, std::move(order.value()))
+      .then([rp](std::string& r) mutable { rp.deliver(r); },
+            [rp](caf::error& e) mutable { rp.deliver(e); });
+}
+
+// Proofs are rendered and sent on a one-shot worker (they read the data plane).
+void proof(self_ptr self, const api_command& cmd, const command_context& c,
+           caf::response_promise rp) {
+  auto job = make_proof_job(self->state.st, cmd, c);
+  if (!job) return reply_error(rp, job.err());
+  auto worker = spawn_proof_worker(self, self->state.ctx->opts.runner);
+  self->request(worker, caf::infinite, proof_atom::value, std::move(job.value()))
+      .then([rp](std::string& r) mutable { rp.deliver(r); },
+            [rp](caf::error& e) mutable { rp.deliver(e); });
+}
+
 void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   auto& s = self->state;
   command_context c{cmd.actor, s.ctx->role_of(cmd.actor), s.ctx->now(),
@@ -505,6 +533,9 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
   if (cmd.verb == "feedback") return record_feedback(self, cmd, c, rp);
   if (cmd.verb == "versions") return rp.deliver(versions_json(s.st).dump());
   if (cmd.verb == "diff") return diff(self, cmd, rp);
+  if (cmd.verb == "trigger" && s.st.def && s.st.def->schedule.k == schedule::kind::api)
+    return api_trigger(self, cmd, c, rp);
+  if (cmd.verb == "proof") return proof(self, cmd, c, rp);
   if (!cmd.command_id.empty()) {
     auto prev = s.ctx->opts.store->command_result(cmd.command_id);
     // Unknown whether the command ran: answer the error rather than run it again.

@@ -183,7 +183,7 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
   if (!pre) return pre.err();
   batch_rows rows;
   std::int64_t seen = start.seen;
-  send_context ctx{in_.campaign, in_.run, checks_.tracking};
+  send_context ctx{in_.campaign, in_.run, checks_.tracking, ""};
   for (std::size_t i = 0; i < cands.size(); ++i) {
     if (seen >= lim.wave_end) break;  // the wave is complete: the rest is the next one's
     auto& c = cands[i];

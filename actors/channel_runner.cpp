@@ -7,6 +7,8 @@
 
 #include "actors/channel_rows.hpp"
 #include "actors/data_runner.hpp"
+#include "actors/proof_send.hpp"
+#include "actors/trigger_send.hpp"
 #include "audience/backend.hpp"
 #include "audience/deliveries.hpp"
 #include "audience/message_links.hpp"
@@ -81,6 +83,27 @@ class channel_runner final : public activity_runner {
     return send(*b.value(), in);
   }
 
+  result<std::vector<trigger_result>> send_triggers(const trigger_job& job) override {
+    std::lock_guard<std::mutex> g(trigger_mu_);
+    trigger_send_env env{o_.data_dir, o_.tracking ? &*o_.tracking : nullptr, &o_.deliverability,
+                         &connectors_, &send_mu_};
+    if (!trigger_db_) {
+      auto b = audience::open_backend(o_.url, o_.data_dir);
+      if (!b) return b.err();
+      if (auto t = prepare_trigger_tables(*b.value(), env); !t) return t.err();
+      trigger_db_ = std::move(b.value());
+    }
+    auto r = send_trigger_batch(*trigger_db_, env, job);
+    if (!r) trigger_db_.reset();  // opened again for the next batch: the connection may be broken
+    return r;
+  }
+
+  result<std::vector<proof_sent>> send_proofs(const proof_job& job) override {
+    auto b = audience::open_backend(o_.url, o_.data_dir);
+    if (!b) return b.err();
+    return send_proof_batch(*b.value(), {o_.url, o_.data_dir, &connectors_, &send_mu_}, job);
+  }
+
  private:
   result<task_outcome> send(audience::backend& b, const task_input& in);
   result<std::int64_t> send_batch(audience::backend& b, connector& c, const task_input& in,
@@ -104,7 +127,9 @@ class channel_runner final : public activity_runner {
   system_clock wall_;
   const clock* clock_;
   connector_set connectors_;
-  std::mutex send_mu_;  // one send at a time per engine: connectors keep one connection each
+  std::mutex send_mu_;     // one send at a time per engine: connectors keep one connection each
+  std::mutex trigger_mu_;  // one trigger batch at a time, on its own data-plane connection
+  std::unique_ptr<audience::backend> trigger_db_;
 };
 
 // The hooks of one hand-over: stop when the engine stops, and journal every hand-over and answer

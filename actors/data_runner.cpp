@@ -64,6 +64,14 @@ class data_runner final : public activity_runner {
     give_back(std::move(conn.value()));
     return n;
   }
+  result<std::vector<trigger_result>> send_triggers(const trigger_job& job) override {
+    if (next_) return next_->send_triggers(job);
+    return activity_runner::send_triggers(job);
+  }
+  result<std::vector<proof_sent>> send_proofs(const proof_job& job) override {
+    if (next_) return next_->send_proofs(job);
+    return activity_runner::send_proofs(job);
+  }
 
  private:
   result<std::unique_ptr<audience::backend>> borrow() {

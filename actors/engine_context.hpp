@@ -45,6 +45,10 @@ error fold_break(const event& e, const error& why);
 
 caf::actor spawn_campaign_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
                                 const std::string& id);
+// The trigger actor of an api campaign (actors/trigger_actor.hpp); it ends once sent
+// (shutdown_atom) and nothing is in flight.
+caf::actor spawn_trigger_actor(caf::local_actor* parent, engine_ctx_ptr ctx,
+                               const std::string& campaign);
 caf::actor spawn_task_actor(caf::local_actor* parent, engine_ctx_ptr ctx, caf::actor campaign,
                             task_job job);
 

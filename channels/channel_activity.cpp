@@ -114,7 +114,8 @@ std::variant<message, exclusion> prepare_message(const channel_activity& act,
   auto e = check_recipient(rules, row);
   if (!e.eligible) return exclusion{recipient, e.reason};
   message m;
-  m.message_id = make_message_id(ctx.campaign, ctx.run, act.id, recipient);
+  m.message_id = make_message_id(ctx.campaign, ctx.run, act.id,
+                                 ctx.message_key.empty() ? recipient : ctx.message_key);
   m.campaign = ctx.campaign;
   m.run = ctx.run;
   m.activity = act.id;

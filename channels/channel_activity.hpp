@@ -58,6 +58,9 @@ struct send_context {
   // Tracking of the engine (config `tracking`), nullptr = none: then emails get no tracked
   // links, no open pixel and no List-Unsubscribe header.
   const tracking_setup* tracking = nullptr;
+  // What the message id is made of in place of the recipient ("" = the recipient): an API
+  // trigger uses "trigger:<trigger id>", so each trigger is its own message.
+  std::string message_key;
 };
 
 struct exclusion {

@@ -66,13 +66,15 @@ nlohmann::json to_json(const message& m) {
   }
   if (!m.from.empty()) j["from"] = m.from;
   if (!m.html.empty()) j["html"] = m.html;
+  if (m.proof) j["proof"] = true;
   return j;
 }
 
 bool message::operator==(const message& o) const {
   auto value = [](const message& m) {
     return std::tie(m.message_id, m.campaign, m.run, m.activity, m.channel, m.recipient, m.address,
-                    m.from, m.subject, m.body, m.text, m.title, m.html, m.headers, m.links);
+                    m.from, m.subject, m.body, m.text, m.title, m.html, m.headers, m.links,
+                    m.proof);
   };
   return value(*this) == value(o);
 }
@@ -124,6 +126,10 @@ result<message> message_from_json(const nlohmann::json& j) {
     } else if (!h->is_boolean()) {
       return make_error(errc::validation, "/html", "expected a string");
     }
+  }
+  if (auto p = j.find("proof"); p != j.end()) {
+    if (!p->is_boolean()) return make_error(errc::validation, "/proof", "expected a boolean");
+    m.proof = p->get<bool>();
   }
   if (auto h = j.find("headers"); h != j.end()) {
     if (!h->is_object()) return make_error(errc::validation, "/headers", "expected an object");

@@ -38,6 +38,9 @@ struct message {
   // The link table of a tracked message: index -> the original URL that click token `index`
   // redirects to (link_rewrite.hpp). Not part of the JSON form.
   std::vector<std::string> links;
+  // A proof (`campaign proof`): the real rendering sent to a seed address; the outbox line
+  // carries "proof": true and SMTP the header X-Baton-Proof: 1. No report counts it.
+  bool proof = false;
   // json_line(*this), when whoever prepared the message already made it (off the sending
   // thread); "" = not made yet. Not part of the message's value (operator== ignores it).
   std::string line;
@@ -55,7 +58,7 @@ std::string make_message_id(std::string_view campaign, std::uint32_t run, std::s
 // The outbox / webhook JSON: message_id, campaign, run, activity, channel, recipient, address,
 // then the content members of the channel (email: subject, body; sms: text; push: title, body),
 // `from` when set, `html` (a string) when there is an HTML body, and for email `headers` (an
-// object, header name -> value; empty for transactional mail).
+// object, header name -> value; empty for transactional mail), and "proof": true for a proof.
 nlohmann::json to_json(const message& m);
 // to_json(m) as one line of text (invalid UTF-8 replaced): m.line when set.
 std::string json_line(const message& m);

@@ -11,6 +11,7 @@ const event_catalog& baton_event_catalog() {
     register_store_events(c);
     register_security_events(c);
     register_template_events(c);
+    register_trigger_events(c);
     return c;
   }();
   return catalog;

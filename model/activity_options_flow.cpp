@@ -313,7 +313,13 @@ void check_channel(json_reader& r, const activity& a, const activity_context& ct
       *name != "sms" && *name != "push")
     r.error("channel", "no connector is configured for channel `" + *name +
                            "` (add it to `channels` in the config file)");
-  auto category = r.one_of("category", {"marketing", "transactional"}).value_or("marketing");
+  // An api campaign's `category` is its channel activities' default; one may not contradict it.
+  const std::string fallback = ctx.def.category.empty() ? "marketing" : ctx.def.category;
+  auto given = r.one_of("category", {"marketing", "transactional"});
+  if (given && !ctx.def.category.empty() && *given != ctx.def.category)
+    r.error("category", "`" + *given + "` contradicts the campaign's category `" +
+                            ctx.def.category + "` (omit it here, or change the campaign's)");
+  auto category = given.value_or(fallback);
   if (a.type == activity_type::email) {
     check_template(r, "subject");
     check_template(r, "body");

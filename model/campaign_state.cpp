@@ -46,7 +46,8 @@ bool campaign_state::any_run_completed() const {
 
 bool campaign_state::recurring() const {
   return def &&
-         (def->schedule.k == schedule::kind::cron || def->schedule.k == schedule::kind::signal);
+         (def->schedule.k == schedule::kind::cron || def->schedule.k == schedule::kind::signal ||
+          def->schedule.k == schedule::kind::api);
 }
 
 // --- snapshot encoding ---

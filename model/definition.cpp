@@ -148,6 +148,7 @@ json campaign_definition::to_json() const {
   json j = {{"name", name}, {"dimension", dimension}};
   if (!description.empty()) j["description"] = description;
   if (!schedule_json.is_null()) j["schedule"] = schedule_json;
+  if (!category.empty()) j["category"] = category;
   j["errorPolicy"] = policy_json(errors);
   if (!variables.empty()) j["variables"] = variables;
   j["activities"] = json::array();
@@ -270,6 +271,16 @@ void parse_settings(const json_reader& top, const entity_schema* schema, const g
   if (sched) def.schedule_json = *sched;
   if (auto s = parse_schedule(sched, top.at("schedule"), top.out(), g.min_schedule_interval))
     def.schedule = std::move(*s);
+  def.category = top.one_of("category", {"marketing", "transactional"}).value_or("");
+  const bool api = sched && sched->is_object() && sched->contains("api");
+  if (api && !top.has("category"))
+    top.error("category",
+              "an api-triggered campaign needs a category: \"marketing\" (consent and fatigue "
+              "apply) or \"transactional\"");
+  if (!api && top.has("category"))
+    top.error("category",
+              "a campaign-wide category is for api-triggered campaigns ({\"api\": true}); set "
+              "`category` on each channel activity instead");
   if (const json* p = top.member("errorPolicy"))
     if (auto policy = detail::parse_error_policy(*p, top.at("errorPolicy"), top.out()))
       def.errors = *policy;
@@ -362,7 +373,7 @@ campaign_validation parse_campaign_json(const json& doc, const entity_schema* sc
   campaign_definition def;
   json_reader top(doc, "", v.issues);
   if (!top.valid()) return v;
-  top.allow({"name", "description", "dimension", "schedule", "errorPolicy", "variables",
+  top.allow({"name", "description", "dimension", "schedule", "category", "errorPolicy", "variables",
              "activities", "transitions"});
   positions pos;
   parse_settings(top, schema, g, def);

@@ -99,6 +99,9 @@ struct campaign_definition {
   // The "schedule" member as given (null when absent = as soon as possible) and its parsed form.
   nlohmann::json schedule_json;
   baton::schedule schedule;
+  // "marketing" or "transactional" ("" = not given): required by, and only allowed with, an
+  // {"api": true} schedule; the default category of its channel activities.
+  std::string category;
   error_policy errors;
   std::map<std::string, std::string> variables;
   std::vector<activity> activities;
@@ -163,6 +166,10 @@ struct campaign_validation {
 // - channels: category defaults to marketing; a marketing send to an entity without a consent
 //   column for the channel is a warning; an entity without an address for it is an error.
 // - a member given twice in one JSON object is an error.
+// - {"api": true} schedules: a campaign `category` is required (a channel activity may not
+//   contradict it); roots are channel activities or enrichment, test, split, deduplication,
+//   which receive the triggered recipient(s) as rows of the campaign's dimension; population
+//   sources (build_audience, read_audience, incremental_query, load_file) are refused.
 // - with g.env: a channel activity's channel must have a connector, a load_file path must stay
 //   inside the import directory (checked on the path's text: `..` and absolute paths).
 campaign_validation validate_campaign(std::string_view json_text, const entity_schema* schema,

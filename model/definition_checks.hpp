@@ -80,6 +80,18 @@ checked_link check_many_link(const json& name, const std::string& ptr, const fil
                              problems& out);
 bool is_iso_date(const std::string& s);  // YYYY-MM-DD with a valid day
 
+// An {"api": true} campaign (also when its schedule has other errors: its graph is checked by
+// the api rules all the same).
+inline bool is_api_campaign(const campaign_definition& def) {
+  return def.schedule.k == schedule::kind::api ||
+         (def.schedule_json.is_object() && def.schedule_json.contains("api"));
+}
+// Types an api campaign's graph may start at: they work on the triggered recipient(s).
+inline bool can_start_api_flow(activity_type t) {
+  return is_channel(t) || t == activity_type::enrichment || t == activity_type::test ||
+         t == activity_type::split || t == activity_type::deduplication;
+}
+
 // --- graph_check.cpp ----------------------------------------------------------------------
 
 // Where each parsed activity and transition was in the document (invalid ones are left out of

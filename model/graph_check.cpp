@@ -93,7 +93,23 @@ void check_inbound(const campaign_definition& def, const positions& pos, const c
       sources.push_back(src);
     }
     std::string n = std::to_string(in.size());
+    if (is_api_campaign(def) && is_population_source(a.type)) {
+      add_error(out, pointer_append(p, "type"),
+                std::string(to_string(a.type)) +
+                    " is refused in an api-triggered campaign: its population is the triggered "
+                    "recipient(s)");
+      continue;
+    }
     if (g.uncertain[i]) continue;  // an invalid transition enters: counts would mislead
+    if (in.empty() && is_api_campaign(def)) {
+      if (!can_start_api_flow(a.type))
+        add_error(out, p,
+                  "`" + a.id + "` (" + to_string(a.type) +
+                      ") has no inbound transition; an api-triggered campaign starts at a "
+                      "channel activity (email, sms, push) or at enrichment, test, split or "
+                      "deduplication");
+      continue;
+    }
     if (in.empty()) {
       if (!can_start_flow(a.type))
         add_error(out, p,
@@ -243,8 +259,11 @@ flow merge_combine(const activity& a, const std::vector<std::pair<std::string, c
 
 // What enters activity i: nothing at a root, else one source's output (combine: the merge).
 flow merge_inputs(const campaign_definition& def, const positions& pos, const campaign_graph& g,
-                  std::size_t i, problems& out) {
+                  std::size_t i, const entity_schema* schema, problems& out) {
   const activity& a = def.activities[i];
+  if (g.inbound[i].empty() && is_api_campaign(def))  // the triggered recipient(s)
+    return g.uncertain[i] || !can_start_api_flow(a.type) ? flow{}
+                                                         : entity_flow(def.dimension, schema);
   if (g.inbound[i].empty())  // a root; or its transitions or its type were reported
     return g.uncertain[i] || !can_start_flow(a.type) ? flow{} : flow_of(flow::kind::none);
   std::vector<std::pair<std::string, const flow*>> srcs;
@@ -376,7 +395,7 @@ campaign_graph check_graph(const campaign_definition& def, const positions& pos,
   check_inbound(def, pos, g, out);
   check_cycles(def, pos, g, out);
   for (std::size_t i : topological_order(def, g)) {
-    g.input[i] = merge_inputs(def, pos, g, i, out);
+    g.input[i] = merge_inputs(def, pos, g, i, schema, out);
     g.output[i] = compute_output(def, def.activities[i], g.input[i], schema, act_ptr(pos, i), out);
   }
   return g;

@@ -96,6 +96,7 @@ decision decide_publish(const campaign_state& s, const command_context& c) {
       return events{ev::campaign_published{"scheduled", next}};
     }
     case schedule::kind::signal:
+    case schedule::kind::api:
       return events{ev::campaign_published{"live", 0}};
   }
   return refused("unknown schedule");
@@ -107,6 +108,10 @@ decision decide_test(const campaign_state& s, const command_context& c) {
   if (s.status != cs::draft)
     return refused("test runs are for drafts; this campaign is " + status_word(s));
   if (s.active_run()) return refused("a test run is already in progress");
+  if (s.def->schedule.k == schedule::kind::api)
+    return refused(
+        "an api campaign has no population to test: check its rendering with "
+        "`batonctl campaign proof` or trigger it once published");
   return events{ev::run_started{static_cast<std::uint32_t>(s.runs.size() + 1), true, "test",
                                 run_vars(s, {})}};
 }

@@ -18,7 +18,8 @@ namespace {
 // The year over which a cron schedule without `from` is checked against the guardrail.
 constexpr time_us guardrail_anchor = 1'767'225'600 * us_per_second;  // 2026-01-01T00:00:00Z
 
-constexpr const char* known_members[] = {"at", "cron", "timezone", "from", "until", "signal"};
+constexpr const char* known_members[] = {"at",    "cron",   "timezone", "from",
+                                         "until", "signal", "api"};
 
 // Reads the members of one schedule object, appending problems under `pointer`.
 class schedule_reader {
@@ -47,7 +48,7 @@ class schedule_reader {
       if (!known) {
         out_.push_back({pointer_append(pointer_, key),
                         "unknown member \"" + key +
-                            "\" (a schedule has at, cron, timezone, from, until or signal)",
+                            "\" (a schedule has at, cron, timezone, from, until, signal or api)",
                         problem::severity::error});
         ++errors_;
       }
@@ -93,11 +94,12 @@ class schedule_reader {
     return std::nullopt;
   }
 
-  void check_signal() {
-    if (!has("signal")) return;
-    const auto& v = j_.at("signal");
+  void check_flag(const char* name) {
+    if (!has(name)) return;
+    const auto& v = j_.at(name);
     if (!v.is_boolean() || !v.get<bool>())
-      error("signal", "\"signal\" must be true (omit the schedule to run as soon as possible)");
+      error(name, std::string("\"") + name +
+                      "\" must be true (omit the schedule to run as soon as possible)");
   }
 
  private:
@@ -107,13 +109,15 @@ class schedule_reader {
   int errors_ = 0;
 };
 
-// Exactly one of at/cron/signal; timezone/from/until only beside cron.
+// Exactly one of at/cron/signal/api; timezone/from/until only beside cron.
 void check_form(schedule_reader& r) {
-  const int forms = r.has("at") + r.has("cron") + r.has("signal");
+  const int forms = r.has("at") + r.has("cron") + r.has("signal") + r.has("api");
   if (forms == 0)
     r.error(nullptr,
-            "a schedule needs \"at\", \"cron\" or \"signal\" (omit it to run as soon as possible)");
-  if (forms > 1) r.error(nullptr, "\"at\", \"cron\" and \"signal\" exclude each other: give one");
+            "a schedule needs \"at\", \"cron\", \"signal\" or \"api\" (omit it to run as soon "
+            "as possible)");
+  if (forms > 1)
+    r.error(nullptr, "\"at\", \"cron\", \"signal\" and \"api\" exclude each other: give one");
   if (r.has("cron")) return;
   for (const char* name : {"timezone", "from", "until"})
     if (r.has(name)) r.error(name, std::string("\"") + name + "\" applies only to a cron schedule");
@@ -142,7 +146,7 @@ std::optional<schedule> parse_schedule(const nlohmann::json* j, const std::strin
   if (!j->is_object()) {
     out.push_back({pointer,
                    "a schedule must be an object: {\"at\": TIME}, {\"cron\": EXPR, \"timezone\", "
-                   "\"from\", \"until\"} or {\"signal\": true}",
+                   "\"from\", \"until\"}, {\"signal\": true} or {\"api\": true}",
                    problem::severity::error});
     return std::nullopt;
   }
@@ -152,7 +156,8 @@ std::optional<schedule> parse_schedule(const nlohmann::json* j, const std::strin
   schedule s;
   const auto at = r.time_member("at");
   s.cron = r.cron_member();
-  r.check_signal();
+  r.check_flag("signal");
+  r.check_flag("api");
   const auto zone = r.zone_member();
   s.from = r.time_member("from");
   s.until = r.time_member("until");
@@ -162,6 +167,7 @@ std::optional<schedule> parse_schedule(const nlohmann::json* j, const std::strin
   if (r.errors() > 0) return std::nullopt;
   if (at) s.k = schedule::kind::at, s.at = *at;
   if (r.has("signal")) s.k = schedule::kind::signal;
+  if (r.has("api")) s.k = schedule::kind::api;
   if (s.cron) {
     s.k = schedule::kind::cron;
     s.timezone = *zone;
@@ -197,6 +203,9 @@ schedule_preview preview_schedule(const schedule& s, time_us now, int n) {
       break;
     case schedule::kind::signal:
       p.note = "no planned time: it runs when a signal triggers it";
+      break;
+    case schedule::kind::api:
+      p.note = "no planned time: it sends when `campaign trigger` names a recipient";
       break;
   }
   return p;

@@ -1,5 +1,6 @@
 // Campaign schedules: as soon as possible, once at an instant, recurring by cron expression in a
-// time zone (DST-correct) within an optional validity window, or triggered by a signal.
+// time zone (DST-correct) within an optional validity window, triggered by a signal, or by the
+// API one recipient at a time (`campaign trigger`).
 #pragma once
 
 #include <memory>
@@ -41,7 +42,7 @@ class cron_expression {
 };
 
 struct schedule {
-  enum class kind { asap, at, cron, signal };
+  enum class kind { asap, at, cron, signal, api };
   kind k = kind::asap;
   time_us at = 0;                       // kind::at
   std::optional<cron_expression> cron;  // kind::cron
@@ -50,7 +51,7 @@ struct schedule {
 };
 
 // Parses the "schedule" member of a campaign (INTERFACES.md §4): absent/null -> asap,
-// {"at": TIME}, {"cron": EXPR, "timezone", "from", "until"}, {"signal": true}.
+// {"at": TIME}, {"cron": EXPR, "timezone", "from", "until"}, {"signal": true}, {"api": true}.
 // Every problem is appended to `out` with its pointer under `pointer` (e.g. "/schedule/cron");
 // a cron that can fire more often than every `min_interval` (default 15 min) is a warning.
 // Returns the schedule when there was no error.
@@ -59,7 +60,7 @@ std::optional<schedule> parse_schedule(const nlohmann::json* j, const std::strin
                                        duration_us min_interval = 15 * us_per_minute);
 
 // The next `n` run times strictly after `now` (asap: none — it runs on start/publish; at: the
-// instant if still in the future, else none; signal: none). Cron runs respect the window; a
+// instant if still in the future, else none; signal, api: none). Cron runs respect the window; a
 // `from` in the past rolls to the next valid slot.
 std::vector<time_us> next_runs(const schedule& s, time_us now, int n);
 

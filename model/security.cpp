@@ -224,6 +224,7 @@ verb_rule rule_of_verb(const std::string& verb) {
       {"archive", {role::approver, "campaign archive"}},
       {"confirm", {role::approver, "campaign confirm"}},
       {"trigger", {role::approver, "campaign trigger"}},
+      {"proof", {role::manager, "campaign proof"}},
       {"approve", {role::approver, "campaign approve"}},
       {"reject", {role::approver, "campaign reject"}},
       {"feedback", {role::approver, "feedback load"}},

@@ -63,7 +63,7 @@ message render(const json& options, const std::string& key, const tracking_setup
   rules.address_column = "email";
   rules.consent_column = "optin";
   json row = {{"email", email}, {"optin", true}, {"first_name", "Zoë"}, {"city", "Köln"}};
-  auto r = prepare_message(*act, rules, {"c-winter", 3, t}, key, row);
+  auto r = prepare_message(*act, rules, {"c-winter", 3, t, ""}, key, row);
   REQUIRE(std::holds_alternative<message>(r));
   return std::get<message>(r);
 }

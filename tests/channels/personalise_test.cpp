@@ -126,6 +126,7 @@ TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[
             "<p>Body</p>",
             {{"List-Unsubscribe", "<https://t.example/t/u/x>"}},
             {},
+            false,
             ""};
   json j = to_json(m);
   CHECK(j["html"] == "<p>Body</p>");
@@ -218,7 +219,7 @@ TEST_CASE("prepare_message renders a message or says why a row is excluded", "[a
   auto act = parse_channel_activity(a);
   REQUIRE(act.ok());
   recipient_rules rules{baton::channel::push, category::marketing, "token", "push_ok"};
-  send_context ctx{"c9", 4};
+  send_context ctx{"c9", 4, nullptr, ""};
   json row = {{"first_name", "Ada"}, {"items", {"x", "y"}}, {"token", "tok-1"}, {"push_ok", 1}};
   auto r = prepare_message(*act, rules, ctx, "7", row);
   REQUIRE(std::holds_alternative<message>(r));

@@ -17,6 +17,7 @@
 #include "events/security_events.hpp"
 #include "events/store_events.hpp"
 #include "events/template_events.hpp"
+#include "events/trigger_events.hpp"
 
 using namespace baton;
 using namespace baton::ev;
@@ -59,6 +60,9 @@ std::map<std::string, event> fixed_events() {
   out.emplace("store_salvaged", to_event(store_salvaged{120, 100, 20, "000012.log", 4096,
                                                         "checksum mismatch", "salvage-1", 18}));
   out.emplace("template_saved", to_event(template_saved{"weekly", R"({"name":"t"})", "c-3"}));
+  out.emplace("trigger_handled",
+              to_event(trigger_handled{"order-42", "17", "mail", "ab12cd", "excluded", "suppressed",
+                                       "transactional"}));
   std::vector<security_event> security = {
       user_added{"ann", "approver"},
       user_removed{"bob"},
@@ -129,6 +133,11 @@ std::string meaning(const event& e) {
     auto s = template_event_from(up.value());
     REQUIRE(s.ok());
     return to_event(s.value()).payload;
+  }
+  if (up->type == trigger_handled::type) {
+    auto t = trigger_handled_from(up.value());
+    REQUIRE(t.ok());
+    return to_event(t.value()).payload;
   }
   if (up->type == store_salvaged::type) {
     auto s = store_salvaged_from(up.value());

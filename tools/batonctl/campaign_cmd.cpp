@@ -210,6 +210,94 @@ void add_approval_verbs(CLI::App* g, context& ctx) {
   }
 }
 
+std::string trigger_line(const nlohmann::json& j) {
+  std::string s = j.value("triggerId", "") + ": " + j.value("status", "");
+  if (j.value("status", "") == "sent") s += " " + j.value("messageId", "");
+  if (j.contains("excluded") && j["excluded"].is_string())
+    s += " (" + j["excluded"].get<std::string>() + ")";
+  if (j.value("duplicate", false)) s += " (repeated trigger id: the first result, nothing sent)";
+  return s + "\n";
+}
+
+// `campaign trigger ID`: a signal to a signal-scheduled campaign (--var), or with --recipient a
+// send of an api campaign, answered once it is recorded (INTERFACES.md §10).
+void add_trigger_command(CLI::App& g, context& ctx) {
+  struct trigger_args {
+    std::string id, recipient, context_file, trigger_id;
+    std::vector<std::string> vars;
+  };
+  auto a = std::make_shared<trigger_args>();
+  auto* tr =
+      g.add_subcommand("trigger",
+                       "Signal a signal-scheduled campaign (--var), or send an api campaign to one "
+                       "recipient (--recipient)");
+  tr->add_option("ID", a->id, "Campaign id")->required();
+  tr->add_option("--var", a->vars, "A variable as k=v (repeatable; signal campaigns)");
+  tr->add_option("--recipient", a->recipient, "The recipient's key (api campaigns)");
+  tr->add_option("--context-file", a->context_file,
+                 "A JSON object rendered as {{context.PATH}} (api campaigns)");
+  tr->add_option("--trigger-id", a->trigger_id,
+                 "Idempotency key: a repeat returns the first result and sends nothing");
+  tr->callback([&ctx, a] {
+    api_command c{"trigger", a->id, "", "", "", {}};
+    if (!a->recipient.empty()) {
+      c.args["recipient"] = a->recipient;
+      if (!a->trigger_id.empty()) c.args["triggerId"] = a->trigger_id;
+      if (!a->context_file.empty()) {
+        auto text = read_file(a->context_file);
+        if (!text) {
+          ctx.exit_code = cli::fail(errc::validation, "--context-file", text.err().message());
+          return;
+        }
+        c.body = text.value();
+      }
+      ctx.exit_code = simple(ctx, c, trigger_line);
+      return;
+    }
+    for (auto& kv : a->vars) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        ctx.exit_code = cli::fail(errc::validation, "--var", "expected k=v, got '" + kv + "'");
+        return;
+      }
+      c.args[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    ctx.exit_code = simple(ctx, c, status_line);
+    if (ctx.exit_code == 0 && ctx.connect.empty()) embedded_note(a->id);
+  });
+}
+
+std::string proof_lines(const nlohmann::json& j) {
+  std::string s;
+  for (auto& p : j.value("proofs", nlohmann::json::array()))
+    s += "proof of " + j.value("activity", "") + " for " + p.value("recipient", "") + " to " +
+         p.value("to", "") + " (" + p.value("messageId", "") + ")\n";
+  return s;
+}
+
+// `campaign proof ID ACTIVITY --to ADDR[,ADDR] [--sample N] [--subject-prefix P]`.
+void add_proof_command(CLI::App& g, context& ctx) {
+  struct proof_args {
+    std::string id, activity, to, sample, prefix;
+  };
+  auto a = std::make_shared<proof_args>();
+  auto* p =
+      g.add_subcommand("proof",
+                       "Send the real rendering of a channel activity for sample recipients of its "
+                       "population to seed addresses, marked as proofs (not counted in reports)");
+  p->add_option("ID", a->id, "Campaign id")->required();
+  p->add_option("ACTIVITY", a->activity, "Channel activity id")->required();
+  p->add_option("--to", a->to, "Seed addresses, comma-separated")->required();
+  p->add_option("--sample", a->sample, "Recipients of the population to render (default 1)");
+  p->add_option("--subject-prefix", a->prefix, "Prefix of the subject (default \"[PROOF] \")");
+  p->callback([&ctx, a] {
+    api_command c{"proof", a->id, "", "", "", {{"activity", a->activity}, {"to", a->to}}};
+    if (!a->sample.empty()) c.args["sample"] = a->sample;
+    if (!a->prefix.empty()) c.args["subjectPrefix"] = a->prefix;
+    ctx.exit_code = simple(ctx, c, proof_lines);
+  });
+}
+
 }  // namespace
 
 void add_campaign_commands(CLI::App& app, context& ctx) {
@@ -295,23 +383,8 @@ void add_campaign_commands(CLI::App& app, context& ctx) {
         simple(ctx, {"confirm", *id, "", "", "", {{"activity", *activity}}}, status_line);
     if (ctx.exit_code == 0 && ctx.connect.empty()) embedded_note(*id);
   });
-  auto vars = std::make_shared<std::vector<std::string>>();
-  auto* tr = g->add_subcommand("trigger", "Signal a signal-scheduled campaign, with variables");
-  tr->add_option("ID", *id, "Campaign id")->required();
-  tr->add_option("--var", *vars, "A variable as k=v (repeatable)");
-  tr->callback([&ctx, id, vars] {
-    api_command c{"trigger", *id, "", "", "", {}};
-    for (auto& kv : *vars) {
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        ctx.exit_code = cli::fail(errc::validation, "--var", "expected k=v, got '" + kv + "'");
-        return;
-      }
-      c.args[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    ctx.exit_code = simple(ctx, c, status_line);
-    if (ctx.exit_code == 0 && ctx.connect.empty()) embedded_note(*id);
-  });
+  add_trigger_command(*g, ctx);
+  add_proof_command(*g, ctx);
   auto timeout = std::make_shared<std::string>();
   auto* w = g->add_subcommand(
       "wait",
