@@ -22,6 +22,8 @@ const char* kind_name(schedule::kind k) {
       return "cron";
     case schedule::kind::signal:
       return "signal";
+    case schedule::kind::api:
+      return "api";
   }
   return "unknown";
 }

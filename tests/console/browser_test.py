@@ -10,6 +10,7 @@ import time
 import unittest
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -34,7 +35,7 @@ class ConsoleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = browser()
-        cls.wait = WebDriverWait(cls.d, 30)
+        cls.wait = WebDriverWait(cls.d, 30, ignored_exceptions=[StaleElementReferenceException])
 
     @classmethod
     def tearDownClass(cls):
@@ -76,6 +77,13 @@ class ConsoleTest(unittest.TestCase):
         return self.d.execute_script(
             "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.id)", css)
 
+    def click(self, css):
+        """Clicks what `css` selects, found and clicked in one script call (the canvas redraws
+        live, so a handle found first can be stale by the time it is clicked)."""
+        self.assertTrue(self.d.execute_script(
+            "const e = document.querySelector(arguments[0]); if (!e) return false;"
+            "e.dispatchEvent(new MouseEvent('click', {bubbles: true})); return true;", css), css)
+
     def edge_labels(self):
         return self.texts("#graph .edge .count")
 
@@ -107,7 +115,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(d.execute_script("return window.__same_page"), 1)
         done = self.edge_labels()
         self.shot("canvas")
-        d.find_element(By.CSS_SELECTOR, '#graph .node[data-id="buyers"]').click()
+        self.click('#graph .node[data-id="buyers"]')
         wait.until(lambda _: "build_audience" in d.find_element(By.ID, "activity-options").text)
         self.assertIn("count in", d.find_element(By.ID, "details").text)
         self.shot("canvas-details")
