@@ -5,10 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include <caf/io/all.hpp>
-#include <caf/openssl/all.hpp>
+#include <caf/io/basp_broker.hpp>
 
 #include "actors/client_tls.hpp"
 #include "actors/data_runner.hpp"
@@ -25,9 +26,9 @@ struct engine_client::impl {
   engine_api api;
   std::optional<engine_handles> local;  // embedded mode
   std::shared_ptr<event_store> store;
-  std::mutex stop_mu;           // stop() may come from a signal-watching thread
-  std::optional<bool> stopped;  // the result of stop()
-  std::unique_ptr<ephemeral_identity> tls_identity;  // --tls-ca: CAF's module needs one
+  std::mutex stop_mu;                  // stop() may come from a signal-watching thread
+  std::optional<bool> stopped;         // the result of stop()
+  std::unique_ptr<tls_tunnel> tunnel;  // with TLS: CAF's connection is its plaintext end
 };
 
 engine_client::engine_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -44,6 +45,7 @@ engine_client::~engine_client() {
   impl_->local.reset();
   impl_->sys.reset();  // waits for every actor
   impl_->store.reset();
+  impl_->tunnel.reset();  // after CAF: the relay's thread ends, its sockets close
 }
 
 bool engine_client::stop(std::chrono::milliseconds grace) {
@@ -105,34 +107,52 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
   return std::unique_ptr<engine_client>(new engine_client(std::move(p)));
 }
 
+namespace {
+
+// CAF's remote_actor over a connection made elsewhere (the TLS tunnel's plaintext end): the BASP
+// broker adopts the socket, reads the server handshake and answers with the published actor,
+// whose interface must be the gate's.
+caf::expected<engine_gate> remote_gate(caf::actor_system& sys, int fd, std::uint16_t port) {
+  auto basp = sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+  auto scribe = sys.middleman().backend().new_scribe(fd);
+  caf::expected<engine_gate> out = caf::sec::no_actor_published_at_port;
+  caf::scoped_actor self{sys};
+  self->request(basp, std::chrono::seconds(30), caf::connect_atom_v, std::move(scribe), port)
+      .receive(
+          [&](caf::node_id&, caf::strong_actor_ptr& addr, std::set<std::string>& sigs) {
+            if (!addr)
+              out = caf::make_error(caf::sec::no_actor_published_at_port);
+            else if (!sys.assignable<engine_gate>(sigs))
+              out = caf::make_error(caf::sec::unexpected_actor_messaging_interface);
+            else
+              out = caf::actor_cast<engine_gate>(std::move(addr));
+          },
+          [&](caf::error& e) { out = std::move(e); });
+  return out;
+}
+
+}  // namespace
+
 result<std::unique_ptr<engine_client>> engine_client::connect(const std::string& host,
                                                               std::uint16_t port,
                                                               const std::string& token,
-                                                              const std::string& tls_ca) {
+                                                              const client_tls_files& tls) {
   auto p = std::make_unique<impl>();
+  if (tls.enabled() || !tls.cert.empty() || !tls.key.empty()) {
+    if (!tls.enabled())
+      return make_error(errc::validation, tls.cert.empty() ? "--tls-key" : "--tls-cert",
+                        "a client certificate needs --tls-ca (TLS)");
+    auto tunnel = tls_tunnel::open(host, port, tls, std::chrono::seconds(30));
+    if (!tunnel) return tunnel.err();
+    p->tunnel = std::move(tunnel.value());
+  }
   register_api_types(p->cfg);
   p->cfg.load<caf::io::middleman>();
   p->cfg.set("scheduler.max-threads", std::size_t{2});
-  if (!tls_ca.empty()) {
-    if (!std::filesystem::exists(tls_ca))
-      return make_error(errc::validation, "--tls-ca", "cannot read " + tls_ca);
-    auto identity = ephemeral_identity::make();
-    if (!identity) return identity.err();
-    p->tls_identity = std::move(identity.value());
-    p->cfg.load<caf::openssl::manager>();
-    p->cfg.set("openssl.cafile", tls_ca);
-    p->cfg.set("openssl.certificate", p->tls_identity->cert());
-    p->cfg.set("openssl.key", p->tls_identity->key());
-  }
+  p->cfg.set("logger.verbosity", caf::atom("quiet"));
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  caf::expected<engine_gate> gate = caf::sec::invalid_argument;
-  try {
-    gate = tls_ca.empty() ? p->sys->middleman().remote_actor<engine_gate>(host, port)
-                          : caf::openssl::remote_actor<engine_gate>(*p->sys, host, port);
-  } catch (const std::exception& e) {  // CAF's OpenSSL module reports some failures so
-    return make_error(errc::unavailable, host + ":" + std::to_string(port),
-                      std::string("cannot reach batond over TLS: ") + e.what());
-  }
+  auto gate = p->tunnel ? remote_gate(*p->sys, p->tunnel->take_plain_end(), port)
+                        : p->sys->middleman().remote_actor<engine_gate>(host, port);
   if (!gate)
     return make_error(errc::unavailable, host + ":" + std::to_string(port),
                       "cannot reach batond: " + p->sys->render(gate.error()));

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/api.hpp"
+#include "actors/client_tls.hpp"
 #include "events/result.hpp"
 
 namespace baton {
@@ -30,13 +31,21 @@ class engine_client {
   // errc::unavailable naming the holder when another process has the data dir.
   static result<std::unique_ptr<engine_client>> embedded(const embedded_options& o);
   // Connects to batond at host:port and authenticates with an API token: every command then
-  // acts as the token's user. With `tls_ca` (a PEM file) the connection speaks TLS and batond's
-  // certificate must be signed by that CA and valid. errc::unavailable when batond cannot be
-  // reached or its certificate fails the check; errc::refused "auth: ..." (the same words for
-  // every cause) when the token is missing, wrong or revoked.
+  // acts as the token's user. With `tls.ca` (a PEM file) the connection speaks TLS: batond's
+  // certificate must be signed by that CA, valid today and issued for `host` (a DNS name or an
+  // IP address); `tls.cert` and `tls.key` are the client's certificate (batond --tls-ca).
+  // errc::validation for unusable files (a key that does not match its certificate) before any
+  // connection; errc::unavailable when batond cannot be reached or a certificate fails the check
+  // ("TLS: certificate expired", ...); errc::refused "auth: ..." (the same words for every cause)
+  // when the token is missing, wrong or revoked.
   static result<std::unique_ptr<engine_client>> connect(const std::string& host, std::uint16_t port,
                                                         const std::string& token,
-                                                        const std::string& tls_ca = "");
+                                                        const client_tls_files& tls);
+  // The same without TLS.
+  static result<std::unique_ptr<engine_client>> connect(const std::string& host, std::uint16_t port,
+                                                        const std::string& token) {
+    return connect(host, port, token, client_tls_files{});
+  }
   ~engine_client();  // embedded: stop(), then the engine's threads end
 
   // Embedded: a graceful stop of the engine (drain_engine): running sends stop at their next

@@ -29,7 +29,7 @@ struct session_entry {
 };
 
 struct gate_state {
-  std::map<std::string, std::deque<clock_type::time_point>> failures;  // by peer host
+  std::map<std::string, std::deque<clock_type::time_point>> failures;  // by peer IP (or host)
   std::deque<session_entry> sessions;
   static inline const char* name = "api_gate";
 };
@@ -56,18 +56,30 @@ std::string peer_of(const caf::strong_actor_ptr& sender) {
   return hash == std::string::npos ? text : text.substr(0, hash);
 }
 
+// The IP address the sender's node speaks from; "" when unknown.
+std::string ip_of(const std::shared_ptr<const peer_book>& peers,
+                  const caf::strong_actor_ptr& sender) {
+  return peers && sender ? peers->ip_of(caf::to_string(sender->node())) : "";
+}
+
 // A session: commands act as `user` while the token it was opened with stays valid, and only
-// for the node that opened it (a handle that reached another client is useless there).
+// for the node that opened it, from the IP address it opened it from (a handle that reached
+// another client, or a node id claimed from elsewhere, is useless there).
 engine_api spawn_session(caf::local_actor* parent, const engine_handles& engine,
                          const engine_config& config, std::string user, std::string token_hash,
-                         caf::node_id node,
+                         caf::node_id node, std::string ip, std::shared_ptr<const peer_book> peers,
                          std::shared_ptr<std::atomic<clock_type::rep>> last_used) {
   auto api = engine.api;
   auto book = engine.security;
-  auto valid = [book, user, token_hash, node, last_used](caf::local_actor* self) {
+  auto valid = [book, user, token_hash, node, ip, peers, last_used](caf::local_actor* self) {
     last_used->store(clock_type::now().time_since_epoch().count());
     auto sender = self->current_sender();
     if (!sender || sender->node() != node) return false;
+    if (auto now_ip = ip_of(peers, sender); now_ip != ip) {
+      spdlog::warn("api: a session of {} opened from {} was used from {}; refused", user,
+                   ip.empty() ? "?" : ip, now_ip.empty() ? "?" : now_ip);
+      return false;
+    }
     auto state = book->get();
     auto* u = state->find(user);
     if (!u) return false;
@@ -113,7 +125,8 @@ engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
         return {
             [=](authenticate_atom, const std::string& token) -> caf::result<caf::actor> {
               auto sender = self->current_sender();
-              auto peer = peer_of(sender);
+              auto ip = ip_of(o.peers, sender);
+              auto peer = ip.empty() ? peer_of(sender) : ip;
               auto now = clock_type::now();
               auto& tries = self->state.failures[peer];
               while (!tries.empty() && now - tries.front() > o.window) tries.pop_front();
@@ -133,8 +146,9 @@ engine_gate spawn_gate(caf::actor_system& sys, const engine_handles& engine,
               prune_sessions(self, self->state, o.session_idle, o.max_sessions);
               auto used = std::make_shared<std::atomic<clock_type::rep>>(
                   clock_type::now().time_since_epoch().count());
-              auto session = caf::actor_cast<caf::actor>(spawn_session(
-                  self, engine, config, *user, token_hash(token), sender->node(), used));
+              auto session = caf::actor_cast<caf::actor>(
+                  spawn_session(self, engine, config, *user, token_hash(token), sender->node(), ip,
+                                o.peers, used));
               self->state.sessions.push_back({session, used});
               return session;
             },

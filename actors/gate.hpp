@@ -1,16 +1,19 @@
 // The door of the published API (INTERFACES.md §7–§8): a network client first authenticates
 // with an API token and gets a session, an engine_api bound to the token's user and to the
-// client's node; every command sent to the session acts as that user, whatever the message
-// says. Failed authentications are recorded (auth_failed) and limited per peer.
+// client's node and its IP address; every command sent to the session acts as that user,
+// whatever the message says. Failed authentications are recorded (auth_failed) and limited per
+// peer IP address (batond's peer_book; the node's host without one).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include <caf/all.hpp>
 
 #include "actors/api.hpp"
 #include "actors/engine.hpp"
+#include "actors/peer_book.hpp"
 
 namespace baton {
 
@@ -30,6 +33,9 @@ struct gate_options {
   std::chrono::seconds window{60};      // ... then refused without a look
   std::chrono::hours session_idle{24};  // a session unused this long ends (at a later login)
   std::size_t max_sessions = 4096;      // beyond: the least recently used session ends
+  // The IP address of each client node (batond's wire guard fills it): failures are counted per
+  // IP and a session works only from the IP it was opened from. Unset: in-process callers.
+  std::shared_ptr<const peer_book> peers;
 };
 
 // Stop it (send_exit) after drain_engine: its sessions end with it.

@@ -244,3 +244,14 @@ TEST_CASE("hostile frames are refused with the reason", "[guard]") {
     CHECK((out.empty() || out == hs));  // at most the handshake went through
   }
 }
+
+TEST_CASE("the client handshake names the client's node as CAF does", "[guard]") {
+  caf_side c;
+  auto rules = api_rules();
+  client_frame_reader r(rules);
+  CHECK(r.client_node().empty());
+  bytes out;
+  REQUIRE(r.feed(c.handshake().data(), c.handshake().size(), out).empty());
+  REQUIRE(r.handshake_done());
+  CHECK(r.client_node() == caf::to_string(c.sys->node()));
+}

@@ -16,7 +16,9 @@ struct context {
   std::string token_file;  // --token-file F (else $BATON_TOKEN): the API token for --connect
   std::string token;       // read by check_identity, never printed
   std::string tls_ca;      // --tls-ca F: speak TLS to batond, whose certificate F's CA signed
-  std::string command;     // the command as typed ("campaign publish"), for refusals
+  std::string tls_cert;    // --tls-cert F, --tls-key F: the client's certificate (batond --tls-ca)
+  std::string tls_key;
+  std::string command;  // the command as typed ("campaign publish"), for refusals
   // The config file of a local command, checked before the command runs (defaults when the data
   // dir has none); unset with --connect.
   std::optional<engine_config> config;

@@ -18,7 +18,8 @@ result<std::unique_ptr<engine_client>> open_engine(const context& ctx, bool star
     if (!parse_host_port(ctx.connect, host, port) || port == 0)
       return make_error(errc::validation, "--connect",
                         "expected HOST:PORT, got '" + ctx.connect + "'");
-    return engine_client::connect(host, port, ctx.token, ctx.tls_ca);
+    return engine_client::connect(host, port, ctx.token,
+                                  client_tls_files{ctx.tls_ca, ctx.tls_cert, ctx.tls_key});
   }
   embedded_options o{ctx.global.data_dir, ctx.global.config, true};
   o.start_work = start_work;

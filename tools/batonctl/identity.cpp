@@ -45,6 +45,9 @@ int check_local(context& ctx) {
     return cli::fail(errc::validation, "--token-file", "an API token is for --connect only");
   if (!ctx.tls_ca.empty())
     return cli::fail(errc::validation, "--tls-ca", "TLS is for --connect only");
+  if (!ctx.tls_cert.empty() || !ctx.tls_key.empty())
+    return cli::fail(errc::validation, ctx.tls_cert.empty() ? "--tls-key" : "--tls-cert",
+                     "TLS is for --connect only");
   struct stat st {};
   if (::stat(ctx.global.data_dir.c_str(), &st) != 0) return 0;  // `init` creates it
   if (st.st_uid == ::geteuid()) return 0;

@@ -84,6 +84,9 @@ int run(int argc, char** argv) {
                  "With --connect: the file holding the API token (default $BATON_TOKEN)");
   app.add_option("--tls-ca", ctx.tls_ca,
                  "With --connect: speak TLS; batond's certificate must be signed by this CA");
+  app.add_option("--tls-cert", ctx.tls_cert,
+                 "With --connect and --tls-ca: this client's PEM certificate (batond --tls-ca)");
+  app.add_option("--tls-key", ctx.tls_key, "With --tls-cert: its PEM private key");
   ctl::add_events_command(app, ctx);
   ctl::add_campaign_commands(app, ctx);
   ctl::add_template_commands(app, ctx);

@@ -76,7 +76,8 @@ struct api_listener {
 
 baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine_gate& api,
                                      const baton::engine_config& c,
-                                     std::shared_ptr<baton::guard::tls_context> tls) {
+                                     std::shared_ptr<baton::guard::tls_context> tls,
+                                     std::shared_ptr<baton::peer_book> peers) {
   baton::guard::guard_options o;
   o.listen_host = c.listen_host;
   o.listen_port = c.listen_port;
@@ -85,6 +86,12 @@ baton::result<api_listener> open_api(caf::actor_system& sys, const baton::engine
   o.max_connections = c.max_connections;
   o.handshake_timeout = std::chrono::seconds(c.handshake_timeout_seconds);
   o.tls = std::move(tls);
+  o.peer_opened = [peers](const std::string& node, const std::string& ip) {
+    peers->opened(node, ip);
+  };
+  o.peer_closed = [peers](const std::string& node, const std::string& ip) {
+    peers->closed(node, ip);
+  };
   api_listener l;
   l.engine = std::make_unique<baton::engine_handoff>(sys, api, c.listen_port);
   o.hand_over = [engine = l.engine.get()](int fd) { engine->serve(fd); };
@@ -161,8 +168,12 @@ int run_daemon(daemon_args& a) {
     eo.data_url = config->data_url;
     eo.runner = baton::make_engine_runner(a.g.data_dir, config.value());
     auto engine = baton::spawn_engine(sys, eo);
-    auto gate = baton::spawn_gate(sys, engine, config.value());
-    auto api = open_api(sys, gate, config.value(), tls);
+    // The guard tells the gate which IP address each client node speaks from.
+    auto peers = std::make_shared<baton::peer_book>();
+    baton::gate_options go;
+    go.peers = peers;
+    auto gate = baton::spawn_gate(sys, engine, config.value(), go);
+    auto api = open_api(sys, gate, config.value(), tls, peers);
     if (!api) {
       code = baton::cli::fail(api.err());
     } else {

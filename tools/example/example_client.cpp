@@ -1,11 +1,13 @@
 // An example backend service: connects to batond, authenticates with the API token in
 // $BATON_TOKEN (a user made with `batonctl user add`), creates and publishes a campaign from a
 // JSON file, and prints the campaign's events as they happen until its run ends.
-//   BATON_TOKEN=... baton-example-client HOST:PORT CAMPAIGN.json
+//   BATON_TOKEN=... baton-example-client [--tls-ca F [--tls-cert F --tls-key F]] HOST:PORT FILE
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,37 +18,54 @@
 namespace {
 
 int run(int argc, char** argv) {
-  const char* usage = "usage: BATON_TOKEN=TOKEN baton-example-client HOST:PORT CAMPAIGN.json\n";
+  const char* usage =
+      "usage: BATON_TOKEN=TOKEN baton-example-client [--tls-ca F [--tls-cert F --tls-key F]] "
+      "HOST:PORT CAMPAIGN.json\n";
   if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
-    std::cout
-        << usage
-        << "Creates and publishes the campaign on batond at HOST:PORT, then prints its events "
-           "until the run ends.\n";
+    std::cout << usage
+              << "Creates and publishes the campaign on batond at HOST:PORT, then prints its "
+                 "events until the run ends. --tls-ca: speak TLS, batond's certificate signed by "
+                 "that CA; --tls-cert/--tls-key: this client's certificate.\n";
     return 0;
   }
-  if (argc != 3) {
+  baton::client_tls_files tls;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string* file = a == "--tls-ca"     ? &tls.ca
+                        : a == "--tls-cert" ? &tls.cert
+                        : a == "--tls-key"  ? &tls.key
+                                            : nullptr;
+    if (file && i + 1 < argc)
+      *file = argv[++i];
+    else if (file || a.rfind("--", 0) == 0)
+      return std::cerr << usage, 2;
+    else
+      args.push_back(a);
+  }
+  if (args.size() != 2) {
     std::cerr << usage;
     return 2;
   }
   std::string host;
   std::uint16_t port = 0;
-  if (!baton::parse_host_port(argv[1], host, port) || port == 0) {
-    std::cerr << "error: " << argv[1] << ": expected HOST:PORT\n";
+  if (!baton::parse_host_port(args[0], host, port) || port == 0) {
+    std::cerr << "error: " << args[0] << ": expected HOST:PORT\n";
     return 2;
   }
-  std::ifstream in(argv[2]);
+  std::ifstream in(args[1]);
   if (!in) {
-    std::cerr << "error: " << argv[2] << ": cannot read file\n";
+    std::cerr << "error: " << args[1] << ": cannot read file\n";
     return 4;
   }
   std::stringstream text;
   text << in.rdbuf();
   const char* token = std::getenv("BATON_TOKEN");
   // The session acts as the token's user: the identity in each command below is not used.
-  auto client = baton::engine_client::connect(host, port, token ? token : "");
+  auto client = baton::engine_client::connect(host, port, token ? token : "", tls);
   if (!client) {
     std::cerr << "error: " << client.err().message() << "\n";
-    return client.err().code == baton::errc::refused ? 3 : 5;
+    return baton::exit_code(client.err().code);
   }
   auto& c = *client.value();
   auto created = c.call({"create", "", "example-client", "", text.str(), {}});

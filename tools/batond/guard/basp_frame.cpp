@@ -63,6 +63,17 @@ const char* read_node_id(cursor& c, bool allow_none) {
   return zero ? "node id without a host" : nullptr;
 }
 
+// The text of a node id that read_node_id accepted (kind, process id, host hash).
+std::string node_text(const std::uint8_t* p) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (int i = 12; i < 32; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 0xf];
+  }
+  return out + "#" + std::to_string(read_be(p + 8, 4));
+}
+
 bool listed(const std::vector<std::string>& allowed, std::string_view name) {
   return std::find(allowed.begin(), allowed.end(), name) != allowed.end();
 }
@@ -216,8 +227,10 @@ std::string client_frame_reader::feed(const std::uint8_t* data, std::size_t n,
     bool pass_on = true;
     failure_ = check_payload(header_, pass_on);
     if (!failure_.empty()) break;
-    if (static_cast<basp_op>(header_.operation) == basp_op::client_handshake)
+    if (static_cast<basp_op>(header_.operation) == basp_op::client_handshake) {
       handshake_done_ = true;
+      client_node_ = node_text(frame_.data() + basp_header_size);
+    }
     if (pass_on) out.insert(out.end(), frame_.begin(), frame_.end());
     frame_.clear();
     if (frame_.capacity() > (64u << 10)) frame_.shrink_to_fit();  // give a big frame's memory back

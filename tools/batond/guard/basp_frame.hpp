@@ -78,6 +78,9 @@ class client_frame_reader {
   std::string feed(const std::uint8_t* data, std::size_t n, std::vector<std::uint8_t>& out);
 
   bool handshake_done() const { return handshake_done_; }
+  // The node id of the accepted client handshake as CAF 0.17 writes it (caf::to_string:
+  // the host hash in upper-case hex, '#', the process id); "" before.
+  const std::string& client_node() const { return client_node_; }
   const std::string& failure() const { return failure_; }
   // Bytes held of the frame being received (≤ 32 + the cap).
   std::size_t pending() const { return frame_.size(); }
@@ -93,6 +96,7 @@ class client_frame_reader {
   basp_header header_;
   bool have_header_ = false;
   bool handshake_done_ = false;
+  std::string client_node_;
   std::string failure_;
 };
 

@@ -43,10 +43,12 @@ struct connection {
   explicit connection(const frame_rules& r) : reader(r) {}
   std::uint64_t id = 0;
   int client = -1, engine = -1;
-  std::string peer;
+  std::string peer, ip;  // "ADDRESS:PORT", "ADDRESS"
+  std::string node;      // the client's CAF node, once its handshake has passed
   client_frame_reader reader;
   byte_queue to_engine, to_client;
-  steady::time_point accepted, client_progress;
+  steady::time_point accepted, client_progress, client_heard;
+  std::size_t hello_bytes = 0;  // TLS: how many of the first bytes were checked
   std::uint32_t client_mask = 0, engine_mask = 0;
   std::unique_ptr<tls_session> tls;  // with TLS: the client's bytes are ciphertext
 };
@@ -75,6 +77,30 @@ class log_limiter {
   int lines_ = 0;
   std::uint64_t suppressed_ = 0;
 };
+
+// "ADDRESS" of "ADDRESS:PORT" or "[ADDRESS]:PORT"; "" when unknown.
+std::string address_of(const std::string& peer) {
+  if (!peer.empty() && peer[0] == '[') return peer.substr(1, peer.find(']') - 1);
+  auto colon = peer.rfind(':');
+  return colon == std::string::npos ? "" : peer.substr(0, colon);
+}
+
+// Whether byte `at` of a connection's stream may be byte `at` of a TLS record holding a
+// ClientHello: content type 22 (handshake), version 3.x, two length bytes, handshake type 1.
+bool client_hello_byte(std::size_t at, std::uint8_t b) {
+  switch (at) {
+    case 0:
+      return b == 0x16;
+    case 1:
+      return b == 0x03;
+    case 2:
+      return b <= 0x04;
+    case 5:
+      return b == 0x01;
+    default:
+      return true;
+  }
+}
 
 }  // namespace
 
@@ -109,6 +135,7 @@ struct wire_guard::impl {
   void client_readable(connection& c);
   void engine_readable(connection& c);
   void flush(connection& c);
+  void report_node(connection& c);
   void update_interest(connection& c);
   void drop(std::uint64_t id, const std::string& why);
   void sweep();
@@ -192,7 +219,8 @@ void wire_guard::impl::open_connection(int client) {
   c->client = client;
   c->engine = engine;
   c->peer = peer_name(client);
-  c->accepted = c->client_progress = steady::now();
+  c->ip = address_of(c->peer);
+  c->accepted = c->client_progress = c->client_heard = steady::now();
   if (opt.tls) c->tls = std::make_unique<tls_session>(*opt.tls);
   ++accepted;
   auto& ref = *c;
@@ -208,11 +236,15 @@ void wire_guard::impl::client_readable(connection& c) {
   auto n = ::recv(c.client, buf, sizeof buf, 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
   if (n <= 0) return drop(c.id, "");  // the client left
+  c.client_heard = steady::now();
   if (!c.tls) {
     auto why = c.reader.feed(buf, static_cast<std::size_t>(n), c.to_engine.data);
-    if (!why.empty()) drop(c.id, why);
-    return;
+    if (!why.empty()) return drop(c.id, why);
+    return report_node(c);
   }
+  for (std::size_t i = 0; c.hello_bytes < 6 && i < static_cast<std::size_t>(n); ++i)
+    if (!client_hello_byte(c.hello_bytes++, buf[i]))
+      return drop(c.id, "its first bytes are not a TLS ClientHello (a client without TLS?)");
   std::vector<std::uint8_t> plain;
   auto why = c.tls->from_network(buf, static_cast<std::size_t>(n), plain);
   if (c.to_client.size() == 0) c.client_progress = steady::now();
@@ -220,7 +252,14 @@ void wire_guard::impl::client_readable(connection& c) {
   if (!why.empty()) return drop(c.id, why);
   if (plain.empty()) return;
   why = c.reader.feed(plain.data(), plain.size(), c.to_engine.data);
-  if (!why.empty()) drop(c.id, why);
+  if (!why.empty()) return drop(c.id, why);
+  report_node(c);
+}
+
+void wire_guard::impl::report_node(connection& c) {
+  if (!c.node.empty() || !c.reader.handshake_done()) return;
+  c.node = c.reader.client_node();
+  if (opt.peer_opened) opt.peer_opened(c.node, c.ip);
 }
 
 void wire_guard::impl::engine_readable(connection& c) {
@@ -271,6 +310,11 @@ void wire_guard::impl::drop(std::uint64_t id, const std::string& why) {
     ++dropped;
     log.warn("dropped " + c.peer + ": " + why);
   }
+  if (c.tls && c.to_client.size() > 0) {  // a TLS alert saying why, if the socket takes it now
+    [[maybe_unused]] auto n = ::send(c.client, c.to_client.data.data() + c.to_client.off,
+                                     c.to_client.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  if (!c.node.empty() && opt.peer_closed) opt.peer_closed(c.node, c.ip);
   ::epoll_ctl(epfd, EPOLL_CTL_DEL, c.client, nullptr);
   ::epoll_ctl(epfd, EPOLL_CTL_DEL, c.engine, nullptr);
   ::close(c.client);
@@ -282,7 +326,10 @@ void wire_guard::impl::sweep() {
   auto now = steady::now();
   std::vector<std::pair<std::uint64_t, std::string>> late;
   for (auto& [id, c] : conns) {
-    if (!c->reader.handshake_done() && now - c->accepted > opt.handshake_timeout)
+    if (c->tls && !c->tls->handshake_done() && now - c->client_heard > opt.tls_silence_timeout)
+      late.emplace_back(id, "silent for " + std::to_string(opt.tls_silence_timeout.count()) +
+                                " ms before its TLS handshake was done");
+    else if (!c->reader.handshake_done() && now - c->accepted > opt.handshake_timeout)
       late.emplace_back(id, "no client handshake within " +
                                 std::to_string(opt.handshake_timeout.count() / 1000) +
                                 " s (engine.handshakeTimeoutSeconds)");

@@ -4,7 +4,9 @@
 // Promises: no frame over the cap reaches CAF or is held; at most `max_connections` at once;
 // a connection without a client handshake within the deadline, a bad frame, or a client that
 // takes none of its replies for `stall_timeout` is dropped and logged with its peer address;
-// one thread, non-blocking sockets, so a slow client never holds up another. No CAF in here.
+// with TLS, so is one whose first bytes are not a TLS ClientHello or that falls silent before
+// its TLS handshake is done; one thread, non-blocking sockets, so a slow client never holds up
+// another. Each client's CAF node is reported with its IP address. No CAF in here.
 #pragma once
 
 #include <chrono>
@@ -30,8 +32,14 @@ struct guard_options {
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds stall_timeout{60'000};
   // Set: every connection speaks TLS (tls.hpp); the frames are checked after decryption and CAF
-  // gets plaintext. A failed handshake drops the connection, logged with its peer.
+  // gets plaintext. A failed handshake drops the connection, logged with its peer, and so does a
+  // connection whose first bytes are not a ClientHello (a client without TLS) or that sends
+  // nothing for `tls_silence_timeout` before its TLS handshake is done.
   std::shared_ptr<tls_context> tls;
+  std::chrono::milliseconds tls_silence_timeout{2'000};
+  // Called on the relay thread when a connection's client handshake has passed (its CAF node id
+  // as caf::to_string writes it, the peer's IP address) and when that connection closes.
+  std::function<void(const std::string&node, const std::string&ip)> peer_opened, peer_closed;
 };
 
 // Counters since start (for tests and the log).
