@@ -285,15 +285,22 @@ result<std::unique_ptr<tls_tunnel>> tls_tunnel::open(const std::string& host, st
     if (SSL_CTX_use_certificate_chain_file(p->ctx, f.cert.c_str()) != 1)
       return make_error(errc::validation, "--tls-cert",
                         f.cert + ": cannot use this certificate: " + ssl_reason());
-    if (SSL_CTX_use_PrivateKey_file(p->ctx, f.key.c_str(), SSL_FILETYPE_PEM) != 1) {
-      ERR_clear_error();
-      return make_error(errc::validation, "--tls-key", f.key + ": cannot read a PEM private key");
+    EVP_PKEY* key = nullptr;
+    if (BIO* in = BIO_new_file(f.key.c_str(), "r")) {
+      key = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
+      BIO_free(in);
     }
-    if (SSL_CTX_check_private_key(p->ctx) != 1) {
-      ERR_clear_error();
+    ERR_clear_error();
+    if (!key)
+      return make_error(errc::validation, "--tls-key", f.key + ": cannot read a PEM private key");
+    bool matches = X509_check_private_key(SSL_CTX_get0_certificate(p->ctx), key) == 1;
+    bool used = matches && SSL_CTX_use_PrivateKey(p->ctx, key) == 1;
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    if (!matches)
       return make_error(errc::validation, "--tls-key",
                         f.key + " does not match the certificate " + f.cert);
-    }
+    if (!used) return make_error(errc::validation, "--tls-key", f.key + ": cannot use this key");
   }
   auto where = host + ":" + std::to_string(port);
   std::string why;
