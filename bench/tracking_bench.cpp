@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   }
   if (run(ctl + " init >&2") || run(ctl + " schema apply " + schema + " >&2") ||
       run(ctl + " data load profiles " + dir + "/profiles.csv >&2") ||
+      run(ctl + " user add bench --role viewer > " + dir + "/token") ||
       run(ctl + " --json run " + dir + "/p10.json > " + dir + "/run.json")) {
     note("P10: preparing the campaign failed");
     return 1;
@@ -180,8 +181,8 @@ int main(int argc, char** argv) {
   bare_thread.join();
 
   // Exactly once: the report counts every hit answered, no more.
-  run(build + "/tools/batonctl --connect " + api + " --json report " + campaign + " > " + dir +
-      "/report.json");
+  run(build + "/tools/batonctl --connect " + api + " --token-file " + dir + "/token --json report " +
+      campaign + " > " + dir + "/report.json");
   auto rep = json::parse(slurp(dir + "/report.json"), nullptr, false);
   std::uint64_t recorded = 0;
   if (rep.is_object())

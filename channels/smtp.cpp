@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "channels/curl_support.hpp"
+#include "channels/send_lanes.hpp"
 #include "model/json_reader.hpp"
 
 namespace baton::channels {
@@ -33,7 +34,7 @@ smtp_options parse_smtp_options(const nlohmann::json& entry, const std::string& 
   smtp_options o;
   json_reader r(entry, pointer, out);
   r.allow({"connector", "url", "tls", "verifyTls", "caFile", "username", "password", "from",
-           "messageIdDomain", "timeoutSeconds"});
+           "messageIdDomain", "timeoutSeconds", "connections"});
   if (auto url = r.string("url", true)) {
     if (url->rfind("smtp://", 0) != 0 && url->rfind("smtps://", 0) != 0)
       r.error("url", "expected smtp://HOST:PORT or smtps://HOST:PORT");
@@ -50,36 +51,45 @@ smtp_options parse_smtp_options(const nlohmann::json& entry, const std::string& 
   o.from = r.string("from").value_or("");
   o.message_id_domain = r.string("messageIdDomain").value_or(o.message_id_domain);
   o.timeout_seconds = r.integer("timeoutSeconds", 1, 3600).value_or(o.timeout_seconds);
+  o.connections = static_cast<int>(r.integer("connections", 1, 16).value_or(o.connections));
   r.finish();
   return o;
 }
 
-struct smtp_connector::impl {
+struct smtp_connector::lane {
   detail::curl_ptr curl;
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
+struct smtp_connector::impl {
+  std::vector<lane> lanes;
+};
+
 smtp_connector::smtp_connector(smtp_options o, const baton::clock* clock)
-    : p_(std::make_unique<impl>()), o_(std::move(o)), clock_(clock) {}
+    : p_(std::make_unique<impl>()), o_(std::move(o)), clock_(clock) {
+  p_->lanes = std::vector<lane>(static_cast<std::size_t>(std::max(1, o_.connections)));
+}
 
 smtp_connector::~smtp_connector() = default;
 
 std::vector<delivery_result> smtp_connector::send(const std::vector<message>& batch,
                                                   const send_hooks& hooks) {
   std::lock_guard lock(mu_);
-  return send_each(batch, hooks,
-                   [this](const message& m, bool& broken) { return send_one(m, broken); });
+  return send_in_lanes(batch, hooks, p_->lanes.size(),
+                       [this](std::size_t lane, const message& m, bool& broken) {
+                         return send_one(m, p_->lanes[lane], broken);
+                       });
 }
 
-delivery_result smtp_connector::send_one(const message& m, bool& connection_broken) {
+delivery_result smtp_connector::send_one(const message& m, lane& l, bool& connection_broken) {
   delivery_result r{m.message_id, delivery_status::failed, false, false, {}};
   std::string sender = envelope_address(m.from.empty() ? o_.from : m.from);
   if (sender.empty()) {
     r.reason = "no sender: set the activity's `from` or the connector's `from`";
     return r;
   }
-  if (!p_->curl) p_->curl = detail::make_curl();
-  CURL* h = p_->curl.get();
+  if (!l.curl) l.curl = detail::make_curl();
+  CURL* h = l.curl.get();
   if (!h) {
     r.retryable = connection_broken = true;
     r.reason = "curl: cannot create a handle";
@@ -90,10 +100,10 @@ delivery_result smtp_connector::send_one(const message& m, bool& connection_brok
   upload up{&data};
   detail::slist_ptr rcpt(curl_slist_append(nullptr, ("<" + m.address + ">").c_str()));
   std::string mail_from = "<" + sender + ">";
-  p_->errbuf[0] = 0;
+  l.errbuf[0] = 0;
   curl_easy_setopt(h, CURLOPT_URL, o_.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p_->errbuf);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, l.errbuf);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, o_.timeout_seconds);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, std::min(o_.timeout_seconds, 10L));
   curl_easy_setopt(h, CURLOPT_USE_SSL,
@@ -121,12 +131,12 @@ delivery_result smtp_connector::send_one(const message& m, bool& connection_brok
     r.status = delivery_status::sent;
     return r;
   }
-  r.reason = detail::curl_reason(code, p_->errbuf);
+  r.reason = detail::curl_reason(code, l.errbuf);
   if (reply >= 400) r.reason += " (SMTP " + std::to_string(reply) + ")";
   r.retryable = !(reply >= 500 && reply < 600);
   if (detail::is_connection_error(code)) {
     connection_broken = true;
-    p_->curl.reset();  // start afresh next batch
+    l.curl.reset();  // start afresh next batch
   }
   return r;
 }

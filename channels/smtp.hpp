@@ -1,6 +1,7 @@
-// The SMTP connector: one SMTP transaction (MAIL FROM, RCPT TO, DATA) per email over a kept
-// libcurl connection, optionally with TLS. The bytes of each mail come from format_email
-// (mime.hpp); SMTP has no idempotency key, so a crash can re-send the in-flight batch.
+// The SMTP connector: one SMTP transaction (MAIL FROM, RCPT TO, DATA) per email over kept
+// libcurl connections (up to `connections` at once, send_lanes.hpp), optionally with TLS. The bytes
+// of each mail come from format_email (mime.hpp); SMTP has no idempotency key, so a crash can
+// re-send the in-flight batch.
 #pragma once
 
 #include <memory>
@@ -29,11 +30,12 @@ struct smtp_options {
   std::string from;  // the From of messages without one ("Shop <news@shop.example>")
   std::string message_id_domain = "baton.invalid";
   long timeout_seconds = 30;
+  int connections = 4;  // kept connections a batch is spread over (1 = one message at a time)
 };
 
 // From a config entry {"connector": "smtp", "url", "tls": "none|try|starttls", "verifyTls",
-// "caFile", "username", "password", "from", "messageIdDomain", "timeoutSeconds"}; problems
-// carry pointers under `pointer`.
+// "caFile", "username", "password", "from", "messageIdDomain", "timeoutSeconds", "connections"};
+// problems carry pointers under `pointer`.
 smtp_options parse_smtp_options(const nlohmann::json& entry, const std::string& pointer,
                                 problems& out);
 
@@ -54,8 +56,9 @@ class smtp_connector final : public connector {
   bool idempotent() const override { return false; }
 
  private:
-  delivery_result send_one(const message& m, bool& connection_broken);
   struct impl;
+  struct lane;
+  delivery_result send_one(const message& m, lane& l, bool& connection_broken);
   std::unique_ptr<impl> p_;
   smtp_options o_;
   const baton::clock* clock_;

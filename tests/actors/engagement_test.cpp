@@ -11,6 +11,7 @@
 #include "channels/message.hpp"
 #include "channels/tracking_token.hpp"
 #include "delivery_fixture.hpp"
+#include "log_copy.hpp"
 #include "support/servers.hpp"
 
 using namespace baton;
@@ -216,6 +217,52 @@ TEST_CASE("tracked links, opens and one-click unsubscribe through batond --http"
   auto receipts = e.outbox(tx);
   REQUIRE(receipts.count("1"));
   CHECK(receipts.at("1")["headers"] == json::object());
+}
+
+TEST_CASE("view in browser: /t/v shows the message as its recipient got it, and nothing else",
+          "[engagement][tracking][e2e]") {
+  engagement_dir e;
+  auto c = tracked_campaign("viewed");
+  c["activities"][1]["html"] =
+      "<html><body><p>Hi {{first_name}}</p><a href=\"{{baton.view_url}}\">View online</a>"
+      "<a href=\"https://shop.example/sale\">Sale</a></body></html>";
+  auto id = e.run("viewed", c);
+  auto sent = e.outbox(id);
+  REQUIRE(sent.size() == 6);
+  auto v1 = tracking_paths(sent.at("1")["html"].get<std::string>(), 'v');
+  auto v2 = tracking_paths(sent.at("2")["html"].get<std::string>(), 'v');
+  REQUIRE(v1.size() == 1);
+  REQUIRE(v2.size() == 1);
+  daemon_process d(e.wd, e.data, {"--http", "127.0.0.1:0"});
+  auto http = client_of(d.http_address());
+  auto r = http.Get(v1[0].c_str());
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK_THAT(r->get_header_value("Content-Type"), Catch::StartsWith("text/html"));
+  CHECK_THAT(r->body, Catch::Contains("Hi P1"));
+  CHECK(r->body.find("Hi P2") == std::string::npos);
+  // The page is the message as sent: its links are the tracked ones, not the originals.
+  CHECK(r->body.find("https://shop.example/sale") == std::string::npos);
+  CHECK_THAT(r->body, Catch::Contains("/t/c/"));
+  r = http.Get(v2[0].c_str());
+  REQUIRE(r);
+  CHECK_THAT(r->body, Catch::Contains("Hi P2"));
+  // An altered token, or a click token on the view path: 404.
+  auto altered = v1[0];
+  altered.back() = altered.back() == 'A' ? 'B' : 'A';
+  auto click = tracking_paths(sent.at("1")["html"].get<std::string>(), 'c');
+  REQUIRE_FALSE(click.empty());
+  for (auto path : {altered, "/t/v/" + click[0].substr(5)}) {
+    auto bad = http.Get(path.c_str());
+    REQUIRE(bad);
+    INFO(path);
+    CHECK(bad->status == 404);
+  }
+  // A view is not an open or a click.
+  auto a = e.report(id, d.address());
+  CHECK(a["opens"] == 0);
+  CHECK(a["clicks"] == 0);
+  CHECK(d.stop() == 0);
 }
 
 TEST_CASE("signed provider webhooks record bounces and opens, bad ones record nothing",
@@ -441,6 +488,16 @@ TEST_CASE("quiet hours defer rows to their own time zone's window, durably, then
   auto report = [&] { return d.f.ok("report", id)["activities"][0]; };
   CHECK(report()["exclusions"] == json{{"quiet_hours", 2}});
   CHECK(task_of(v["runs"].back(), "mail")["waitUntil"] == "2026-01-01T13:00:00Z");  // New York
+
+  // A crash while the rows wait: the engine starts again over the log as it was (a copy taken
+  // while the engine runs), finds the same wait, and sends nothing again.
+  auto crashed = d.f.dir.str("crashed");
+  copy_log(*d.f.store, crashed, [](const event&) { return false; });
+  d.f.restart(crashed);
+  v = d.f.await(id, waiting, "the mail task to wait again after the crash");
+  CHECK(task_of(v["runs"].back(), "mail")["waitUntil"] == "2026-01-01T13:00:00Z");
+  CHECK(recipients_of(d.sent()) == std::vector<std::string>{"1", "3", "4"});
+  CHECK(report()["exclusions"] == json{{"quiet_hours", 2}});
 
   d.f.settle(us_per_hour);  // 08:00 in New York
   v = d.f.await(

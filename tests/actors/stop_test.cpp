@@ -286,7 +286,7 @@ TEST_CASE("Ctrl-C of an embedded `batonctl run` during a webhook send, then wait
   CHECK(report_of(wd, data, id)["sent"] == expected.size());
 }
 
-TEST_CASE("a second Ctrl-C stops at once: at most the message in flight is in doubt, and counted",
+TEST_CASE("a second Ctrl-C stops at once: at most the messages in flight are in doubt, and counted",
           "[delivery][e2e][stop][smtp]") {
   work_dir wd;
   auto data = wd.str("data");
@@ -302,8 +302,9 @@ TEST_CASE("a second Ctrl-C stops at once: at most the message in flight is in do
   CHECK(copies.size() == expected.size());
   auto rep = report_of(wd, data, id);
   CHECK(rep["sent"] == expected.size());
-  // One connection: at most one message was between its hand-over and its recorded answer.
-  CHECK(rep["inDoubt"].get<int>() <= 1);
+  // At most one message per connection (the default: 4) was between its hand-over and its
+  // recorded answer.
+  CHECK(rep["inDoubt"].get<int>() <= 4);
   CHECK(extra_copies(copies) <= rep["inDoubt"].get<int>());
 }
 

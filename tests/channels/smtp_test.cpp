@@ -4,6 +4,7 @@
 // STARTTLS).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <set>
 
 #include "channels/smtp.hpp"
@@ -35,6 +36,7 @@ smtp_options options_for(const std::string& url) {
   o.url = url;
   o.message_id_domain = "test.example";
   o.timeout_seconds = 10;
+  o.connections = 1;  // one connection unless a test asks for more: peers and order are fixed
   return o;
 }
 
@@ -243,4 +245,84 @@ TEST_CASE("SMTP reconnects when the server closed the kept connection", "[smtp][
   for (int i = 0; i < 100 && sink.totals().sessions < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK(sink.totals().sessions == 2);
+}
+
+TEST_CASE("SMTP over four kept connections: every message once, hooks one at a time and in order",
+          "[smtp][smtp-sink]") {
+  test_servers::smtp_sink sink;
+  std::map<std::string, std::string> seen;  // message id -> "><" hand-over then answer
+  std::atomic<int> inside{0};
+  bool overlapped = false;
+  send_hooks hooks;
+  hooks.handing_over = [&](const message& m) {
+    if (inside.fetch_add(1) != 0) overlapped = true;
+    seen[m.message_id] += ">";
+    inside.fetch_sub(1);
+  };
+  hooks.answered = [&](const message& m, const delivery_result& r) {
+    if (inside.fetch_add(1) != 0) overlapped = true;
+    seen[m.message_id] += r.sent() ? "+" : "-";
+    inside.fetch_sub(1);
+  };
+  {
+    auto o = options_for(sink.url());
+    o.connections = 4;
+    smtp_connector smtp(o, nullptr);
+    for (int from = 0; from < 1000; from += 200) {
+      auto batch = sample_batch(from, from + 200);
+      batch.push_back(batch[3]);  // a repeated id in the batch is sent once
+      auto rs = smtp.send(batch, hooks);
+      REQUIRE(rs.size() == batch.size());
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        CHECK(rs[i].message_id == batch[i].message_id);  // results in the batch's order
+        CHECK(rs[i].sent());
+      }
+      CHECK(rs.back().repeated);
+    }
+  }
+  CHECK_FALSE(overlapped);
+  REQUIRE(seen.size() == 1000);
+  for (auto& [id, trace] : seen) CHECK(trace == ">+");
+  auto got = sink.messages();
+  REQUIRE(got.size() == 1000);
+  std::map<std::string, int> ids;
+  for (auto& m : got) ++ids[m["X-Baton-Message-Id"]];
+  for (const auto& m : sample_batch(0, 1000)) CHECK(ids[m.message_id] == 1);
+  for (int i = 0; i < 100 && sink.totals().sessions < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(sink.totals().sessions == 4);  // four connections, each kept over the five batches
+}
+
+TEST_CASE("SMTP over four connections: a stop hands nothing more over, a dead server fails all",
+          "[smtp][smtp-sink]") {
+  test_servers::smtp_sink sink;
+  auto o = options_for(sink.url());
+  o.connections = 4;
+  smtp_connector smtp(o, nullptr);
+  std::atomic<int> handed{0};
+  send_hooks hooks;
+  hooks.handing_over = [&](const message&) { ++handed; };
+  hooks.stop_requested = [&] { return handed.load() >= 50; };
+  auto rs = smtp.send(sample_batch(0, 200), hooks);
+  int sent = 0;
+  for (const auto& r : rs) {
+    if (r.sent()) {
+      ++sent;
+    } else {
+      CHECK(r.reason == k_stopped_reason);
+      CHECK(r.retryable);
+    }
+  }
+  CHECK(sent == 50);
+  CHECK(sink.messages().size() == 50);
+
+  auto dead = options_for("smtp://127.0.0.1:" + std::to_string(free_port()));
+  dead.connections = 4;
+  smtp_connector none(dead, nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& r : none.send(sample_batch(0, 100))) {
+    CHECK_FALSE(r.sent());
+    CHECK(r.retryable);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
 }
