@@ -4,9 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include <caf/io/all.hpp>
 #include <caf/io/basp_broker.hpp>
@@ -109,6 +111,45 @@ result<std::unique_ptr<engine_client>> engine_client::embedded(const embedded_op
 
 namespace {
 
+// Sends one request and waits for its reply, its error, its timeout — or the receiver going down
+// first, which ends the wait at once with sec::request_receiver_down. A remote receiver goes down
+// when the connection to batond closes (batond killed, stopped, unreachable): CAF leaves a
+// request already on the wire unanswered then, and a client would wait out its whole timeout.
+template <class Reply, class Handle, class... Ts>
+caf::expected<Reply> ask(caf::actor_system& sys, const Handle& to,
+                         std::chrono::milliseconds timeout, Ts&&... xs) {
+  auto done = std::make_shared<std::promise<caf::expected<Reply>>>();
+  auto answer = done->get_future();
+  sys.spawn(
+      [done, to, timeout, ... xs = std::forward<Ts>(xs)](caf::event_based_actor* self) mutable {
+        auto over = std::make_shared<bool>(false);
+        auto finish = [done, over, self](caf::expected<Reply> r) {
+          if (std::exchange(*over, true)) return;
+          done->set_value(std::move(r));
+          self->quit();
+        };
+        self->set_down_handler(
+            [finish](caf::down_msg&) { finish(caf::make_error(caf::sec::request_receiver_down)); });
+        self->monitor(to);
+        self->request(to, timeout, std::move(xs)...)
+            .then([finish](Reply& r) { finish(std::move(r)); },
+                  [finish](caf::error& e) { finish(std::move(e)); });
+      });
+  return answer.get();
+}
+
+// The error of a request that ended without a reply.
+error request_error(const caf::error& e) {
+  if (e == caf::sec::request_timeout)
+    return make_error(errc::timeout, "timeout",
+                      "no answer within the time allowed (the operation may still be going on)");
+  if (e == caf::sec::request_receiver_down)
+    return make_error(errc::unavailable, "engine",
+                      "the connection to batond closed before its answer (batond stopped or "
+                      "unreachable); the command may or may not have been done");
+  return from_caf(e);
+}
+
 // CAF's remote_actor over a connection made elsewhere (the TLS tunnel's plaintext end): the BASP
 // broker adopts the socket, reads the server handshake and answers with the published actor,
 // whose interface must be the gate's.
@@ -156,49 +197,32 @@ result<std::unique_ptr<engine_client>> engine_client::connect(const std::string&
   if (!gate)
     return make_error(errc::unavailable, host + ":" + std::to_string(port),
                       "cannot reach batond: " + p->sys->render(gate.error()));
-  result<engine_api> session = auth_error();
-  {
-    caf::scoped_actor self{*p->sys};
-    self->request(*gate, std::chrono::seconds(30), authenticate_atom::value, token)
-        .receive([&](caf::actor& api) { session = caf::actor_cast<engine_api>(api); },
-                 [&](caf::error& e) {
-                   auto be = from_caf(e);
-                   session = be.where == "auth" ? auth_error() : be;
-                 });
+  auto session =
+      ask<caf::actor>(*p->sys, *gate, std::chrono::seconds(30), authenticate_atom::value, token);
+  if (!session) {
+    auto be = request_error(session.error());
+    return be.where == "auth" ? auth_error() : be;
   }
-  if (!session) return session.err();
-  p->api = session.value();
+  p->api = caf::actor_cast<engine_api>(std::move(*session));
   return std::unique_ptr<engine_client>(new engine_client(std::move(p)));
 }
 
 result<nlohmann::json> engine_client::call(api_command cmd, std::chrono::milliseconds timeout) {
-  caf::scoped_actor self{*impl_->sys};
-  result<nlohmann::json> out = error{errc::unavailable, "engine", "no reply"};
-  self->request(impl_->api, timeout, command_atom::value, std::move(cmd))
-      .receive(
-          [&](std::string& reply) {
-            auto j = nlohmann::json::parse(reply, nullptr, false);
-            out =
-                j.is_discarded()
-                    ? result<nlohmann::json>(make_error(errc::failed, "engine", "unreadable reply"))
-                    : result<nlohmann::json>(j);
-          },
-          [&](caf::error& e) {
-            out = e == caf::sec::request_timeout
-                      ? make_error(errc::timeout, "timeout",
-                                   "no answer within the time allowed (the operation may still "
-                                   "be going on)")
-                      : from_caf(e);
-          });
-  return out;
+  auto reply =
+      ask<std::string>(*impl_->sys, impl_->api, timeout, command_atom::value, std::move(cmd));
+  if (!reply) return request_error(reply.error());
+  auto j = nlohmann::json::parse(*reply, nullptr, false);
+  if (j.is_discarded()) return make_error(errc::failed, "engine", "unreadable reply");
+  return j;
 }
 
 status engine_client::follow(const std::string& campaign,
                              const std::function<bool(const std::string&)>& on_event,
                              std::chrono::milliseconds idle_timeout) {
   caf::scoped_actor self{*impl_->sys};
+  self->monitor(impl_->api);  // batond gone: the events end there, not at the idle timeout
   self->send(impl_->api, subscribe_atom::value, campaign, caf::actor_cast<caf::actor>(self));
-  bool more = true;
+  bool more = true, down = false;
   while (more) {
     bool got = false;
     self->receive(
@@ -206,9 +230,11 @@ status engine_client::follow(const std::string& campaign,
           got = true;
           more = on_event(line);
         },
-        caf::after(idle_timeout) >> [&] { more = false; });
+        [&](caf::down_msg&) { down = true; }, caf::after(idle_timeout) >> [&] { more = false; });
     if (!got) break;
   }
+  if (down) return request_error(caf::make_error(caf::sec::request_receiver_down));
+  self->demonitor(impl_->api);
   self->send(impl_->api, unsubscribe_atom::value, caf::actor_cast<caf::actor>(self));
   return ok_status();
 }
