@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/engine_context.hpp"
+#include "actors/experiment_report.hpp"
 #include "actors/messages.hpp"
 #include "actors/trigger_actor.hpp"
 #include "channels/channel_activity.hpp"
@@ -239,9 +240,23 @@ void start_tasks(self_ptr self) {
     if (s.tasks.count(key)) continue;
     task_job job;
     job.act = *s.st.def->find_activity(id);
-    job.input = task_input{s.id,       r->number, nullptr,      inputs_of(*s.st.def, *r, id),
-                           r->vars,    r->test,   s.ctx->now(), s.st.def->dimension,
-                           t.progress, nullptr,   nullptr};  // the worker sets stop_requested
+    job.input = task_input{s.id,
+                           r->number,
+                           nullptr,
+                           inputs_of(*s.st.def, *r, id),
+                           r->vars,
+                           r->test,
+                           s.ctx->now(),
+                           s.st.def->dimension,
+                           t.progress,
+                           nullptr,
+                           nullptr,  // the worker sets stop_requested
+                           t.chosen_variant};
+    // A campaign-wide controlGroup holds out a share of each channel activity's population
+    // that has none of its own.
+    if (is_channel(job.act.type) && !s.st.def->control_group.is_null() &&
+        !job.act.options.contains("controlGroup"))
+      job.act.options["controlGroup"] = s.st.def->control_group;
     s.tasks[key] = spawn_task_actor(self, s.ctx, caf::actor_cast<caf::actor>(self), std::move(job));
   }
 }
@@ -527,9 +542,15 @@ void handle_command(self_ptr self, api_command& cmd, caf::response_promise rp) {
     return deliver_waiters(self);
   }
   if (cmd.verb == "duplicate") return duplicate(self, cmd, c, rp);
-  if (cmd.verb == "report")
-    return rp.deliver(
-        campaign_report(s.st, cmd.args.count("activity") ? cmd.args.at("activity") : "").dump());
+  if (cmd.verb == "report") {
+    // Experiments' variants come from the data plane (a short read; none without variants).
+    auto variants = variant_report(s.ctx->opts.data_url, s.ctx->opts.data_dir, s.st);
+    if (!variants) return reply_error(rp, variants.err());
+    return rp.deliver(campaign_report(s.st,
+                                      cmd.args.count("activity") ? cmd.args.at("activity") : "",
+                                      variants.value())
+                          .dump());
+  }
   if (cmd.verb == "feedback") return record_feedback(self, cmd, c, rp);
   if (cmd.verb == "versions") return rp.deliver(versions_json(s.st).dump());
   if (cmd.verb == "diff") return diff(self, cmd, rp);

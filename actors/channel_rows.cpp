@@ -64,15 +64,25 @@ std::string population_reader::rows_sql(audience::backend& b, const std::vector<
   if (!checks_.only_in.empty())
     where.push_back(key + " IN (SELECT " + key + " FROM " + audience::quote_id(checks_.only_in) +
                     ")");
+  if (!checks_.groups.empty())
+    where.push_back(key + (checks_.test ? " IN" : " NOT IN") + " (SELECT " + key + " FROM " +
+                    audience::quote_id(checks_.groups) +
+                    (checks_.test ? std::string(" WHERE grp <> '") + k_control_group + "'" : "") +
+                    ")");
   for (std::size_t i = 0; i < where.size(); ++i) picked += (i ? " AND " : " WHERE ") + where[i];
   picked += " ORDER BY " + key;
   if (n >= 0) picked += " LIMIT " + std::to_string(n);
   if (n >= 0 && !after_key && from > 0) picked += " OFFSET " + std::to_string(from);
   std::string sql = "SELECT w." + key;
   for (auto& c : cols) sql += ", " + c.sql;
+  std::string groups;
+  if (checks_.test) {  // each row's variant, last
+    sql += ", g.grp";
+    groups = " LEFT JOIN " + audience::quote_id(checks_.groups) + " g ON g." + key + " = w." + key;
+  }
   return sql + " FROM (" + picked + ") w LEFT JOIN " + audience::quote_id(e_.name) + " e ON e." +
-         audience::quote_id(e_.key) + " = w." + audience::quote_id(wt_.dim_key) + " ORDER BY w." +
-         key;
+         audience::quote_id(e_.key) + " = w." + audience::quote_id(wt_.dim_key) + groups +
+         " ORDER BY w." + key;
 }
 
 namespace {
@@ -125,6 +135,7 @@ struct population_reader::candidate {
   audience::value row_key;
   std::string key;
   nlohmann::json row;
+  std::string group;  // the test pass of an experiment: the row's variant
 };
 
 // Per candidate row: `suppressed` when its address is on the suppression list for this
@@ -175,7 +186,8 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
   if (start.after) params.push_back(*start.after);
   auto sql = rows_sql(b, cols_, lim.from, lim.n, start.after.has_value());
   auto q = b.query(sql, params, [&](const audience::row& r) {
-    cands.push_back({r[0], key_of(r[0]), row_json(r, cols_)});
+    cands.push_back({r[0], key_of(r[0]), row_json(r, cols_),
+                     checks_.test && r.size() > cols_.size() + 1 ? key_of(r.back()) : ""});
     return true;
   });
   if (!q) return q.err();
@@ -193,7 +205,10 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
       rows.excluded.emplace_back(at, to_string(exclusion_reason::suppressed));
       continue;
     }
-    auto m = prepare_message(act_, rules_, ctx, c.key, c.row);
+    const channel_activity* use = &act_;
+    if (checks_.test)
+      if (auto* v = act_.find_variant(c.group)) use = v;
+    auto m = prepare_message(*use, rules_, ctx, c.key, c.row);
     if (auto* msg = std::get_if<message>(&m)) {
       if ((*pre)[i] == exclusion_reason::fatigue) {
         rows.excluded.emplace_back(at, to_string(exclusion_reason::fatigue));
@@ -216,6 +231,7 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
       rows.msgs.push_back(std::move(*msg));
       rows.keys.push_back(c.key);
       rows.row.push_back(at);
+      rows.variant.push_back(use->variant);
     } else {
       rows.excluded.emplace_back(at, to_string(std::get<exclusion>(m).reason));
     }

@@ -42,8 +42,9 @@ struct read_start {
 // excluded, with why.
 struct batch_rows {
   std::vector<channels::message> msgs;
-  std::vector<std::string> keys;  // per message: its recipient key as text
-  std::vector<std::int64_t> row;  // per message: its row within the batch
+  std::vector<std::string> keys;     // per message: its recipient key as text
+  std::vector<std::int64_t> row;     // per message: its row within the batch
+  std::vector<std::string> variant;  // per message: the experiment variant it carries ("" none)
   std::vector<std::pair<std::int64_t, const char*>> excluded;
   std::vector<audience::value> row_keys;  // every row's key, as the worktable types it
   std::int64_t taken = 0;
@@ -59,7 +60,15 @@ struct send_checks {
   bool suppression = false;  // the suppression table exists
   std::vector<fatigue_rule> fatigue;
   std::string only_in;  // read only the rows whose key this table holds ("" = every row)
+  // Experiments and control groups: the table of the rows drawn (row key, `grp`: a variant's
+  // name or k_control_group). `test` reads only the variants' rows, each rendered with its
+  // variant; otherwise the rows drawn are left out (the control group, and the test share
+  // already sent).
+  std::string groups;
+  bool test = false;
 };
+
+inline constexpr const char* k_control_group = "#control";
 
 class population_reader {
  public:

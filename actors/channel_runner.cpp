@@ -300,6 +300,7 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
   if (!insert) return insert.err();
   if (auto t = b.begin(); !t) return t;
   std::vector<audience::delivery_row> handed, earlier;
+  std::vector<std::string> handed_variant, earlier_variant;  // experiments: per row
   std::vector<audience::message_links> links;
   for (std::size_t i = 0; i < messages; ++i) {
     const auto& m = rows.msgs[i];
@@ -316,14 +317,16 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
         .push_back({id, in.campaign, in.run, in.act->id, to_string(rows.msgs[i].channel),
                     rows.keys[i], wt.dimension,
                     in.act->options.value("category", std::string("marketing"))});
+    (again ? earlier_variant : handed_variant)
+        .push_back(i < rows.variant.size() ? rows.variant[i] : "");
     auto r = (*insert)->run({rows.row_keys[static_cast<std::size_t>(rows.row[i])]});
     if (!r) {
       b.rollback();
       return r.err();
     }
   }
-  auto fresh = audience::record_deliveries(b, handed, format_time(now));
-  auto known = audience::record_deliveries(b, earlier, format_time(now));
+  auto fresh = audience::record_deliveries(b, handed, format_time(now), handed_variant);
+  auto known = audience::record_deliveries(b, earlier, format_time(now), earlier_variant);
   if (!fresh || !known) {
     b.rollback();
     return fresh ? known.err() : fresh.err();
@@ -484,6 +487,90 @@ result<task_outcome> channel_runner::send_deferred(audience::backend& b, connect
   return out;
 }
 
+// Experiments and control groups: the rows drawn, once per (run, activity) and kept in the data
+// plane, so a re-run (after a crash, or after the experiment's wait) never draws again.
+struct drawn {
+  std::string table;
+  std::int64_t control = 0, test = 0;
+};
+
+// Draws `control` rows of the population for the control group and `test` more for the variants
+// (in turn over a random order: an even, random split), in one transaction. A table left
+// incomplete by a crash during the draw (nothing was sent from it yet) is drawn again.
+result<drawn> draw_groups(audience::backend& b, const task_input& in, const audience::worktable& wt,
+                          const channel_activity& act, std::int64_t population) {
+  drawn d;
+  d.control = act.control ? act.control->held_out(population) : 0;
+  d.test =
+      act.experiment ? std::min(act.experiment->test_rows(population), population - d.control) : 0;
+  audience::wt_owner owner{in.campaign, in.run, in.act->id};
+  d.table = audience::worktable_name(owner, "groups");
+  if (audience::describe_worktable(b, d.table)) {
+    std::int64_t n = -1;
+    auto q = b.query("SELECT count(*) FROM " + audience::quote_id(d.table), {},
+                     [&](const audience::row& r) {
+                       auto c = audience::convert(r[0], column_type::integer);
+                       if (c) n = c->i;
+                       return false;
+                     });
+    if (!q) return q.err();
+    if (n == d.control + d.test) return d;
+  }
+  audience::worktable groups;
+  groups.dimension = wt.dimension;
+  groups.row_key = wt.row_key;
+  groups.dim_key = wt.dim_key;
+  groups.columns = {wt.columns.front(), audience::wt_column{"grp", column_type::string, false}};
+  if (auto c = audience::create_worktable(b, owner, "groups", groups, in.now); !c) return c.err();
+  auto key = audience::quote_id(wt.row_key);
+  std::vector<audience::value> keys;
+  auto q = b.query("SELECT " + key + " FROM " + audience::quote_id(wt.table) +
+                       " ORDER BY random() LIMIT " + std::to_string(d.control + d.test),
+                   {}, [&](const audience::row& r) {
+                     keys.push_back(r[0]);
+                     return true;
+                   });
+  if (!q) return q.err();
+  auto insert = b.prepare("INSERT INTO " + audience::quote_id(d.table) + " (" + key +
+                          ", grp) VALUES (" + b.placeholder(1) + ", " + b.placeholder(2) + ")");
+  if (!insert) return insert.err();
+  if (auto t = b.begin(); !t) return t.err();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto ci = static_cast<std::int64_t>(i);
+    std::string grp = ci < d.control
+                          ? std::string(k_control_group)
+                          : act.experiment->variants[static_cast<std::size_t>(ci - d.control) %
+                                                     act.experiment->variants.size()];
+    if (auto r = (*insert)->run({keys[i], audience::value::text(grp)}); !r) {
+      b.rollback();
+      return r.err();
+    }
+  }
+  if (auto t = b.commit(); !t) return t.err();
+  return d;
+}
+
+// After the experiment's wait: the figures of every variant from the recorded deliveries and
+// feedback, and the one with the best metric (unique opens or clicks; a tie keeps the first).
+result<ev::variant_chosen> choose_variant(audience::backend& b, const task_input& in,
+                                          const experiment_spec& ex) {
+  auto tallies = audience::variant_tallies(b, in.campaign, in.act->id, in.run);
+  if (!tallies) return tallies.err();
+  ev::variant_chosen c{in.run, in.act->id, "", ex.metric, {}};
+  std::uint64_t best = 0;
+  for (auto& name : ex.variants) {
+    audience::variant_tally t;
+    if (auto it = tallies->find(name); it != tallies->end()) t = it->second;
+    c.figures.push_back({name, t.sent, t.opens, t.unique_opens, t.clicks, t.unique_clicks});
+    auto score = ex.metric == "clicks" ? t.unique_clicks : t.unique_opens;
+    if (c.variant.empty() || score > best) {
+      c.variant = name;
+      best = score;
+    }
+  }
+  return c;
+}
+
 result<task_outcome> channel_runner::send(audience::backend& b, const task_input& in) {
   auto act = parse_channel_activity(*in.act);
   if (!act) return act.err();
@@ -503,13 +590,62 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   if (!conn) return conn.err();
   auto rows = static_cast<std::int64_t>(pop.count);
   auto batch = std::string(conn.value()->kind()) == "file" ? o_.file_batch : o_.batch;
+  send_state st;
+  st.p = in.progress.value_or(ev::delivery_progress{in.run, in.act->id, 0, 0, 0, 0, {}, ""});
+  for (auto& [k, v] : st.p.exclusions) st.excluded[k] = std::stoull(v);
+  if (auto t = open_sent_table(b, in, *wt, st); !t) return t.err();
+  // Experiments and control groups (INTERFACES.md §10): the rows drawn are left out of the main
+  // pass; an experiment sends its test share first (wave 0), chooses after its wait (wave 1),
+  // then sends the winner to the rest (wave 2).
+  std::optional<drawn> groups;
+  const channel_activity* content = &*act;
+  bool test_pass = false;
+  if (act->control || act->experiment) {
+    auto g = draw_groups(b, in, *wt, *act, rows);
+    if (!g) return g.err();
+    groups = *g;
+    if (g->control > 0 && st.excluded["control"] != static_cast<std::uint64_t>(g->control)) {
+      st.excluded["control"] = static_cast<std::uint64_t>(g->control);
+      st.p.exclusions["control"] = std::to_string(g->control);
+      if (in.checkpoint)
+        if (auto c = in.checkpoint(st.p); !c) return c.err();
+    }
+    if (act->experiment && st.p.wave == 0) {
+      test_pass = true;
+      rows = g->test;
+    } else if (act->experiment && st.p.wave == 1) {
+      auto chosen = choose_variant(b, in, *act->experiment);
+      if (!chosen) return chosen.err();
+      st.p.position = 0;  // the rest starts at its first row
+      if (in.checkpoint)
+        if (auto c = in.checkpoint(st.p); !c) return c.err();
+      task_outcome later;  // recorded with the choice; the rest goes right after (wave 2)
+      later.resume_at = clock_->now();
+      later.resume_reason = "experiment";
+      later.chosen = std::move(chosen.value());
+      return later;
+    } else {
+      rows -= g->control + g->test;
+      if (act->experiment) {
+        content = act->find_variant(in.chosen_variant);
+        if (!content)
+          return make_error(errc::failed, in.act->id,
+                            "the experiment's chosen variant '" + in.chosen_variant +
+                                "' is not among its variants");
+      }
+    }
+  }
   send_checks checks;
   checks.tracking = o_.tracking ? &*o_.tracking : nullptr;
   checks.suppression = true;  // run() made the table
   checks.fatigue = o_.deliverability.fatigue;
+  if (groups) {
+    checks.groups = groups->table;
+    checks.test = test_pass;
+  }
   // The message as rendered is kept for /t/v when its templates can link to it.
   bool keep_view = checks.tracking && act->channel == baton::channel::email && act->reads("baton");
-  population_reader reader(b, o_.url, o_.data_dir, *wt, *e, *act, *rules, in, rows,
+  population_reader reader(b, o_.url, o_.data_dir, *wt, *e, *content, *rules, in, rows,
                            static_cast<std::int64_t>(batch), checks);
   // Waves split the eligible recipients; without waves the rows are an upper bound of them.
   result<std::int64_t> eligible = rows;
@@ -518,10 +654,6 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
   auto waves = plan_waves(*eligible, act->waves);
   if (!waves) return waves.err();
   auto fit = fit_send_window(*waves, act->per_second);
-  send_state st;
-  st.p = in.progress.value_or(ev::delivery_progress{in.run, in.act->id, 0, 0, 0, 0, {}, ""});
-  for (auto& [k, v] : st.p.exclusions) st.excluded[k] = std::stoull(v);
-  if (auto t = open_sent_table(b, in, *wt, st); !t) return t.err();
   if (act->quiet)
     if (auto t = open_deferred_table(b, in, *wt, st); !t) return t.err();
   auto journal_path = journal_path_of(in);
@@ -540,12 +672,15 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     if ((*waves)[i].count > 0) last = i;
   bool durable = in.progress.has_value();
   // p.wave is the wave to send: the engine moves it on when it records the wait after a wave.
-  for (auto i = static_cast<std::size_t>(st.p.wave); i <= last && i < waves->size(); ++i) {
+  // An experiment has no waves (validation refuses them): p.wave is its phase.
+  const auto phase = st.p.wave;
+  const auto first = act->experiment ? std::size_t{0} : static_cast<std::size_t>(st.p.wave);
+  for (auto i = first; i <= last && i < waves->size(); ++i) {
     const auto& w = (*waves)[i];
     batch_limits lim;
     lim.wave_end = i == last ? k_no_limit : w.offset + w.count;
     lim.sendable_end = fit.sendable[i] >= w.count ? k_no_limit : w.offset + fit.sendable[i];
-    st.p.wave = static_cast<std::uint32_t>(i);
+    st.p.wave = act->experiment ? phase : static_cast<std::uint32_t>(i);
     while (st.eligible() < lim.wave_end && static_cast<std::int64_t>(st.p.position) < rows) {
       if (in.stopping()) return interrupted();
       lim.from = static_cast<std::int64_t>(st.p.position);
@@ -567,6 +702,14 @@ result<task_outcome> channel_runner::send(audience::backend& b, const task_input
     // It starts an interval after this one started (in.now), or now if sending took longer.
     task_outcome later;
     later.resume_at = std::max(clock_->now(), in.now + ((*waves)[i + 1].start - w.start));
+    return later;
+  }
+  if (test_pass) {  // the test share went: the choice comes after the wait
+    if (!durable && in.checkpoint)
+      if (auto c = in.checkpoint(st.p); !c) return c.err();
+    task_outcome later;
+    later.resume_at = clock_->now() + act->experiment->wait;
+    later.resume_reason = "experiment";
     return later;
   }
   if (!st.deferred_table.empty() && st.excluded.count(k_quiet)) {

@@ -25,14 +25,16 @@ result<std::vector<std::string>> seeds_of(const proof_job& job, baton::channel c
   return out;
 }
 
-// `m` as the proof for seed address `to`.
-message proof_of(const message& m, const proof_job& job, const std::string& to) {
+// `m` as the proof for seed address `to` (of an experiment's `variant`: one proof per variant).
+message proof_of(const message& m, const proof_job& job, const std::string& to,
+                 const std::string& variant) {
   message p = m;
   p.line.clear();
   p.proof = true;
   p.address = to;
   p.message_id = make_message_id(job.campaign, 0, job.act.id,
-                                 "proof:" + std::to_string(job.now) + ":" + m.recipient + ":" + to);
+                                 "proof:" + std::to_string(job.now) + ":" + m.recipient + ":" + to +
+                                     (variant.empty() ? "" : ":" + variant));
   switch (p.channel) {
     case baton::channel::email:
       p.subject = job.subject_prefix + p.subject;
@@ -76,25 +78,31 @@ result<std::vector<proof_sent>> send_proof_batch(audience::backend& b, const pro
   in.now = job.now;
   auto rows = static_cast<std::int64_t>(job.population.count);
   const std::int64_t batch = 500;
-  population_reader reader(b, env.url, env.data_dir, *wt, *e, *act, *rules, in, rows, batch);
+  // An experiment's proofs: every variant's rendering for each sample recipient.
+  std::vector<const channel_activity*> contents;
+  for (auto& v : act->variants) contents.push_back(&v);
+  if (contents.empty()) contents.push_back(&*act);
   std::vector<message> proofs;
   std::vector<proof_sent> out;
-  int sampled = 0;
-  for (std::int64_t from = 0; from < rows && sampled < job.sample; from += batch) {
-    batch_limits lim;
-    lim.from = from;
-    lim.n = std::min(batch, rows - from);
-    auto got = reader.next({}, lim);
-    if (!got) return got.err();
-    for (auto& m : got->msgs) {
-      if (sampled >= job.sample) break;
-      ++sampled;
-      for (auto& to : *seeds) {
-        proofs.push_back(proof_of(m, job, to));
-        out.push_back({proofs.back().message_id, m.recipient, to});
+  for (const auto* content : contents) {
+    population_reader reader(b, env.url, env.data_dir, *wt, *e, *content, *rules, in, rows, batch);
+    int sampled = 0;
+    for (std::int64_t from = 0; from < rows && sampled < job.sample; from += batch) {
+      batch_limits lim;
+      lim.from = from;
+      lim.n = std::min(batch, rows - from);
+      auto got = reader.next({}, lim);
+      if (!got) return got.err();
+      for (auto& m : got->msgs) {
+        if (sampled >= job.sample) break;
+        ++sampled;
+        for (auto& to : *seeds) {
+          proofs.push_back(proof_of(m, job, to, content->variant));
+          out.push_back({proofs.back().message_id, m.recipient, to});
+        }
       }
+      if (got->taken < lim.n) break;
     }
-    if (got->taken < lim.n) break;
   }
   if (proofs.empty())
     return make_error(errc::not_found, job.act.id,

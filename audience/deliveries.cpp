@@ -26,19 +26,19 @@ result<bool> delivery_tables_exist(backend& b) {
 
 namespace {
 
-// Deliveries tables made before the category column existed get it (NULL for their rows).
-status add_category_column(backend& b) {
+// Deliveries tables made before a column existed get it (NULL for their rows).
+status add_column(backend& b, const std::string& column) {
   auto cols = b.table_columns("baton_deliveries");
   if (!cols) return cols.err();
   for (const auto& [name, type] : *cols)
-    if (name == "category") return ok_status();
-  auto r = b.exec("ALTER TABLE baton_deliveries ADD COLUMN category TEXT");
+    if (name == column) return ok_status();
+  auto r = b.exec("ALTER TABLE baton_deliveries ADD COLUMN " + column + " TEXT");
   if (r) return ok_status();
   // Another connection added it at the same moment.
   auto again = b.table_columns("baton_deliveries");
   if (again)
     for (const auto& [name, type] : *again)
-      if (name == "category") return ok_status();
+      if (name == column) return ok_status();
   return r.err();
 }
 
@@ -51,7 +51,7 @@ status ensure_delivery_tables(backend& b) {
       "NOT NULL, run " +
           integer +
           " NOT NULL, activity TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, "
-          "dimension TEXT NOT NULL, sent_at TEXT NOT NULL, category TEXT)",
+          "dimension TEXT NOT NULL, sent_at TEXT NOT NULL, category TEXT, variant TEXT)",
       // The feedback filter: campaign + dimension + recipient (+ activity).
       "CREATE INDEX IF NOT EXISTS baton_deliveries_target ON baton_deliveries (campaign, "
       "dimension, recipient, activity)",
@@ -66,7 +66,8 @@ status ensure_delivery_tables(backend& b) {
     auto there = delivery_tables_exist(b);
     if (!there || !*there) return r.err();
   }
-  return add_category_column(b);
+  if (auto c = add_column(b, "category"); !c) return c;
+  return add_column(b, "variant");
 }
 
 status ensure_fatigue_index(backend& b) {
@@ -111,17 +112,18 @@ result<std::map<std::string, std::int64_t>> marketing_sent_since(
 }
 
 result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,
-                                        const std::string& sent_at) {
+                                        const std::string& sent_at,
+                                        const std::vector<std::string>& variants) {
   // Up to 64 rows per statement: one statement per row costs more than the rows themselves.
   constexpr std::size_t k_chunk = 64;
   auto insert_sql = [&](std::size_t n) {
     std::string sql =
         "INSERT INTO baton_deliveries (message_id, campaign, run, activity, channel, recipient, "
-        "dimension, sent_at, category) VALUES ";
+        "dimension, sent_at, category, variant) VALUES ";
     int p = 0;
     for (std::size_t r = 0; r < n; ++r) {
       sql += r ? ", (" : "(";
-      for (int i = 0; i < 9; ++i) sql += (i ? ", " : "") + b.placeholder(++p);
+      for (int i = 0; i < 10; ++i) sql += (i ? ", " : "") + b.placeholder(++p);
       sql += ")";
     }
     return sql + " ON CONFLICT (message_id) DO NOTHING";
@@ -131,13 +133,15 @@ result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_r
   for (std::size_t at = 0; at < rows.size(); at += k_chunk) {
     auto n = std::min(k_chunk, rows.size() - at);
     std::vector<value> params;
-    params.reserve(n * 9);
+    params.reserve(n * 10);
     for (std::size_t i = at; i < at + n; ++i) {
       const auto& r = rows[i];
+      const std::string variant = i < variants.size() ? variants[i] : "";
       for (auto v : {value::text(r.message_id), value::text(r.campaign),
                      value::integer(static_cast<std::int64_t>(r.run)), value::text(r.activity),
                      value::text(r.channel), value::text(r.recipient), value::text(r.dimension),
-                     value::text(sent_at), value::text(r.category)})
+                     value::text(sent_at), value::text(r.category),
+                     variant.empty() ? value::null_of(column_type::string) : value::text(variant)})
         params.push_back(std::move(v));
     }
     if (n == k_chunk && !full) {
@@ -171,6 +175,50 @@ result<std::optional<delivery_ref>> find_delivery(backend& b, const std::string&
         return false;
       });
   if (!st) return st.err();
+  if (!conv) return conv.err();
+  return out;
+}
+
+result<std::map<std::string, variant_tally>> variant_tallies(backend& b,
+                                                             const std::string& campaign,
+                                                             const std::string& activity,
+                                                             std::uint32_t run) {
+  std::map<std::string, variant_tally> out;
+  std::vector<value> p = {value::text(campaign), value::text(activity)};
+  std::string where = "d.campaign = " + b.placeholder(1) + " AND d.activity = " + b.placeholder(2) +
+                      " AND d.variant IS NOT NULL";
+  if (run > 0) {
+    p.push_back(value::integer(run));
+    where += " AND d.run = " + b.placeholder(3);
+  }
+  status conv = ok_status();
+  auto count = [&](const audience::value& v) -> std::uint64_t {
+    auto c = convert(v, column_type::integer);
+    if (!c) {
+      conv = c.err();
+      return 0;
+    }
+    return static_cast<std::uint64_t>(c->i);
+  };
+  auto sent = b.query(
+      "SELECT d.variant, count(*) FROM baton_deliveries d WHERE " + where + " GROUP BY d.variant",
+      p, [&](const row& r) {
+        out[r[0].to_text()].sent = count(r[1]);
+        return true;
+      });
+  if (!sent) return sent.err();
+  auto fb = b.query(
+      "SELECT d.variant, f.event, count(*), count(DISTINCT f.message_id) FROM baton_feedback f "
+      "JOIN baton_deliveries d ON d.message_id = f.message_id WHERE " +
+          where + " AND f.event IN ('opened', 'clicked') GROUP BY d.variant, f.event",
+      p, [&](const row& r) {
+        auto& t = out[r[0].to_text()];
+        bool opened = r[1].to_text() == "opened";
+        (opened ? t.opens : t.clicks) = count(r[2]);
+        (opened ? t.unique_opens : t.unique_clicks) = count(r[3]);
+        return true;
+      });
+  if (!fb) return fb.err();
   if (!conv) return conv.err();
   return out;
 }

@@ -1,8 +1,9 @@
 // Deliveries and their feedback, kept in the data plane so that filters can retarget on them
 // (INTERFACES.md §4 `feedback`, PRODUCT.md §3 "received campaign X but did not click"):
 //   baton_deliveries(message_id PK, campaign, run, activity, channel, recipient, dimension,
-//                    sent_at, category)   one row per message sent; recipient = the entity key
-//                    as text; category marketing|transactional (NULL: recorded before it was)
+//                    sent_at, category, variant)   one row per message sent; recipient = the
+//                    entity key as text; category marketing|transactional (NULL: recorded before
+//                    it was); variant: the experiment variant it carried (NULL/"" = none)
 //   baton_feedback(message_id, event, at, PK(message_id, event, at))   delivered, opened, ...
 // The engine records what it sends (record_deliveries, inside its own transaction if it likes)
 // and what the connectors report back (find_delivery + record_feedback). All values are bound
@@ -27,15 +28,17 @@ struct delivery_row {
   std::string category = "marketing";  // marketing or transactional: fatigue counts marketing
 };
 
-// Creates both tables and their indexes when missing, and adds the `category` column to a
-// deliveries table made before it existed (idempotent; no transaction of its own).
-// Call it once before record_*/find_delivery on a backend (e.g. when the engine opens it).
+// Creates both tables and their indexes when missing, and adds the `category` and `variant` columns
+// to a deliveries table made before it existed (idempotent; no transaction of its own). Call it
+// once before record_*/find_delivery on a backend (e.g. when the engine opens it).
 status ensure_delivery_tables(backend& b);
 
 // Records sent messages; a message_id already recorded is left alone. Returns how many rows
 // were new. Does NOT begin/commit: the caller may be inside its own transaction.
+// `variants`: per row, the experiment variant it carried ("" or absent: none).
 result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,
-                                        const std::string& sent_at);
+                                        const std::string& sent_at,
+                                        const std::vector<std::string>& variants = {});
 
 struct delivery_ref {
   std::string campaign;
@@ -50,6 +53,17 @@ result<std::optional<delivery_ref>> find_delivery(backend& b, const std::string&
 // Records one feedback event of a message (idempotent per (message_id, event, at)).
 status record_feedback(backend& b, const std::string& message_id, const std::string& event,
                        const std::string& at);
+
+// An experiment's figures per variant (INTERFACES.md §10): messages sent, opens and unique
+// opens, clicks and unique clicks (from baton_feedback) of `activity` of `campaign`, in run `run`
+// (0 = every run). Variants without a message are absent.
+struct variant_tally {
+  std::uint64_t sent = 0, opens = 0, unique_opens = 0, clicks = 0, unique_clicks = 0;
+};
+result<std::map<std::string, variant_tally>> variant_tallies(backend& b,
+                                                             const std::string& campaign,
+                                                             const std::string& activity,
+                                                             std::uint32_t run);
 
 // True when both tables exist (filters on feedback match nothing otherwise).
 result<bool> delivery_tables_exist(backend& b);

@@ -54,6 +54,24 @@ void render_email(const channel_activity& act, const send_context& ctx, const nl
   if (t && act.category == category::marketing) m.headers = unsubscribe_headers(*t, m.message_id);
 }
 
+// Compiles the templates of `a`'s channel from `src` (the activity's options, or a variant).
+status compile_content(channel_activity& a, const nlohmann::json& src, const std::string& where) {
+  bool email = a.channel == baton::channel::email;
+  bool has_html = email && !src.value("html", std::string()).empty();
+  a.body_is_html = false;
+  for (const char* member : template_members(a.channel)) {
+    std::string text = src.value(member, std::string());
+    std::string_view name(member);
+    bool legacy = email && !has_html && name == "body" && looks_like_html(text);
+    bool html = name == "html" || legacy;
+    auto t = compile_template(text, html ? escaping::html : escaping::none);
+    if (!t) return make_error(errc::validation, where + member, t.err().what);
+    *slot(a, member) = std::move(*t);
+    if (legacy) a.body_is_html = true;
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 result<channel_activity> parse_channel_activity(const activity& a) {
@@ -69,17 +87,8 @@ result<channel_activity> parse_channel_activity(const activity& a) {
   out.category = *cat;
   out.from = o.value("from", std::string());
   bool email = out.channel == baton::channel::email;
-  bool has_html = email && !o.value("html", std::string()).empty();
-  for (const char* member : template_members(out.channel)) {
-    std::string text = o.value(member, std::string());
-    std::string_view name(member);
-    bool legacy = email && !has_html && name == "body" && looks_like_html(text);
-    bool html = name == "html" || legacy;
-    auto t = compile_template(text, html ? escaping::html : escaping::none);
-    if (!t) return make_error(errc::validation, member, t.err().what);
-    *slot(out, member) = std::move(*t);
-    if (legacy) out.body_is_html = true;
-  }
+  if (auto c = compile_content(out, o, ""); !c) return c.err();
+  out.control = read_control(o.value("controlGroup", nlohmann::json()));
   out.tracking = email && o.value("tracking", out.category == category::marketing);
   if (o.contains("throttle") && o["throttle"].contains("perSecond") &&
       o["throttle"]["perSecond"].is_number_integer())
@@ -87,6 +96,17 @@ result<channel_activity> parse_channel_activity(const activity& a) {
   if (o.contains("waves")) out.waves = o["waves"];
   out.confirm = o.value("confirm", false);
   out.quiet = parse_quiet_hours(o);
+  // Each variant: this activity with its own content (copied once every option is read).
+  out.experiment = read_experiment(o);
+  if (out.experiment)
+    for (auto& v : o.at("variants")) {
+      channel_activity va = out;
+      va.variant = v.value("name", std::string());
+      va.experiment.reset();
+      va.control.reset();
+      if (auto c = compile_content(va, v, "variants/" + va.variant + "/"); !c) return c.err();
+      out.variants.push_back(std::move(va));
+    }
   return out;
 }
 
@@ -96,12 +116,19 @@ problems check_channel_templates(const campaign_definition& d) {
     const auto& a = d.activities[i];
     if (!is_channel(a.type)) continue;
     std::string base = pointer_append("/activities", i);
-    for (const char* member : template_members(*channel_from_string(to_string(a.type)))) {
-      auto it = a.options.find(member);
-      if (it == a.options.end() || !it->is_string()) continue;
-      if (auto t = compile_template(it->get<std::string>()); !t)
-        out.push_back({pointer_append(base, member), t.err().what, problem::severity::error});
-    }
+    auto check = [&](const nlohmann::json& src, const std::string& at) {
+      for (const char* member : template_members(*channel_from_string(to_string(a.type)))) {
+        auto it = src.find(member);
+        if (it == src.end() || !it->is_string()) continue;
+        if (auto t = compile_template(it->get<std::string>()); !t)
+          out.push_back({pointer_append(at, member), t.err().what, problem::severity::error});
+      }
+    };
+    check(a.options, base);
+    if (auto vs = a.options.find("variants"); vs != a.options.end() && vs->is_array())
+      for (std::size_t k = 0; k < vs->size(); ++k)
+        if ((*vs)[k].is_object())
+          check((*vs)[k], pointer_append(pointer_append(base, "variants"), k));
   }
   return out;
 }

@@ -16,6 +16,7 @@
 #include "channels/quiet_hours.hpp"
 #include "channels/tracking.hpp"
 #include "model/definition.hpp"
+#include "model/experiment.hpp"
 
 namespace baton::channels {
 
@@ -36,11 +37,26 @@ struct channel_activity {
   nlohmann::json waves;                    // the `waves` option as given (null = none)
   bool confirm = false;
   std::optional<quiet_hours> quiet;  // `quietHours`: rows outside their window are deferred
+  // `controlGroup` (the activity's, or the campaign's given to it): rows held out, not sent.
+  std::optional<control_spec> control;
+  // `variants` + `experiment`: each variant is this activity with its own content and `variant`
+  // its name; the activity's own templates are then empty.
+  std::optional<experiment_spec> experiment;
+  std::vector<channel_activity> variants;
+  std::string variant;
   // Whether personalisation may read column `name` (some template names it).
   bool reads(std::string_view name) const {
     for (auto* t : {&subject, &body, &text, &title, &html})
       if (!t->source().empty() && t->may_read(name)) return true;
+    for (auto& v : variants)
+      if (v.reads(name)) return true;
     return false;
+  }
+  // The variant named `name` (nullptr when there is none).
+  const channel_activity* find_variant(std::string_view name) const {
+    for (auto& v : variants)
+      if (v.variant == name) return &v;
+    return nullptr;
   }
 };
 

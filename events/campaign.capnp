@@ -180,3 +180,22 @@ struct DefinitionVersioned {    # type 51: `campaign edit` of a published recurr
 struct VersionProposed {        # type 52: with security.requireApproval, an edit of a published
   definition @0 :Text;          #          campaign waits here (submitted) until an approver who
 }                               #          is not its author approves (-> DefinitionVersioned)
+
+# --- experiments (INTERFACES.md §10) ---
+
+struct VariantFigures {         # one variant of an experiment as its choice saw it
+  name         @0 :Text;
+  sent         @1 :UInt64;
+  opens        @2 :UInt64;
+  uniqueOpens  @3 :UInt64;
+  clicks       @4 :UInt64;
+  uniqueClicks @5 :UInt64;
+}
+
+struct VariantChosen {          # type 70: after the experiment's wait, the variant with the best
+  run      @0 :UInt32;          #          metric (a tie keeps the first) goes to the rest of the
+  activity @1 :Text;            #          population; the figures it was chosen on
+  variant  @2 :Text;
+  metric   @3 :Text;            # opens | clicks (unique, from the recorded feedback)
+  figures  @4 :List(VariantFigures);
+}

@@ -68,6 +68,7 @@ BATON_CODEC(run_data_dropped, RunDataDropped)
 BATON_CODEC(approval_changed, ApprovalChanged)
 BATON_CODEC(definition_versioned, DefinitionVersioned)
 BATON_CODEC(version_proposed, VersionProposed)
+BATON_CODEC(variant_chosen, VariantChosen)
 #undef BATON_CODEC
 
 void codec<campaign_created>::write(schema::Builder b, const campaign_created& e) {
@@ -303,6 +304,32 @@ void codec<version_proposed>::write(schema::Builder b, const version_proposed& e
 }
 version_proposed codec<version_proposed>::read(schema::Reader r) {
   return {to_std(r.getDefinition())};
+}
+
+void codec<variant_chosen>::write(schema::Builder b, const variant_chosen& e) {
+  b.setRun(e.run);
+  b.setActivity(e.activity);
+  b.setVariant(e.variant);
+  b.setMetric(e.metric);
+  auto l = b.initFigures(n(e.figures.size()));
+  for (std::size_t i = 0; i < e.figures.size(); ++i) {
+    auto f = l[n(i)];
+    const auto& x = e.figures[i];
+    f.setName(x.name);
+    f.setSent(x.sent);
+    f.setOpens(x.opens);
+    f.setUniqueOpens(x.unique_opens);
+    f.setClicks(x.clicks);
+    f.setUniqueClicks(x.unique_clicks);
+  }
+}
+variant_chosen codec<variant_chosen>::read(schema::Reader r) {
+  variant_chosen e{
+      r.getRun(), to_std(r.getActivity()), to_std(r.getVariant()), to_std(r.getMetric()), {}};
+  for (auto f : r.getFigures())
+    e.figures.push_back({to_std(f.getName()), f.getSent(), f.getOpens(), f.getUniqueOpens(),
+                         f.getClicks(), f.getUniqueClicks()});
+  return e;
 }
 
 // The one table of campaign event decoders, keyed by (type id, version). Only current versions

@@ -202,13 +202,29 @@ struct version_proposed {
   std::string definition;
 };
 
+// An experiment (a channel activity with `variants` and `experiment`): after the test share was
+// sent and the wait passed, the variant with the best metric (unique opens or unique clicks; a tie
+// keeps the first) is chosen and goes to the rest. `figures`: every variant as it was then.
+struct variant_figures {
+  std::string name;
+  std::uint64_t sent = 0, opens = 0, unique_opens = 0, clicks = 0, unique_clicks = 0;
+  bool operator==(const variant_figures&) const = default;
+};
+struct variant_chosen {
+  static constexpr std::uint16_t type = 70;
+  bool operator==(const variant_chosen&) const = default;
+  std::uint32_t run = 0;
+  std::string activity, variant, metric;
+  std::vector<variant_figures> figures;
+};
+
 using campaign_event =
     std::variant<campaign_created, campaign_updated, campaign_published, campaign_status_changed,
                  confirmation_given, signal_received, run_started, run_ended, next_run_planned,
                  task_started, task_completed, task_failed, task_skipped, task_waiting,
                  transition_fired, alert_raised, signal_sent, delivery_progress, feedback_received,
                  task_cancelled, run_data_dropped, approval_changed, definition_versioned,
-                 version_proposed>;
+                 version_proposed, variant_chosen>;
 
 // A store event (type, current version, payload) for the typed event; identity fields left empty.
 event to_event(const campaign_event& e);

@@ -340,10 +340,11 @@ const std::vector<std::string>& allowed_options(activity_type t) {
       {"signal"},                                                              // end
       {"title", "message"},                                                    // alert
       {"channel", "category", "subject", "body", "html", "tracking", "from", "throttle", "waves",
-       "confirm", "quietHours"},
-      {"channel", "category", "text", "from", "throttle", "waves", "confirm", "quietHours"},
-      {"channel", "category", "title", "body", "from", "throttle", "waves", "confirm",
-       "quietHours"},
+       "confirm", "quietHours", "variants", "experiment", "controlGroup"},
+      {"channel", "category", "text", "from", "throttle", "waves", "confirm", "quietHours",
+       "variants", "experiment", "controlGroup"},
+      {"channel", "category", "title", "body", "from", "throttle", "waves", "confirm", "quietHours",
+       "variants", "experiment", "controlGroup"},
       {"path", "delimiter", "header", "columns", "maxErrors"},  // load_file
       {"entity", "operation", "keys", "fields"},                // update_data
   };

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "model/definition_checks.hpp"
+#include "model/experiment.hpp"
 #include "model/time.hpp"
 
 namespace baton::detail {
@@ -320,7 +321,24 @@ void check_channel(json_reader& r, const activity& a, const activity_context& ct
     r.error("category", "`" + *given + "` contradicts the campaign's category `" +
                             ctx.def.category + "` (omit it here, or change the campaign's)");
   auto category = given.value_or(fallback);
-  if (a.type == activity_type::email) {
+  const bool email = a.type == activity_type::email;
+  std::vector<const char*> content;
+  if (email)
+    content = {"subject", "body", "html"};
+  else if (a.type == activity_type::sms)
+    content = {"text"};
+  else
+    content = {"title", "body"};
+  check_control_group(r, "controlGroup");
+  if (ctx.def.schedule.k == schedule::kind::api)
+    for (const char* m : {"variants", "experiment", "controlGroup"})
+      if (r.has(m))
+        r.error(m, std::string("`") + m +
+                       "` needs a population: an api-triggered campaign sends to each trigger's "
+                       "recipient alone");
+  if (check_variants(r, content, email)) {
+    if (email) r.boolean("tracking");
+  } else if (a.type == activity_type::email) {
     check_template(r, "subject");
     check_template(r, "body");
     if (r.has("html")) check_template(r, "html");  // given, it must not be empty

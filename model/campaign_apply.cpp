@@ -306,6 +306,13 @@ status on(campaign_state& s, const run_data_dropped& e, const event& env) {
   return ok_status();
 }
 
+status on(campaign_state& s, const variant_chosen& e, const event& env) {
+  auto t = task_of(s, e.run, e.activity, env);
+  if (!t) return t.err();
+  (*t)->chosen_variant = e.variant;
+  return ok_status();
+}
+
 status on(campaign_state& s, const delivery_progress& e, const event& env) {
   auto t = task_of(s, e.run, e.activity, env);
   if (!t) return t.err();

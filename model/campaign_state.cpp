@@ -113,6 +113,7 @@ json to_j(const task_state& t) {
             {"waitReason", t.wait_reason},
             {"progress", t.progress ? to_j(*t.progress) : json(nullptr)}};
   j["outputs"] = std::move(outs);
+  if (!t.chosen_variant.empty()) j["chosenVariant"] = t.chosen_variant;
   return j;
 }
 task_state task_from(const json& j) {
@@ -134,6 +135,7 @@ task_state task_from(const json& j) {
   t.logs = j.at("logs").get<std::vector<std::string>>();
   t.wait_reason = j.at("waitReason");
   if (!j.at("progress").is_null()) t.progress = progress_from(j.at("progress"));
+  t.chosen_variant = j.value("chosenVariant", "");
   return t;
 }
 

@@ -57,6 +57,7 @@ struct task_state {
   time_us wait_until = 0;               // a wait activity, or a channel between waves
   std::string wait_reason;              // "wait" or "wave" while wait_until is set
   std::optional<ev::delivery_progress> progress;  // a channel activity's last durable batch
+  std::string chosen_variant;  // an experiment's winner (variant_chosen), "" before the choice
   bool confirmed = false;
   std::vector<std::string> logs;
 };

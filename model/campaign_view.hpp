@@ -3,8 +3,10 @@
 // Graphviz dot. Derived from the folded state only.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +19,11 @@ nlohmann::json campaign_summary_json(const campaign_state& s);
 // Per channel activity, over every run: people, targeted, sent, delivered, bounced, errors,
 // exclusions by reason, opens, unique opens, clicks, unique clicks, CTR, unsubscribes
 // (PRODUCT.md §3); `activity` = "" for all of them, plus the campaign's totals.
-nlohmann::json campaign_report(const campaign_state& s, const std::string& activity = "");
+// `variants`: per channel activity with an experiment, its variants' figures (from the data
+// plane: actors/experiment_report.hpp), reported as `variants` (INTERFACES.md §10).
+nlohmann::json campaign_report(
+    const campaign_state& s, const std::string& activity = "",
+    const std::map<std::string, std::vector<ev::variant_figures>>& variants = {});
 // `run` = 0: the last run. Counts come from that run's tasks and transitions.
 std::string graph_text(const campaign_state& s, std::uint32_t run = 0);
 std::string graph_dot(const campaign_state& s, std::uint32_t run = 0);

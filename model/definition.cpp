@@ -2,6 +2,8 @@
 // and the JSON form. Options, filters and the graph are checked in their own files.
 #include "model/definition.hpp"
 
+#include "model/experiment.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -149,6 +151,7 @@ json campaign_definition::to_json() const {
   if (!description.empty()) j["description"] = description;
   if (!schedule_json.is_null()) j["schedule"] = schedule_json;
   if (!category.empty()) j["category"] = category;
+  if (!control_group.is_null()) j["controlGroup"] = control_group;
   j["errorPolicy"] = policy_json(errors);
   if (!variables.empty()) j["variables"] = variables;
   j["activities"] = json::array();
@@ -281,6 +284,12 @@ void parse_settings(const json_reader& top, const entity_schema* schema, const g
     top.error("category",
               "a campaign-wide category is for api-triggered campaigns ({\"api\": true}); set "
               "`category` on each channel activity instead");
+  check_control_group(top, "controlGroup");
+  if (api && top.has("controlGroup"))
+    top.error(
+        "controlGroup",
+        "an api-triggered campaign sends to each trigger's recipient alone: no control group");
+  if (const json* c = top.member("controlGroup")) def.control_group = *c;
   if (const json* p = top.member("errorPolicy"))
     if (auto policy = detail::parse_error_policy(*p, top.at("errorPolicy"), top.out()))
       def.errors = *policy;
@@ -373,8 +382,8 @@ campaign_validation parse_campaign_json(const json& doc, const entity_schema* sc
   campaign_definition def;
   json_reader top(doc, "", v.issues);
   if (!top.valid()) return v;
-  top.allow({"name", "description", "dimension", "schedule", "category", "errorPolicy", "variables",
-             "activities", "transitions"});
+  top.allow({"name", "description", "dimension", "schedule", "category", "controlGroup",
+             "errorPolicy", "variables", "activities", "transitions"});
   positions pos;
   parse_settings(top, schema, g, def);
   parse_graph_lists(top, g, def, pos);

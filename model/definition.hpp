@@ -103,6 +103,9 @@ struct campaign_definition {
   // {"api": true} schedule; the default category of its channel activities.
   std::string category;
   error_policy errors;
+  // `controlGroup` of the campaign (null when absent): the hold-out of each channel activity
+  // that has no controlGroup of its own.
+  nlohmann::json control_group;
   std::map<std::string, std::string> variables;
   std::vector<activity> activities;
   std::vector<transition> transitions;

@@ -29,6 +29,8 @@ struct task_input {
   // makes what it did durable and returns an `interrupted` outcome. Empty: never stops.
   std::function<bool()> stop_requested;
   bool stopping() const { return stop_requested && stop_requested(); }
+  // An experiment's variant chosen in this run (variant_chosen), "" before the choice.
+  std::string chosen_variant;
 };
 
 bool is_flow_activity(activity_type t);  // fork, and_join, test, alert, end

@@ -33,7 +33,9 @@ struct task_outcome {
   // A channel activity between two waves: not done; run it again (it resumes from its last
   // durable progress) at this instant.
   std::optional<time_us> resume_at;
-  std::string resume_reason = "wave";  // why it waits: "wave", "quiet_hours"
+  std::string resume_reason = "wave";  // why it waits: "wave", "quiet_hours", "experiment"
+  // An experiment's choice: recorded (with the wait resume_at asks for) before the rest is sent.
+  std::optional<ev::variant_chosen> chosen;
   // The engine is stopping: the activity stopped where it stood after making what it had done
   // durable. Nothing is recorded for the task, which stays running in the log and runs again
   // (resuming from its last durable progress) when an engine next opens the data dir.

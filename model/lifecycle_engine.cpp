@@ -158,6 +158,7 @@ decision decide_task_done(const campaign_state& s, std::uint32_t run, const std:
       ++p.wave;
       out.push_back(p);
     }
+    if (o.chosen) out.push_back(*o.chosen);
     out.push_back(ev::task_waiting{run, activity, *o.resume_at, o.resume_reason});
     return out;
   }
@@ -212,8 +213,10 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
   auto* t = (*r)->task(activity);
   if (t->wait_until == 0 || t->wait_until > c.now)
     return refused("wait of " + activity + " has not elapsed");
-  // The next wave of a channel activity, or its rows deferred by quiet hours: run it again.
-  if (t->wait_reason == "wave" || t->wait_reason == "quiet_hours")
+  // The next wave of a channel activity, its rows deferred by quiet hours, or the next phase of
+  // its experiment (the choice, then the rest): run it again.
+  if (t->wait_reason == "wave" || t->wait_reason == "quiet_hours" ||
+      t->wait_reason == "experiment")
     return events{ev::task_started{run, activity, t->attempt + 1, t->count_in}};
   task_outcome o;
   o.count_in = t->count_in;

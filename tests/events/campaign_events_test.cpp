@@ -44,7 +44,8 @@ std::vector<campaign_event> one_of_each() {
       run_data_dropped{4, 7},
       approval_changed{"rejected", "the subject is wrong"},
       definition_versioned{2, R"({"name":"z"})"},
-      version_proposed{R"({"name":"w"})"}};
+      version_proposed{R"({"name":"w"})"},
+      variant_chosen{3, "mail", "b", "opens", {{"a", 10, 7, 5, 3, 2}, {"b", 10, 9, 6, 8, 4}}}};
 }
 
 }  // namespace

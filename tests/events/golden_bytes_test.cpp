@@ -53,7 +53,8 @@ std::map<std::string, event> fixed_events() {
       run_data_dropped{4, 7},
       approval_changed{"rejected", "the subject is wrong"},
       definition_versioned{2, R"({"name":"z"})"},
-      version_proposed{R"({"name":"w"})"}};
+      version_proposed{R"({"name":"w"})"},
+      variant_chosen{3, "mail", "b", "clicks", {{"a", 10, 7, 5, 3, 2}, {"b", 10, 9, 6, 8, 4}}}};
   REQUIRE(all.size() == std::variant_size_v<campaign_event>);  // a new type needs a case here
   std::map<std::string, event> out;
   for (auto& ce : all) out.emplace(name_of(ce), to_event(ce));

@@ -186,9 +186,9 @@ struct campaign {
       const task_state* t = r->task(id);
       const activity* a = s.def->find_activity(id);
       if (!t || t->status != task_status::running || !is_flow_activity(a->type)) continue;
-      task_input in{s.id,         r->number, a,      inputs_of(*s.def, *r, id),
-                    r->vars,      r->test,   now,    s.def->dimension,
-                    std::nullopt, nullptr,   nullptr};
+      task_input in{s.id,         r->number, a,       inputs_of(*s.def, *r, id),
+                    r->vars,      r->test,   now,     s.def->dimension,
+                    std::nullopt, nullptr,   nullptr, ""};
       auto o = run_flow_activity(in);
       REQUIRE(o.ok());
       return accept(decide_task_done(s, r->number, id, *o, ctx()), "engine");

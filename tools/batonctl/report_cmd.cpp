@@ -50,6 +50,14 @@ std::string report_text(const nlohmann::json& r) {
           << "): " << n.dump() << "\n";
   for (auto& a : r["activities"]) {
     auto name = a["activity"].get<std::string>();
+    if (a.value("control", 0) > 0)
+      out << "  " << name << " control group (held out, not sent): " << a["control"].dump() << "\n";
+    if (a.contains("variants"))
+      for (auto& v : a["variants"])
+        out << "  " << name << " variant " << v.value("name", "") << ": sent " << v["sent"].dump()
+            << ", opens " << v["opens"].dump() << " (unique " << v["uniqueOpens"].dump()
+            << "), clicks " << v["clicks"].dump() << " (unique " << v["uniqueClicks"].dump()
+            << ")\n";
     if (a.value("inDoubt", 0) > 0)
       out << "  " << name << " in doubt: " << a["inDoubt"].dump()
           << " (handed over again after a crash left no answer: each may have arrived twice)\n";
