@@ -234,7 +234,7 @@ status engine_client::follow(const std::string& campaign,
     if (!got) break;
   }
   if (down) return request_error(caf::make_error(caf::sec::request_receiver_down));
-  self->demonitor(impl_->api);
+  self->demonitor(caf::actor_cast<caf::actor>(impl_->api));
   self->send(impl_->api, unsubscribe_atom::value, caf::actor_cast<caf::actor>(self));
   return ok_status();
 }
