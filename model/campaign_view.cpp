@@ -146,6 +146,7 @@ json campaign_summary_json(const campaign_state& s) {
           {"dimension", s.def ? s.def->dimension : ""},
           {"lastRun", last_run_json(s)},
           {"nextRun", time_or_null(s.next_run)},
+          {"createdAt", time_or_null(s.created_at)},
           {"error", s.error ? json{{"activity", s.error->activity}, {"message", s.error->message}}
                             : json(nullptr)}};
 }

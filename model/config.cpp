@@ -282,7 +282,8 @@ problems parse_config(const std::string& text, engine_config& out) {
   if (!doc) return ps;
   json_reader top(*doc, "", ps);
   if (!top.valid()) return ps;
-  top.allow({"engine", "security", "data", "channels", "retention", "tracking", "deliverability"});
+  top.allow({"engine", "security", "data", "channels", "retention", "tracking", "deliverability",
+             "http"});
   section(top, "engine",
           {"listen", "schedulerThreads", "schedulerPolicy", "workers", "passivateAfterSeconds",
            "stopGraceSeconds", "maxFrameBytes", "maxConnections", "handshakeTimeoutSeconds"},
@@ -292,6 +293,10 @@ problems parse_config(const std::string& text, engine_config& out) {
   section(top, "data", {"url", "importDir"}, [&](const json_reader& r) { parse_data(r, out); });
   section(top, "retention", {"logsDays"}, [&](const json_reader& r) {
     if (auto d = r.integer("logsDays", 1, 36500)) out.log_retention_days = static_cast<int>(*d);
+  });
+  section(top, "http", {"heartbeatSeconds"}, [&](const json_reader& r) {
+    if (auto s = r.integer("heartbeatSeconds", 1, 3600))
+      out.http_heartbeat_seconds = static_cast<int>(*s);
   });
   if (const nlohmann::json* ch = top.object("channels")) out.channels = *ch;
   if (const nlohmann::json* t = top.member("tracking")) parse_tracking(*t, out.tracking, ps);

@@ -76,6 +76,9 @@ struct engine_config {
   int log_retention_days = 30;
   tracking_config tracking;
   deliverability_config deliverability;
+  // `http` (INTERFACES.md §11): the seconds an event stream of batond --http stays quiet before
+  // it sends a heartbeat comment.
+  int http_heartbeat_seconds = 15;
   role role_of(const std::string& identity) const;
 };
 

@@ -1,9 +1,11 @@
 """A real batond for the console and HTTP API tests: a fresh data dir (init, the example schema,
 sample data, users alice=admin, mona=manager, victor=viewer), batond with --http on a free
-loopback port, and small HTTP helpers (urllib, no client library)."""
+loopback port (HTTPS with `tls=(cert, key)`), config members merged in with `config`, and small
+HTTP helpers (urllib, no client library)."""
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -14,11 +16,22 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 
 class Batond:
-    def __init__(self, build, profiles=400):
+    def __init__(self, build, profiles=400, config=None, tls=None):
         self.bin = os.path.join(build, "tools")
+        self.tls = tls
+        self.context = None
+        if tls:  # the certificate is its own CA (self-signed, made by the test)
+            self.context = ssl.create_default_context(cafile=tls[0])
         self.work = tempfile.mkdtemp(prefix="baton-console-")
         self.data = os.path.join(self.work, "data")
         self.ctl("init")
+        if config:
+            path = os.path.join(self.data, "config.json")
+            with open(path) as f:
+                doc = json.load(f)
+            doc.update(config)
+            with open(path, "w") as f:
+                json.dump(doc, f, indent=2)
         self.ctl("schema", "apply", os.path.join(SRC, "config/schema.json"))
         sample = os.path.join(self.work, "sample")
         subprocess.run([os.path.join(self.bin, "baton-sample-data"), "--seed", "3", "--profiles",
@@ -50,9 +63,10 @@ class Batond:
 
     def start(self):
         self.log = open(os.path.join(self.work, "batond.log"), "a")
+        tls = ["--http-tls-cert", self.tls[0], "--http-tls-key", self.tls[1]] if self.tls else []
         self.proc = subprocess.Popen(
             [os.path.join(self.bin, "batond"), "--data-dir", self.data, "--listen", "127.0.0.1:0",
-             "--http", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=self.log, text=True)
+             "--http", "127.0.0.1:0", *tls], stdout=subprocess.PIPE, stderr=self.log, text=True)
         deadline = time.time() + 60
         self.url = None
         while time.time() < deadline and self.url is None:
@@ -62,7 +76,7 @@ class Batond:
             if line.startswith("listening "):
                 self.listen = line.split()[1]
             if line.startswith("http "):
-                self.url = "http://" + line.split()[1]
+                self.url = ("https://" if self.tls else "http://") + line.split()[1]
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -85,7 +99,7 @@ class Batond:
             h.setdefault("Content-Type", "application/json")
         req = urllib.request.Request(self.url + path, data=data, headers=h, method=method)
         try:
-            with urllib.request.urlopen(req, timeout=60) as r:
+            with urllib.request.urlopen(req, timeout=60, context=self.context) as r:
                 status, hdrs, text = r.status, r.headers, r.read().decode()
         except urllib.error.HTTPError as e:
             status, hdrs, text = e.code, e.headers, e.read().decode()

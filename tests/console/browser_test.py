@@ -1,8 +1,11 @@
 """The console in a real browser (headless Chromium through Selenium) against a real batond:
-sign-in, the campaign list with its filter and search, a live run whose counts change on the
-canvas without a reload, a node's details, the time-travel slider, the report's funnel, the
-event log, and a viewer's refused action. Saves a screenshot of each step.
+sign-in, the campaign list with its filters (status, name, dates), dimension and row actions
+(duplicate), a live run whose counts change on the canvas without a reload, a node's details,
+the time-travel slider, the report's funnel, the event log with its filters (run, activity,
+time) and follow mode, and a viewer's refused action and action-less list. Saves a screenshot of
+each step.
 Usage: browser_test.py BUILD_DIR [SCREENSHOT_DIR]"""
+import datetime
 import json
 import os
 import sys
@@ -158,6 +161,105 @@ class ConsoleTest(unittest.TestCase):
         self.shot("viewer-refused")
         d.get(f"{B.url}/events?type=permission_refused")
         wait.until(lambda _: any("victor" in t for t in self.texts("#events tbody tr.refused")))
+        # The list offers a viewer no action at all.
+        d.get(B.url + "/")
+        wait.until(lambda _: cid in self.ids("#campaigns tr[data-id]"))
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "#campaigns button"), [])
+        self.assertNotIn("Actions", self.texts("#campaigns th"))
+        self.shot("list-viewer")
+
+    def set_value(self, css, value):
+        self.d.execute_script(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1];"
+            "e.dispatchEvent(new Event('change'));", css, value)
+
+    def rows(self):
+        return self.ids("#campaigns tr[data-id]")
+
+    def test_3_list_dimension_dates_and_duplicate(self):
+        d, wait = self.d, self.wait
+        cid = self.create("Autumn sale")
+        self.sign_in("mona")
+        wait.until(lambda _: cid in self.rows())
+        row = f'#campaigns tr[data-id="{cid}"]'
+        self.assertEqual(self.texts(row + " td.dimension"), ["profiles"])
+        self.assertIn("Dimension", self.texts("#campaigns th"))
+        # A manager may duplicate and delete; archiving needs an approver.
+        self.assertEqual(self.d.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(b => b.dataset.verb)",
+            row + " button"), ["duplicate", "delete"])
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        yesterday, tomorrow = today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)
+        self.set_value("#until", yesterday.isoformat())
+        wait.until(lambda _: self.rows() == [])
+        self.assertIn("No campaign matches.", self.texts("#campaigns td.muted"))
+        self.assertIn(f"until={yesterday.isoformat()}", d.current_url)
+        self.set_value("#until", "")
+        self.set_value("#since", tomorrow.isoformat())
+        wait.until(lambda _: self.rows() == [])
+        self.set_value("#since", today.isoformat())
+        wait.until(lambda _: cid in self.rows())
+        self.shot("list-dates")
+        before = set(self.rows())
+        self.click(row + ' button[data-verb="duplicate"]')
+        wait.until(lambda _: len(set(self.rows()) - before) == 1)
+        copy = (set(self.rows()) - before).pop()
+        wait.until(lambda _: "copied as" in d.find_element(By.ID, "flash").text)
+        self.assertIn(copy, d.find_element(By.ID, "flash").text)
+        _, _, shown = B.request("GET", "/api/v1/campaigns/" + copy, B.tokens["alice"])
+        self.assertEqual((shown["duplicatedFrom"], shown["dimension"]), (cid, "profiles"))
+        self.shot("list-duplicated")
+
+    def test_4_event_log_filters_and_follow(self):
+        d, wait = self.d, self.wait
+        cid = self.create("Event filters")
+        B.request("POST", f"/api/v1/campaigns/{cid}/publish", B.tokens["alice"])
+        B.wait_status(B.tokens["alice"], cid, ("completed",))
+        self.sign_in("alice")
+        d.get(f"{B.url}/events?campaign={cid}&run=1&activity=buyers")
+        wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#events tbody tr")) >= 2)
+        whats = self.texts("#events tbody tr td:last-child")
+        # The activity's own events, and its transitions (from=buyers), of run 1 only.
+        self.assertTrue(all(("activity=buyers" in w or "from=buyers" in w) and "run=1" in w
+                            for w in whats), whats)
+        self.assertTrue(any("activity=buyers" in w for w in whats), whats)
+        self.shot("events-filtered")
+        logged = B.events(B.tokens["alice"], f"campaign={cid}")
+        seqs = [e["seq"] for e in logged]
+        middle = seqs[len(seqs) // 2]
+        d.get(f"{B.url}/events?campaign={cid}&since=@{middle}&until=@{seqs[-2]}")
+        wait.until(lambda _: self.seqs() == [s for s in reversed(seqs) if middle <= s <= seqs[-2]])
+        future = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1))
+        self.set_value("#since", future.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.set_value("#until", "")
+        wait.until(lambda _: self.seqs() == [])
+        self.set_value("#since", "not a time")
+        wait.until(lambda _: d.find_element(By.ID, "flash").get_attribute("class") == "error")
+        self.assertIn("since", d.find_element(By.ID, "flash").text)
+        # Follow mode off: a new event of the campaign does not come in; on: it does.
+        fid = self.create("Followed")
+        d.get(f"{B.url}/events?campaign={fid}&follow=0")
+        wait.until(lambda _: len(self.seqs()) == 1)
+        self.assertFalse(d.find_element(By.ID, "follow").is_selected())
+        with open(os.path.join(SRC, "config/campaigns/winter-sale.json")) as f:
+            doc = json.load(f)
+        doc["name"] = "Followed, edited"
+        s, _, r = B.request("POST", f"/api/v1/campaigns/{fid}/edit", B.tokens["alice"], doc)
+        self.assertEqual(s, 200, r)
+        time.sleep(1.5)
+        self.assertEqual(len(self.seqs()), 1)
+        d.find_element(By.ID, "follow").click()
+        wait.until(lambda _: len(self.seqs()) == 2)
+        wait.until(lambda _: "following" in d.find_element(By.ID, "flash").text)
+        s, _, r = B.request("POST", f"/api/v1/campaigns/{fid}/delete", B.tokens["alice"])
+        self.assertEqual(s, 200, r)
+        wait.until(lambda _: len(self.seqs()) == 3)
+        self.assertIn("campaign_status_changed", self.texts("#events tbody tr")[0])
+        self.shot("events-follow")
+
+    def seqs(self):
+        return [int(x) for x in self.d.execute_script(
+            "return [...document.querySelectorAll('#events tbody tr')].map(e => e.dataset.seq)")]
 
 
 if __name__ == "__main__":

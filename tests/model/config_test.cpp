@@ -151,6 +151,26 @@ TEST_CASE("the network guard's limits are read and bounded", "[config]") {
   CHECK(d.max_frame_bytes == 4 * 1024 * 1024);
 }
 
+TEST_CASE("http.heartbeatSeconds: 15 without it, read, bounded, nothing else in `http`",
+          "[config]") {
+  auto doc = json::parse(default_config_json());
+  engine_config c;
+  REQUIRE(parse_config(doc.dump(), c).empty());
+  CHECK(c.http_heartbeat_seconds == 15);
+  doc["http"] = {{"heartbeatSeconds", 2}};
+  engine_config d;
+  REQUIRE(parse_config(doc.dump(), d).empty());
+  CHECK(d.http_heartbeat_seconds == 2);
+  doc["http"] = {{"heartbeatSeconds", 0}, {"heartbeat", 3}};
+  engine_config e;
+  CHECK(pointers(parse_config(doc.dump(), e)) ==
+        std::set<std::string>{"/http/heartbeatSeconds", "/http/heartbeat"});
+  CHECK(e.http_heartbeat_seconds == 15);
+  doc["http"] = "15";
+  engine_config f;
+  CHECK(pointers(parse_config(doc.dump(), f)) == std::set<std::string>{"/http"});
+}
+
 TEST_CASE("config typos, numbers out of range and malformed text: every problem by pointer",
           "[config]") {
   auto doc = json::parse(default_config_json());

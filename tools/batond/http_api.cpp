@@ -10,6 +10,7 @@
 #include "actors/gate.hpp"
 #include "model/json_parse.hpp"
 #include "model/security.hpp"
+#include "tools/batond/http_parse.hpp"
 
 namespace baton {
 
@@ -78,37 +79,13 @@ void run(http_api_context& c, const httplib::Request& req, httplib::Response& re
 // The verbs POST /api/v1/campaigns/{id}/{verb} runs (batonctl campaign VERB ID).
 const std::set<std::string>& lifecycle_verbs() {
   static const std::set<std::string> verbs = {
-      "publish", "test",   "start",     "pause",   "resume",  "stop",   "close",   "back-to-draft",
-      "archive", "delete", "duplicate", "confirm", "trigger", "submit", "approve", "reject"};
+      "publish", "test",          "start",   "pause",  "resume",    "stop",
+      "close",   "back-to-draft", "archive", "delete", "duplicate", "confirm",
+      "trigger", "submit",        "approve", "reject", "proof"};
   return verbs;
 }
 
-// A verb's arguments from its JSON body: {"activity": A} (confirm), {"reason": R} (reject),
-// {"variables": {k: v}} (trigger). An empty body is no arguments.
-result<std::map<std::string, std::string>> verb_args(const http_api_context& c,
-                                                     const std::string& body) {
-  std::map<std::string, std::string> args;
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return args;
-  problems ps;
-  auto j = parse_json_text(body, ps, {c.max_body, 8});
-  if (!j || has_errors(ps)) return to_validation_error(ps);
-  if (!j->is_object()) return make_error(errc::validation, "/", "expected a JSON object");
-  auto scalar = [](const nlohmann::json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump();
-  };
-  for (auto& [k, v] : j->items()) {
-    if (k == "variables" && v.is_object()) {
-      for (auto& [vk, vv] : v.items()) args[vk] = scalar(vv);
-    } else if (v.is_primitive()) {
-      args[k] = scalar(v);
-    } else {
-      return make_error(errc::validation, "/" + k, "expected a string, number or boolean");
-    }
-  }
-  return args;
-}
-
-const std::string k_id = "([A-Za-z0-9_.-]{1,64})";
+const std::string k_id = http::k_segment;
 
 void route_campaigns(httplib::Server& s, std::shared_ptr<http_api_context> c) {
   s.Get("/api/v1/campaigns", [c](const httplib::Request& req, httplib::Response& res) {
@@ -116,8 +93,14 @@ void route_campaigns(httplib::Server& s, std::shared_ptr<http_api_context> c) {
     if (req.has_param("status")) cmd.args["status"] = req.get_param_value("status");
     run(*c, req, res, std::move(cmd), false);
   });
+  // The campaign JSON, or ?template=NAME[&version=N][&name=TEXT] (campaign create
+  // --from-template) with no body.
   s.Post("/api/v1/campaigns", [c](const httplib::Request& req, httplib::Response& res) {
-    run(*c, req, res, {"create", "", "", "", req.body, {}}, true, 201);
+    api_command cmd{"create", "", "", "", req.body, {}};
+    for (auto* k : {"template", "version", "name"})
+      if (req.has_param(k)) cmd.args[k] = req.get_param_value(k);
+    if (cmd.args.count("template")) cmd.body.clear();
+    run(*c, req, res, std::move(cmd), true, 201);
   });
   s.Post("/api/v1/validate", [c](const httplib::Request& req, httplib::Response& res) {
     run(*c, req, res, {"validate", "", "", "", req.body, {}}, true);
@@ -141,15 +124,36 @@ void route_campaigns(httplib::Server& s, std::shared_ptr<http_api_context> c) {
           if (req.has_param("format")) cmd.args["format"] = req.get_param_value("format");
           run(*c, req, res, std::move(cmd), false);
         });
-  s.Post("/api/v1/campaigns/" + k_id + "/([a-z-]{1,32})", [c](const httplib::Request& req,
-                                                              httplib::Response& res) {
+  s.Get("/api/v1/campaigns/" + k_id + "/versions",
+        [c](const httplib::Request& req, httplib::Response& res) {
+          run(*c, req, res, {"versions", req.matches[1].str(), "", "", "", {}}, false);
+        });
+  s.Get("/api/v1/campaigns/" + k_id + "/diff",
+        [c](const httplib::Request& req, httplib::Response& res) {
+          api_command cmd{"diff", req.matches[1].str(), "", "", "", {}};
+          for (auto* k : {"from", "to"}) {
+            if (!req.has_param(k))
+              return send_error(
+                  res, make_error(errc::validation, k,
+                                  std::string("needs ?from=V1&to=V2 (") + k + " is missing)"));
+            cmd.args[k] = req.get_param_value(k);
+          }
+          run(*c, req, res, std::move(cmd), false);
+        });
+  // campaign edit ID FILE.json: the body is the new definition.
+  s.Post("/api/v1/campaigns/" + k_id + "/edit",
+         [c](const httplib::Request& req, httplib::Response& res) {
+           run(*c, req, res, {"edit", req.matches[1].str(), "", "", req.body, {}}, true);
+         });
+  s.Post("/api/v1/campaigns/" + k_id + "/" + http::k_verb, [c](const httplib::Request& req,
+                                                               httplib::Response& res) {
     auto verb = req.matches[2].str();
     if (!lifecycle_verbs().count(verb))
       return send_error(res, make_error(errc::not_found, req.path,
                                         "no such verb '" + verb + "' (see docs/openapi.yaml)"));
-    auto args = verb_args(*c, req.body);
+    auto args = http::parse_verb_body(req.body, c->max_body);
     if (!args) return send_error(res, args.err());
-    run(*c, req, res, {verb, req.matches[1].str(), "", "", "", args.value()}, true,
+    run(*c, req, res, {verb, req.matches[1].str(), "", "", args->body, args->args}, true,
         verb == "duplicate" ? 201 : 200);
   });
 }
@@ -164,6 +168,60 @@ void route_misc(httplib::Server& s, std::shared_ptr<http_api_context> c) {
   s.Get("/api/v1/users", [c](const httplib::Request& req, httplib::Response& res) {
     run(*c, req, res, {"user-list", "", "", "", "", {}}, false);
   });
+  // user add NAME --role R: {"name", "role"}; the reply carries the new token, once.
+  s.Post("/api/v1/users", [c](const httplib::Request& req, httplib::Response& res) {
+    auto a = http::parse_verb_body(req.body, c->max_body);
+    if (!a) return send_error(res, a.err());
+    run(*c, req, res, {"user-add", "", "", "", "", a->args}, true, 201);
+  });
+  s.Post("/api/v1/users/" + k_id + "/tokens", [c](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    run(*c, req, res, {"user-token", "", "", "", "", {{"name", req.matches[1].str()}}}, true, 201);
+  });
+  s.Delete("/api/v1/users/" + k_id + "/tokens/" + k_id,
+           [c](const httplib::Request& req, httplib::Response& res) {
+             run(*c, req, res,
+                 {"user-revoke",
+                  "",
+                  "",
+                  "",
+                  "",
+                  {{"name", req.matches[1].str()}, {"tokenId", req.matches[2].str()}}},
+                 true);
+           });
+  s.Delete("/api/v1/users/" + k_id, [c](const httplib::Request& req, httplib::Response& res) {
+    run(*c, req, res, {"user-remove", "", "", "", "", {{"name", req.matches[1].str()}}}, true);
+  });
+  s.Get("/api/v1/templates", [c](const httplib::Request& req, httplib::Response& res) {
+    run(*c, req, res, {"template-list", "", "", "", "", {}}, false);
+  });
+  // template save ID NAME: {"campaign": ID, "name": NAME}.
+  s.Post("/api/v1/templates", [c](const httplib::Request& req, httplib::Response& res) {
+    auto a = http::parse_verb_body(req.body, c->max_body);
+    if (!a) return send_error(res, a.err());
+    for (auto* k : {"campaign", "name"})
+      if (!a->args.count(k) || a->args[k].empty())
+        return send_error(res, make_error(errc::validation, std::string("/") + k, "is required"));
+    auto campaign = a->args["campaign"];
+    run(*c, req, res, {"template-save", campaign, "", "", "", {{"name", a->args["name"]}}}, true,
+        201);
+  });
+  s.Get("/api/v1/templates/" + k_id, [c](const httplib::Request& req, httplib::Response& res) {
+    api_command cmd{"template-show", "", "", "", "", {{"name", req.matches[1].str()}}};
+    if (req.has_param("version")) cmd.args["version"] = req.get_param_value("version");
+    run(*c, req, res, std::move(cmd), false);
+  });
+  // feedback load FILE.csv: the CSV text is the body.
+  s.Post("/api/v1/feedback", [c](const httplib::Request& req, httplib::Response& res) {
+    run(*c, req, res, {"feedback", "", "", "", req.body, {}}, true);
+  });
+  // backup DIR: {"dir": DIR}, a directory on batond's machine.
+  s.Post("/api/v1/backup", [c](const httplib::Request& req, httplib::Response& res) {
+    auto a = http::parse_verb_body(req.body, c->max_body);
+    if (!a) return send_error(res, a.err());
+    run(*c, req, res, {"backup", "", "", "", "", a->args}, true);
+  });
+  route_data_api(s, c);
   auto unknown = [](const httplib::Request& req, httplib::Response& res) {
     send_error(res, make_error(errc::not_found, req.path,
                                "no such API path (docs/openapi.yaml lists them)"));

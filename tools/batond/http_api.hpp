@@ -31,6 +31,9 @@ struct http_api_context {
   std::shared_ptr<http_door> door;
   std::chrono::milliseconds heartbeat{15000};   // SSE comment lines while no event comes
   std::size_t max_body = std::size_t{1} << 20;  // request bodies beyond: 413
+  std::string data_dir;  // the data plane: config data.url, else DATA_DIR/data.sqlite
+  std::string data_url;
+  bool https = false;  // served over TLS: the session cookie is Secure
 };
 
 // Adds the /api/v1 routes to `s`.
@@ -54,5 +57,9 @@ std::optional<error> refuse_unless(http_api_context& c, const std::string& user,
 
 // GET /api/v1/events (JSON lines or SSE), /campaigns/{id}/state, /campaigns/{id}/history.
 void route_event_api(httplib::Server& s, std::shared_ptr<http_api_context> c);
+
+// GET /api/v1/audiences[/{name}], /suppressions, /schema, /data/{entity}/count: what batonctl
+// reads from the data plane, read by batond from its own (viewer and up).
+void route_data_api(httplib::Server& s, std::shared_ptr<http_api_context> c);
 
 }  // namespace baton

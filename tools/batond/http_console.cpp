@@ -103,7 +103,8 @@ void route_sign_in(httplib::Server& s, std::shared_ptr<http_api_context> c) {
       return res.set_content(signin_page(session.err().what), k_html);
     }
     res.set_header("Set-Cookie", "baton_session=" + session->id +
-                                     "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200");
+                                     "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200" +
+                                     (c->https ? "; Secure" : ""));
     redirect(res, "/");
   });
   s.Post("/signout", [c](const httplib::Request& req, httplib::Response& res) {
@@ -114,7 +115,9 @@ void route_sign_in(httplib::Server& s, std::shared_ptr<http_api_context> c) {
       c->door->sign_out(id);
     else if (session)
       return send_error(res, make_error(errc::refused, "csrf", "sign out from the console page"));
-    res.set_header("Set-Cookie", "baton_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    res.set_header("Set-Cookie", std::string("baton_session=; Path=/; HttpOnly; SameSite=Strict; "
+                                             "Max-Age=0") +
+                                     (c->https ? "; Secure" : ""));
     redirect(res, "/signin");
   });
 }

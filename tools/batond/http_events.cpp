@@ -10,6 +10,7 @@
 #include "model/event_json.hpp"
 #include "model/number.hpp"
 #include "tools/batond/http_api.hpp"
+#include "tools/batond/http_parse.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/common/event_view.hpp"
 #include "tools/replay/replay.hpp"
@@ -18,8 +19,7 @@ namespace baton {
 
 namespace {
 
-const std::string k_id = "([A-Za-z0-9_.-]{1,64})";
-constexpr std::size_t k_max_limit = 10000;
+const std::string k_id = http::k_segment;
 
 nlohmann::json event_json(const event& e) {
   const auto& catalog = baton_event_catalog();
@@ -34,38 +34,24 @@ struct events_query {
 };
 
 result<events_query> parse_query(const httplib::Request& req) {
+  auto p = http::parse_events_params(req.params);
+  if (!p) return p.err();
   events_query q;
   auto& f = q.filter;
-  auto param = [&](const char* name) {
-    return req.has_param(name) ? req.get_param_value(name) : std::string();
-  };
-  f.campaign = param("campaign");
-  f.stream = param("stream");
-  f.type = param("type");
-  f.actor = param("actor");
-  f.activity = param("activity");
-  if (!f.type.empty() && !baton_event_catalog().find(f.type))
-    return make_error(errc::validation, "type", "unknown event type '" + f.type + "'");
-  for (auto [name, is_since] : {std::pair{"since", true}, std::pair{"until", false}}) {
-    auto text = param(name);
-    if (text.empty()) continue;
-    auto p = cli::parse_position(text, name);
-    if (!p) return p.err();
-    (is_since ? f.since_us : f.until_us) = p->time_us;
-    (is_since ? f.since_seq : f.until_seq) = p->seq;
-  }
-  if (auto run = param("run"); !run.empty()) {
-    auto n = parse_whole_number(run, "run", 1, UINT32_MAX);
-    if (!n) return n.err();
-    f.run = static_cast<std::uint32_t>(*n);
-  }
-  for (auto [name, is_last] : {std::pair{"limit", false}, std::pair{"last", true}}) {
-    auto text = param(name);
-    if (text.empty()) continue;
-    auto n = parse_whole_number(text, name, 1, k_max_limit);
-    if (!n) return n.err();
-    q.limit = static_cast<std::size_t>(*n);
-    q.last = q.last || is_last;
+  f.campaign = p->campaign;
+  f.stream = p->stream;
+  f.type = p->type;
+  f.actor = p->actor;
+  f.activity = p->activity;
+  f.run = p->run;
+  q.limit = p->limit;
+  q.last = p->last;
+  for (auto [text, is_since] : {std::pair{&p->since, true}, std::pair{&p->until, false}}) {
+    if (text->empty()) continue;
+    auto at = cli::parse_position(*text, is_since ? "since" : "until");
+    if (!at) return at.err();
+    (is_since ? f.since_us : f.until_us) = at->time_us;
+    (is_since ? f.since_seq : f.until_seq) = at->seq;
   }
   return q;
 }

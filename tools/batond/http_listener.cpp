@@ -4,6 +4,8 @@
 #include "tools/batond/http_api.hpp"
 #include "tools/batond/http_console.hpp"
 
+#include <unistd.h>
+
 #include <thread>
 
 #include <httplib.h>
@@ -45,7 +47,7 @@ void store_failed(httplib::Response& res) {
 }  // namespace
 
 struct http_listener::impl {
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;  // an httplib::SSLServer with TLS
   std::shared_ptr<tracking_service> service;
   std::thread thread;
   int port = 0;
@@ -118,7 +120,7 @@ http_listener::~http_listener() {
 
 void http_listener::stop() {
   if (!p_ || !p_->thread.joinable()) return;
-  p_->server.stop();
+  p_->server->stop();
   p_->thread.join();
 }
 
@@ -128,30 +130,71 @@ std::uint16_t http_listener::port() const {
 
 result<std::unique_ptr<http_listener>> http_listener::start(
     const std::string& host, std::uint16_t port, std::shared_ptr<tracking_service> service,
-    std::function<void(httplib::Server&)> more_routes) {
+    std::function<void(httplib::Server&)> more_routes, const http_tls_files& tls) {
   auto p = std::make_unique<impl>();
   p->service = std::move(service);
+  if (tls.enabled()) {
+    if (auto st = check_http_tls(tls); !st) return st.err();
+    auto ssl = std::make_unique<httplib::SSLServer>(tls.cert.c_str(), tls.key.c_str());
+    if (!ssl->is_valid())
+      return make_error(errc::validation, "--http-tls-cert",
+                        "cannot serve HTTPS with " + tls.cert + " and " + tls.key);
+    p->server = std::move(ssl);
+  } else {
+    p->server = std::make_unique<httplib::Server>();
+  }
+  auto& server = *p->server;
   // 64 clients at once each wait for their hit's batch to be durable: a thread each.
-  p->server.new_task_queue = [] { return new httplib::ThreadPool(96); };
-  p->server.set_payload_max_length(1 << 20);
-  p->server.set_keep_alive_max_count(1000);
-  route(p->server, *p->service);
-  if (more_routes) more_routes(p->server);
-  p->port = port == 0                            ? p->server.bind_to_any_port(host)
-            : p->server.bind_to_port(host, port) ? port
-                                                 : -1;
+  server.new_task_queue = [] { return new httplib::ThreadPool(96); };
+  server.set_payload_max_length(1 << 20);
+  server.set_keep_alive_max_count(1000);
+  route(server, *p->service);
+  if (more_routes) more_routes(server);
+  p->port = port == 0 ? server.bind_to_any_port(host) : server.bind_to_port(host, port) ? port : -1;
   if (p->port <= 0)
     return make_error(errc::unavailable, "--http",
                       "cannot listen on " + host + ":" + std::to_string(port));
   auto* raw = p.get();
-  p->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+  p->thread = std::thread([raw] { raw->server->listen_after_bind(); });
   return std::unique_ptr<http_listener>(new http_listener(std::move(p)));
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+status check_http_tls(const http_tls_files& tls) {
+  if (!tls.enabled()) return ok_status();
+  for (auto* f : {&tls.cert, &tls.key})
+    if (::access(f->c_str(), R_OK) != 0)
+      return make_error(errc::validation, f == &tls.cert ? "--http-tls-cert" : "--http-tls-key",
+                        "cannot read " + *f);
+  httplib::SSLServer probe(tls.cert.c_str(), tls.key.c_str());
+  if (!probe.is_valid())
+    return make_error(errc::validation, "--http-tls-cert",
+                      "cannot serve HTTPS with " + tls.cert + " and " + tls.key +
+                          " (not a PEM certificate, or the key is not the certificate's)");
+  return ok_status();
+}
+
+status check_http_exposure(const std::string& address, const http_tls_files& tls) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!parse_host_port(address, host, port))
+    return make_error(errc::validation, "--http", "expected HOST:PORT, got '" + address + "'");
+  if (is_loopback_host(host) || tls.enabled()) return ok_status();
+  return make_error(errc::validation, "--http",
+                    "batond serves HTTP on " + host +
+                        ", which is not a loopback address, only with TLS: give "
+                        "--http-tls-cert and --http-tls-key (sign-in tokens and session cookies "
+                        "would otherwise cross the network in clear)");
 }
 
 result<tracking_http> open_tracking_http(caf::actor_system& sys, const engine_handles& engine,
                                          std::shared_ptr<event_store> store,
                                          const engine_config& config, const std::string& data_dir,
-                                         const std::string& address) {
+                                         const std::string& address, const http_tls_files& tls) {
+  if (auto st = check_http_exposure(address, tls); !st) return st.err();
   auto api = engine.api;
   std::string host;
   std::uint16_t port = 0;
@@ -184,10 +227,17 @@ result<tracking_http> open_tracking_http(caf::actor_system& sys, const engine_ha
   out.api->api = engine.api;
   out.api->store = std::move(store);
   out.api->door = std::make_shared<http_door>(engine, config);
-  auto l = http_listener::start(host, port, out.service, [c = out.api](httplib::Server& s) {
-    route_api(s, c);
-    route_console(s, c);
-  });
+  out.api->heartbeat = std::chrono::seconds(config.http_heartbeat_seconds);
+  out.api->https = tls.enabled();
+  out.api->data_dir = data_dir;
+  out.api->data_url = config.data_url;
+  auto l = http_listener::start(
+      host, port, out.service,
+      [c = out.api](httplib::Server& s) {
+        route_api(s, c);
+        route_console(s, c);
+      },
+      tls);
   if (!l) return l.err();
   out.listener = std::move(l.value());
   return out;

@@ -31,8 +31,9 @@ namespace {
 struct daemon_args {
   baton::cli::global_options g;
   std::string listen;
-  baton::guard::tls_files tls;  // --tls-cert, --tls-key, --tls-ca
-  std::string http;             // --http HOST:PORT ("" = no public HTTP listener)
+  baton::guard::tls_files tls;     // --tls-cert, --tls-key, --tls-ca
+  std::string http;                // --http HOST:PORT ("" = no public HTTP listener)
+  baton::http_tls_files http_tls;  // --http-tls-cert, --http-tls-key: --http speaks HTTPS
 };
 
 // The config file checked completely (every problem, one line each), then --listen over it.
@@ -120,6 +121,12 @@ int run_daemon(daemon_args& a) {
   if (auto st = baton::cli::require_data_dir(a.g); !st) return baton::cli::fail(st.err());
   auto config = read_config(a);
   if (!config) return baton::cli::fail(config.err());
+  // --http on a network address without TLS: exit 2 before anything, as for --listen.
+  if (!a.http.empty()) {
+    if (auto st = baton::check_http_exposure(a.http, a.http_tls); !st)
+      return baton::cli::fail(st.err());
+    if (auto st = baton::check_http_tls(a.http_tls); !st) return baton::cli::fail(st.err());
+  }
   // A certificate and key that do not go together, or cannot be read: exit 2 before anything.
   std::shared_ptr<baton::guard::tls_context> tls;
   if (a.tls.enabled()) {
@@ -184,8 +191,8 @@ int run_daemon(daemon_args& a) {
       std::cout << "listening " << config->listen_host << ":" << port << std::endl;
       std::optional<baton::tracking_http> http;
       if (!a.http.empty()) {
-        auto h =
-            baton::open_tracking_http(sys, engine, shared, config.value(), a.g.data_dir, a.http);
+        auto h = baton::open_tracking_http(sys, engine, shared, config.value(), a.g.data_dir,
+                                           a.http, a.http_tls);
         if (!h) {  // stop as on a signal, with the error's exit code
           code = baton::cli::fail(h.err());
           ::kill(::getpid(), SIGTERM);
@@ -256,6 +263,12 @@ int main(int argc, char** argv) {
                        "HOST:PORT for the tracking paths, webhooks, JSON API and console (`--http` "
                        "alone: 127.0.0.1:8080; port 0 = any)")
             ->expected(0, 1);
+    auto* http_cert = app.add_option("--http-tls-cert", a.http_tls.cert,
+                                     "PEM certificate (chain): --http speaks HTTPS only");
+    auto* http_key =
+        app.add_option("--http-tls-key", a.http_tls.key, "PEM private key of --http-tls-cert");
+    http_cert->needs(http_key);
+    http_key->needs(http_cert);
     if (auto code = baton::cli::parse(app, argc, argv)) return *code;
     if (http->count() > 0 && a.http.empty()) a.http = "127.0.0.1:8080";
     baton::cli::resolve_defaults(a.g);
