@@ -99,22 +99,41 @@ void record_refusal(registry_ptr self, const std::string& actor, role who,
                   any_version, nullptr);
 }
 
+// Decides a user command on the security book and appends its facts at the version the decision
+// saw. A conflict means another fact (a refusal, a failed login, another admin) was appended
+// first: that one is in the book by the time the conflict comes back (the writer answers in
+// order), so the command is decided again on the fresh book, up to `tries` times.
+void decide_user_command(registry_ptr self, api_command cmd, caf::response_promise rp, int tries) {
+  auto state = self->state.ctx->security->get();
+  auto d = decide_user(*state, cmd.verb, cmd.args);
+  if (!d) {
+    rp.deliver(to_caf(d.err()));
+    return;
+  }
+  auto reply = d->reply;
+  if (d->events.empty()) {
+    rp.deliver(reply.dump());
+    return;
+  }
+  if (!d->token.empty()) reply["token"] = d->token;
+  auto actor = cmd.actor;
+  append_security(self, std::move(d->events), actor,
+                  state->version == 0 ? no_stream : state->version,
+                  [self, cmd = std::move(cmd), rp, reply, tries](result<append_result> r) mutable {
+                    if (!r && r.err().code == errc::conflict && tries > 1)
+                      decide_user_command(self, std::move(cmd), rp, tries - 1);
+                    else if (!r)
+                      rp.deliver(to_caf(r.err()));
+                    else
+                      rp.deliver(reply.dump());
+                  });
+}
+
 // `user add|list|token|revoke|remove` (the door checked for admin). A new token is in the reply
 // only: shown once by the client, never stored, logged or recorded.
 caf::result<std::string> user_command(registry_ptr self, const api_command& cmd) {
-  auto state = self->state.ctx->security->get();
-  auto d = decide_user(*state, cmd.verb, cmd.args);
-  if (!d) return to_caf(d.err());
-  auto reply = d->reply;
-  if (d->events.empty()) return reply.dump();
-  if (!d->token.empty()) reply["token"] = d->token;
   auto rp = self->make_response_promise();
-  append_security(self, std::move(d->events), cmd.actor,
-                  state->version == 0 ? no_stream : state->version,
-                  [rp, reply](result<append_result> r) mutable {
-                    if (!r) return rp.deliver(to_caf(r.err()));
-                    rp.deliver(reply.dump());
-                  });
+  decide_user_command(self, cmd, rp, 5);
   return caf::delegated<std::string>{};
 }
 

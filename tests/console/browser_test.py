@@ -141,6 +141,19 @@ class ConsoleTest(unittest.TestCase):
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#funnel .bar")))
         sent = d.find_element(By.CSS_SELECTOR, '#funnel .bar[data-step="sent"] .count').text
         self.assertNotEqual(sent, "0")
+        # Exclusions by reason: one bar per reason the report's activities give, with its sum.
+        _, _, rep = B.request("GET", f"/api/v1/campaigns/{cid}/report", B.tokens["alice"])
+        want = {}
+        for a in rep["activities"]:
+            for reason, n in a.get("exclusions", {}).items():
+                want[reason] = want.get(reason, 0) + n
+        self.assertTrue(want, rep)  # the sample data has profiles without consent
+        shown = {g.get_attribute("data-reason"): g.find_element(By.CSS_SELECTOR, ".count").text
+                 for g in d.find_elements(By.CSS_SELECTOR, "#exclusions .bar")}
+        self.assertEqual(set(shown), set(want))
+        for reason, n in want.items():
+            self.assertEqual(shown[reason].replace(",", "").replace("\u202f", "").replace(" ", ""),
+                             str(n))
         self.shot("report")
 
         d.get(f"{B.url}/events")

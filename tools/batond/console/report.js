@@ -1,5 +1,6 @@
-// A campaign's report (/campaigns/{id}/report): the figures of each channel activity and a
-// funnel (people → targeted → sent → delivered → opened → clicked) as SVG bars.
+// A campaign's report (/campaigns/{id}/report): the figures of each channel activity, a funnel
+// (people → targeted → sent → delivered → opened → clicked) and the exclusions by reason (summed
+// over the channel activities), both as SVG bars.
 'use strict';
 
 (() => {
@@ -9,19 +10,33 @@
   const figures = ['activity', 'channel', 'people', 'targeted', 'sent', 'delivered', 'bounced',
     'errors', 'excluded', 'opens', 'uniqueOpens', 'clicks', 'uniqueClicks', 'ctr', 'unsubscribes'];
 
-  function funnel(total) {
-    const top = Math.max(1, ...steps.map(([k]) => Number(total[k] || 0)));
-    const bw = 520; const bh = 26; const lw = 90;
-    return svg('svg', { id: 'funnel', width: lw + bw + 90, height: steps.length * (bh + 8),
-      role: 'img', 'aria-label': 'Funnel' },
-    steps.map(([k, name], i) => {
-      const v = Number(total[k] || 0);
+  // Horizontal bars: rows [[key, label, value]], each a <g class="bar" data-KEYATTR=key>.
+  function bars(id, label, keyAttr, rows, lw) {
+    const top = Math.max(1, ...rows.map((r) => r[2]));
+    const bw = 520; const bh = 26;
+    return svg('svg', { id, width: lw + bw + 90, height: Math.max(1, rows.length) * (bh + 8),
+      role: 'img', 'aria-label': label },
+    rows.map(([k, name, v], i) => {
       const w = Math.max(1, Math.round((v / top) * bw));
-      return svg('g', { transform: `translate(0,${i * (bh + 8)})`, class: 'bar', 'data-step': k },
+      return svg('g', { transform: `translate(0,${i * (bh + 8)})`, class: 'bar', [keyAttr]: k },
         svg('text', { x: 0, y: bh - 8 }, name),
         svg('rect', { x: lw, y: 0, width: w, height: bh, rx: 3 }),
         svg('text', { x: lw + w + 6, y: bh - 8, class: 'count' }, count(v)));
     }));
+  }
+
+  function funnel(total) {
+    return bars('funnel', 'Funnel', 'data-step',
+      steps.map(([k, name]) => [k, name, Number(total[k] || 0)]), 90);
+  }
+
+  function exclusions(activities) {
+    const by = {};
+    for (const a of activities)
+      for (const [reason, n] of Object.entries(a.exclusions || {})) by[reason] = (by[reason] || 0) + Number(n);
+    const rows = Object.entries(by).sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, k, v]);
+    if (!rows.length) return el('p', { id: 'exclusions-none' }, 'No exclusions.');
+    return bars('exclusions', 'Exclusions by reason', 'data-reason', rows, 140);
   }
 
   async function load() {
@@ -32,6 +47,7 @@
         el('h1', {}, `Report · ${r.name || campaign}`),
         el('p', {}, el('a', { href: `/campaigns/${campaign}` }, '← canvas')),
         el('h2', {}, 'Funnel'), funnel(total),
+        el('h2', {}, 'Exclusions by reason'), exclusions(r.activities || []),
         el('h2', {}, 'Channel activities'),
         el('table', { id: 'report', class: 'grid' },
           el('thead', {}, el('tr', {}, figures.map((f) => el('th', {}, f)))),
