@@ -181,8 +181,8 @@ int main(int argc, char** argv) {
   bare_thread.join();
 
   // Exactly once: the report counts every hit answered, no more.
-  run(build + "/tools/batonctl --connect " + api + " --token-file " + dir + "/token --json report " +
-      campaign + " > " + dir + "/report.json");
+  run(build + "/tools/batonctl --connect " + api + " --token-file " + dir +
+      "/token --json report " + campaign + " > " + dir + "/report.json");
   auto rep = json::parse(slurp(dir + "/report.json"), nullptr, false);
   std::uint64_t recorded = 0;
   if (rep.is_object())

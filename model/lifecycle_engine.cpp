@@ -215,8 +215,7 @@ decision decide_wait_elapsed(const campaign_state& s, std::uint32_t run,
     return refused("wait of " + activity + " has not elapsed");
   // The next wave of a channel activity, its rows deferred by quiet hours, or the next phase of
   // its experiment (the choice, then the rest): run it again.
-  if (t->wait_reason == "wave" || t->wait_reason == "quiet_hours" ||
-      t->wait_reason == "experiment")
+  if (t->wait_reason == "wave" || t->wait_reason == "quiet_hours" || t->wait_reason == "experiment")
     return events{ev::task_started{run, activity, t->attempt + 1, t->count_in}};
   task_outcome o;
   o.count_in = t->count_in;
