@@ -26,6 +26,17 @@ class statement {
   virtual result<std::uint64_t> run(const std::vector<value>& params) = 0;
 };
 
+// Rows streamed into one table in one go (PostgreSQL's COPY FROM STDIN). Destroyed before
+// finish(), it abandons the copy (the transaction then fails and must be rolled back).
+class bulk_writer {
+ public:
+  virtual ~bulk_writer() = default;
+  // One value per column named to copy_in, in that order.
+  virtual status row(const std::vector<value>& values) = 0;
+  // Ends the copy; returns the number of rows the server took.
+  virtual result<std::uint64_t> finish() = 0;
+};
+
 // Called per result row; return false to stop early.
 using row_callback = std::function<bool(const row&)>;
 
@@ -48,6 +59,15 @@ class backend {
   virtual status begin() = 0;
   virtual status commit() = 0;
   virtual status rollback() = 0;
+
+  // A bulk writer into `table`'s `columns`, or nullptr where the backend has none (SQLite, whose
+  // prepared multi-row INSERT is its fastest path).
+  virtual result<std::unique_ptr<bulk_writer>> copy_in(const std::string& table,
+                                                       const std::vector<std::string>& columns) {
+    (void)table;
+    (void)columns;
+    return std::unique_ptr<bulk_writer>();
+  }
 
   // The columns of a table as (name, declared type text), empty when it does not exist.
   virtual result<std::vector<std::pair<std::string, std::string>>> table_columns(

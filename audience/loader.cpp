@@ -103,6 +103,11 @@ class rejects_file {
   explicit rejects_file(std::string path) : path_(std::move(path)) {}
   status add(load_report& r, std::uint64_t line, const std::string& reason,
              const std::vector<std::string>& fields) {
+    return add_record(r, line, reason, csv_join(fields));
+  }
+  // The same with the record already joined back into one CSV line.
+  status add_record(load_report& r, std::uint64_t line, const std::string& reason,
+                    const std::string& record) {
     ++r.rejected;
     if (r.first_rejects.size() < 10)
       r.first_rejects.push_back("line " + std::to_string(line) + ": " + reason);
@@ -112,7 +117,7 @@ class rejects_file {
       if (!out_) return make_error(errc::failed, path_, "cannot write the rejects file");
       out_ << "line,reason,record\n";
     }
-    out_ << line << "," << csv_escape(reason) << "," << csv_escape(csv_join(fields)) << "\n";
+    out_ << line << "," << csv_escape(reason) << "," << csv_escape(record) << "\n";
     return ok_status();
   }
 
@@ -169,6 +174,134 @@ class deferred_indexes {
   bool empty_ = false;
 };
 
+// What a load has read so far, and where it writes its rejects.
+error stop_error(const load_request& req) {
+  return make_error(errc::failed, req.path, "interrupted");
+}
+
+struct load_run {
+  backend& b;
+  const entity& e;
+  const column_map& m;
+  csv_reader& csv;
+  const load_request& req;
+  rejects_file& rejects;
+  load_report rep;
+};
+
+// PostgreSQL: every record goes by COPY into a temporary stage (its line; the reason it is
+// rejected, or null; its record where a rejection may need it; its typed values), then one
+// statement applies the good rows to the table. Rejections are read back in line order, as
+// the row-by-row path writes them, so both backends give the same report and rejects file.
+status load_by_copy(load_run& r, bool empty_table) {
+  backend& b = r.b;
+  const entity& e = r.e;
+  std::vector<std::string> cols;  // the bound entity columns, in field order
+  std::string create = "CREATE TEMP TABLE baton_load_stage (baton_line BIGINT, baton_reason TEXT, "
+                       "baton_record TEXT";
+  for (std::size_t i : r.m.bound) {
+    cols.push_back(r.m.cols[i]->name);
+    create += ", " + quote_id(cols.back()) + " " + b.type_name(r.m.cols[i]->type);
+  }
+  if (auto x = b.exec(create + ") ON COMMIT DROP"); !x) return x.err();
+  std::vector<std::string> stage_cols = {"baton_line", "baton_reason", "baton_record"};
+  stage_cols.insert(stage_cols.end(), cols.begin(), cols.end());
+  auto w = b.copy_in("baton_load_stage", stage_cols);
+  if (!w) return w.err();
+  std::vector<std::string> fields;
+  std::vector<value> vals, staged;
+  std::uint64_t line = 0, good = 0;
+  std::size_t in_batch = 0;
+  const bool keep_records = r.req.mode == load_mode::insert;  // a key may turn out taken
+  while (true) {
+    if (r.req.cancel && r.req.cancel->load(std::memory_order_relaxed))
+      return make_error(errc::failed, r.req.path, "interrupted");
+    auto more = r.csv.next(fields, line);
+    if (!more) return more.err();
+    if (!*more) break;
+    ++r.rep.rows;
+    auto reason = convert_row(e, r.m, fields, vals);
+    staged.clear();
+    staged.push_back(value::integer(static_cast<std::int64_t>(line)));
+    staged.push_back(reason ? value::text(*reason) : value::null_of(column_type::string));
+    staged.push_back(reason || keep_records ? value::text(csv_join(fields))
+                                            : value::null_of(column_type::string));
+    if (reason) {
+      for (std::size_t i : r.m.bound) staged.push_back(value::null_of(r.m.cols[i]->type));
+    } else {
+      staged.insert(staged.end(), vals.begin(), vals.end());
+      ++good;
+    }
+    if (auto st = (*w)->row(staged); !st) return st;
+    if (++in_batch >= r.req.batch_rows) {
+      in_batch = 0;
+      if (r.req.progress)
+        r.req.progress({r.rep.rows, r.csv.bytes_read(), r.csv.total_bytes()});
+    }
+  }
+  if (auto n = (*w)->finish(); !n) return n.err();
+  w->reset();
+
+  std::string list, sets;
+  for (const auto& c : cols) {
+    list += (list.empty() ? "" : ", ") + quote_id(c);
+    if (c != e.key) sets += (sets.empty() ? "" : ", ") + quote_id(c) + " = excluded." + quote_id(c);
+  }
+  const std::string key = quote_id(e.key), table = quote_id(e.name);
+  const std::string good_rows = " FROM baton_load_stage WHERE baton_reason IS NULL";
+  if (r.req.mode == load_mode::upsert) {
+    std::string conflict = " ON CONFLICT (" + key + ") DO " +
+                           (sets.empty() ? std::string("NOTHING") : "UPDATE SET " + sets);
+    // A key twice in the file makes one INSERT meet it twice, which PostgreSQL refuses: then the
+    // last row of each key is taken, as the row-by-row path would leave it.
+    if (auto x = b.exec("SAVEPOINT baton_load"); !x) return x.err();
+    auto n = b.exec("INSERT INTO " + table + " (" + list + ") SELECT " + list + good_rows +
+                    (empty_table ? "" : conflict));
+    if (!n) {
+      if (auto x = b.exec("ROLLBACK TO SAVEPOINT baton_load"); !x) return x.err();
+      n = b.exec("INSERT INTO " + table + " (" + list + ") SELECT DISTINCT ON (" + key + ") " +
+                 list + good_rows + " ORDER BY " + key + ", baton_line DESC" + conflict);
+      if (!n) return n.err();
+    }
+    r.rep.applied = sets.empty() ? *n : good;
+  } else if (r.req.mode == load_mode::insert) {
+    // A key already in the table, or on an earlier line of the file, is rejected.
+    if (auto x = b.exec("CREATE INDEX ON baton_load_stage (" + key + ", baton_line)"); !x)
+      return x.err();
+    if (auto x = b.exec("ANALYZE baton_load_stage"); !x) return x.err();
+    auto n = b.exec(
+        "UPDATE baton_load_stage s SET baton_reason = 'a row with ' || " +
+        b.placeholder(1) + " || ' = ' || s." + key + "::text || ' already exists' WHERE " +
+        "s.baton_reason IS NULL AND (EXISTS (SELECT 1 FROM " + table + " t WHERE t." + key +
+        " = s." + key + ") OR EXISTS (SELECT 1 FROM baton_load_stage p WHERE p." + key +
+        " = s." + key + " AND p.baton_reason IS NULL AND p.baton_line < s.baton_line))",
+        {value::text(e.key)});
+    if (!n) return n.err();
+    auto ins = b.exec("INSERT INTO " + table + " (" + list + ") SELECT " + list + good_rows);
+    if (!ins) return ins.err();
+    r.rep.applied = *ins;
+  } else {
+    auto n = b.exec("DELETE FROM " + table + " t USING (SELECT DISTINCT " + key + good_rows +
+                    ") k WHERE t." + key + " = k." + key);
+    if (!n) return n.err();
+    r.rep.applied = *n;
+    r.rep.missing = good - *n;
+  }
+  std::optional<error> failure;
+  auto st = b.query(
+      "SELECT baton_line, baton_reason, baton_record FROM baton_load_stage WHERE baton_reason IS "
+      "NOT NULL ORDER BY baton_line",
+      {}, [&](const row& x) {
+        auto a = r.rejects.add_record(r.rep, static_cast<std::uint64_t>(x[0].i), x[1].s, x[2].s);
+        if (!a) failure = a.err();
+        return a.ok();
+      });
+  if (!st) return st;
+  if (failure) return *failure;
+  if (r.req.progress) r.req.progress({r.rep.rows, r.csv.bytes_read(), r.csv.total_bytes()});
+  return ok_status();
+}
+
 }  // namespace
 
 std::optional<load_mode> load_mode_from_string(const std::string& s) {
@@ -203,6 +336,14 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
   };
   if (req.mode != load_mode::remove)
     if (auto st = indexes.drop_if_empty(b, e->name); !st) return fail(st.err());
+  if (b.kind() == dialect::postgres) {
+    load_run run{b, *e, *map, csv, req, rejects, rep};
+    if (auto st = load_by_copy(run, indexes.empty_table()); !st) return fail(st.err());
+    if (auto st = indexes.rebuild(b); !st) return fail(st.err());
+    if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return fail(stop_error(req));
+    if (auto st = b.commit(); !st) return fail(st.err());
+    return run.rep;
+  }
   auto stmt = b.prepare(statement_sql(b, *e, *map, req.mode, indexes.empty_table()));
   if (!stmt) return fail(stmt.err());
   // Upserts into SQLite go several rows per statement: running a statement costs about as much
@@ -237,7 +378,7 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     return ok_status();
   };
   auto interrupted = [&] { return req.cancel && req.cancel->load(std::memory_order_relaxed); };
-  const error stop = make_error(errc::failed, req.path, "interrupted");
+  const error stop = stop_error(req);
   std::size_t in_batch = 0;
   while (true) {
     if (interrupted()) return fail(stop);

@@ -122,6 +122,92 @@ class pg_statement : public statement {
   bool prepared_ = false;
 };
 
+// COPY ... FROM STDIN in text format: values escaped per the format (backslash, tab, newline,
+// carriage return), null as \N, sent to the server in chunks of about 1 MiB.
+class pg_copy : public bulk_writer {
+ public:
+  pg_copy(PGconn* c, std::string sql) : c_(c), sql_(std::move(sql)) {}
+  ~pg_copy() override {
+    if (open_) {
+      PQputCopyEnd(c_, "abandoned");
+      while (PGresult* res = PQgetResult(c_)) PQclear(res);
+    }
+  }
+  status start() {
+    PGresult* res = PQexec(c_, sql_.c_str());
+    bool in = PQresultStatus(res) == PGRES_COPY_IN;
+    if (!in) {
+      auto e = pg_error(c_, sql_, res);
+      PQclear(res);
+      return e;
+    }
+    PQclear(res);
+    open_ = true;
+    return ok_status();
+  }
+  status row(const std::vector<value>& values) override {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i) buf_ += '\t';
+      if (values[i].null) {
+        buf_ += "\\N";
+        continue;
+      }
+      append_escaped(values[i].type == column_type::string || values[i].type == column_type::date ||
+                             values[i].type == column_type::datetime
+                         ? std::string_view(values[i].s)
+                         : std::string_view(scratch_ = values[i].to_text()));
+    }
+    buf_ += '\n';
+    ++rows_;
+    if (buf_.size() >= (1u << 20)) return flush();
+    return ok_status();
+  }
+  result<std::uint64_t> finish() override {
+    if (auto st = flush(); !st) return st.err();
+    open_ = false;
+    if (PQputCopyEnd(c_, nullptr) != 1) return pg_error(c_, sql_);
+    std::optional<error> failure;
+    while (PGresult* res = PQgetResult(c_)) {
+      if (PQresultStatus(res) != PGRES_COMMAND_OK && !failure) failure = pg_error(c_, sql_, res);
+      PQclear(res);
+    }
+    if (failure) return *failure;
+    return rows_;
+  }
+
+ private:
+  void append_escaped(std::string_view s) {
+    for (char ch : s) switch (ch) {
+        case '\\':
+          buf_ += "\\\\";
+          break;
+        case '\t':
+          buf_ += "\\t";
+          break;
+        case '\n':
+          buf_ += "\\n";
+          break;
+        case '\r':
+          buf_ += "\\r";
+          break;
+        default:
+          buf_ += ch;
+      }
+  }
+  status flush() {
+    if (buf_.empty()) return ok_status();
+    if (PQputCopyData(c_, buf_.data(), static_cast<int>(buf_.size())) != 1)
+      return pg_error(c_, sql_);
+    buf_.clear();
+    return ok_status();
+  }
+
+  PGconn* c_;
+  std::string sql_, buf_, scratch_;
+  std::uint64_t rows_ = 0;
+  bool open_ = false;
+};
+
 class pg_backend : public backend {
  public:
   pg_backend(PGconn* c, std::string url) : c_(c), url_(std::move(url)) {}
@@ -193,6 +279,15 @@ class pg_backend : public backend {
     return ok_status();
   }
   status rollback() override { return simple("ROLLBACK"); }
+
+  result<std::unique_ptr<bulk_writer>> copy_in(const std::string& table,
+                                               const std::vector<std::string>& columns) override {
+    std::string sql = "COPY " + quote_id(table) + " (";
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + quote_id(columns[i]);
+    auto w = std::make_unique<pg_copy>(c_, sql + ") FROM STDIN");
+    if (auto st = w->start(); !st) return st.err();
+    return std::unique_ptr<bulk_writer>(std::move(w));
+  }
 
   result<std::vector<std::pair<std::string, std::string>>> table_columns(
       const std::string& table) override {
