@@ -1,7 +1,11 @@
 #include "audience/loader.hpp"
 
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "audience/csv.hpp"
 
@@ -197,8 +201,9 @@ status load_by_copy(load_run& r, bool empty_table) {
   backend& b = r.b;
   const entity& e = r.e;
   std::vector<std::string> cols;  // the bound entity columns, in field order
-  std::string create = "CREATE TEMP TABLE baton_load_stage (baton_line BIGINT, baton_reason TEXT, "
-                       "baton_record TEXT";
+  std::string create =
+      "CREATE TEMP TABLE baton_load_stage (baton_line BIGINT, baton_reason TEXT, "
+      "baton_record TEXT";
   for (std::size_t i : r.m.bound) {
     cols.push_back(r.m.cols[i]->name);
     create += ", " + quote_id(cols.back()) + " " + b.type_name(r.m.cols[i]->type);
@@ -235,8 +240,7 @@ status load_by_copy(load_run& r, bool empty_table) {
     if (auto st = (*w)->row(staged); !st) return st;
     if (++in_batch >= r.req.batch_rows) {
       in_batch = 0;
-      if (r.req.progress)
-        r.req.progress({r.rep.rows, r.csv.bytes_read(), r.csv.total_bytes()});
+      if (r.req.progress) r.req.progress({r.rep.rows, r.csv.bytes_read(), r.csv.total_bytes()});
     }
   }
   if (auto n = (*w)->finish(); !n) return n.err();
@@ -270,11 +274,11 @@ status load_by_copy(load_run& r, bool empty_table) {
       return x.err();
     if (auto x = b.exec("ANALYZE baton_load_stage"); !x) return x.err();
     auto n = b.exec(
-        "UPDATE baton_load_stage s SET baton_reason = 'a row with ' || " +
-        b.placeholder(1) + " || ' = ' || s." + key + "::text || ' already exists' WHERE " +
-        "s.baton_reason IS NULL AND (EXISTS (SELECT 1 FROM " + table + " t WHERE t." + key +
-        " = s." + key + ") OR EXISTS (SELECT 1 FROM baton_load_stage p WHERE p." + key +
-        " = s." + key + " AND p.baton_reason IS NULL AND p.baton_line < s.baton_line))",
+        "UPDATE baton_load_stage s SET baton_reason = 'a row with ' || " + b.placeholder(1) +
+            " || ' = ' || s." + key + "::text || ' already exists' WHERE " +
+            "s.baton_reason IS NULL AND (EXISTS (SELECT 1 FROM " + table + " t WHERE t." + key +
+            " = s." + key + ") OR EXISTS (SELECT 1 FROM baton_load_stage p WHERE p." + key +
+            " = s." + key + " AND p.baton_reason IS NULL AND p.baton_line < s.baton_line))",
         {value::text(e.key)});
     if (!n) return n.err();
     auto ins = b.exec("INSERT INTO " + table + " (" + list + ") SELECT " + list + good_rows);
@@ -299,6 +303,105 @@ status load_by_copy(load_run& r, bool empty_table) {
   if (!st) return st;
   if (failure) return *failure;
   if (r.req.progress) r.req.progress({r.rep.rows, r.csv.bytes_read(), r.csv.total_bytes()});
+  return ok_status();
+}
+
+// SQLite upserts: a reader thread parses and types the records and writes the rejects, while the
+// calling thread runs the statements (`chunk` rows each through `many`, a shorter tail row by row
+// through `one`), so CSV work and SQLite's own work overlap on two cores. A few groups wait in
+// between; an error on either side stops both.
+status upsert_in_two_threads(load_run& r, statement& one, statement& many, std::size_t chunk) {
+  using group = std::vector<value>;  // up to `chunk` rows, one after the other
+  const std::size_t width = r.m.bound.size(), max_waiting = 256;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<group> waiting;
+  bool reading = true, stopping = false;
+  std::optional<error> read_error;
+  std::thread reader([&] {
+    std::vector<std::string> fields;
+    std::vector<value> vals;
+    group cur;
+    std::uint64_t line = 0;
+    std::size_t in_batch = 0, rows_in_cur = 0;
+    std::optional<error> err;
+    auto hand_over = [&]() -> bool {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return stopping || waiting.size() < max_waiting; });
+      if (stopping) return false;
+      waiting.push_back(std::move(cur));
+      cur = group();
+      rows_in_cur = 0;
+      cv.notify_all();
+      return true;
+    };
+    while (true) {
+      if (r.req.cancel && r.req.cancel->load(std::memory_order_relaxed)) {
+        err = stop_error(r.req);
+        break;
+      }
+      auto more = r.csv.next(fields, line);
+      if (!more) {
+        err = more.err();
+        break;
+      }
+      if (!*more) break;
+      ++r.rep.rows;
+      if (auto reason = convert_row(r.e, r.m, fields, vals)) {
+        if (auto st = r.rejects.add(r.rep, line, *reason, fields); !st) {
+          err = st.err();
+          break;
+        }
+      } else {
+        cur.insert(cur.end(), std::make_move_iterator(vals.begin()),
+                   std::make_move_iterator(vals.end()));
+        if (++rows_in_cur == chunk && !hand_over()) break;
+      }
+      if (++in_batch >= r.req.batch_rows) {  // progress only: the file is one transaction
+        in_batch = 0;
+        if (r.req.progress) r.req.progress({r.rep.rows, r.csv.bytes_read(), r.csv.total_bytes()});
+      }
+    }
+    if (!err && rows_in_cur) hand_over();
+    std::lock_guard lk(mu);
+    reading = false;
+    read_error = err;
+    cv.notify_all();
+  });
+  std::optional<error> write_error;
+  std::uint64_t applied = 0;
+  while (!write_error) {
+    group g;
+    {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return !waiting.empty() || !reading; });
+      if (waiting.empty()) break;
+      g = std::move(waiting.front());
+      waiting.pop_front();
+      cv.notify_all();
+    }
+    std::size_t rows = g.size() / width;
+    if (rows == chunk) {
+      if (auto x = many.run(g); !x) write_error = x.err();
+    } else {
+      for (std::size_t i = 0; i < rows && !write_error; ++i) {
+        group row(
+            std::make_move_iterator(g.begin() + static_cast<std::ptrdiff_t>(i * width)),
+            std::make_move_iterator(g.begin() + static_cast<std::ptrdiff_t>((i + 1) * width)));
+        if (auto x = one.run(row); !x) write_error = x.err();
+      }
+    }
+    if (!write_error) applied += rows;
+  }
+  if (write_error) {
+    std::lock_guard lk(mu);
+    stopping = true;
+    cv.notify_all();
+  }
+  reader.join();
+  r.rep.applied += applied;
+  if (write_error) return *write_error;
+  if (read_error) return *read_error;
   return ok_status();
 }
 
@@ -359,58 +462,39 @@ result<load_report> load_csv(backend& b, const entity_schema& schema, const load
     if (!st) return fail(st.err());
     many = std::move(st.value());
   }
-  std::vector<value> pending;  // the converted rows not inserted yet, one after the other
-  std::size_t pending_rows = 0;
-  auto flush = [&]() -> status {
-    if (pending_rows == chunk && many) {
-      if (auto r = many->run(pending); !r) return r.err();
-    } else {
-      auto width = map->bound.size();
-      for (std::size_t i = 0; i < pending_rows; ++i) {
-        std::vector<value> row(pending.begin() + static_cast<std::ptrdiff_t>(i * width),
-                               pending.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
-        if (auto r = (*stmt)->run(row); !r) return r.err();
-      }
-    }
-    rep.applied += pending_rows;
-    pending.clear();
-    pending_rows = 0;
-    return ok_status();
-  };
   auto interrupted = [&] { return req.cancel && req.cancel->load(std::memory_order_relaxed); };
   const error stop = stop_error(req);
-  std::size_t in_batch = 0;
-  while (true) {
-    if (interrupted()) return fail(stop);
-    auto more = csv.next(fields, line);
-    if (!more) return fail(more.err());
-    if (!*more) break;
-    ++rep.rows;
-    auto reason = convert_row(*e, *map, fields, vals);
-    if (!reason && chunk > 1) {
-      pending.insert(pending.end(), std::make_move_iterator(vals.begin()),
-                     std::make_move_iterator(vals.end()));
-      if (++pending_rows == chunk)
-        if (auto st = flush(); !st) return fail(st.err());
-    } else if (!reason) {
-      auto changed = (*stmt)->run(vals);
-      if (!changed) return fail(changed.err());
-      if (*changed > 0)
-        ++rep.applied;
-      else if (req.mode == load_mode::insert)
-        reason = "a row with " + e->key + " = " + fields[map->key_field] + " already exists";
-      else if (req.mode == load_mode::remove)
-        ++rep.missing;
-    }
-    if (reason)
-      if (auto st = rejects.add(rep, line, *reason, fields); !st) return fail(st.err());
-    if (++in_batch >= req.batch_rows) {  // progress only: the file is one transaction
-      in_batch = 0;
-      if (auto st = flush(); !st) return fail(st.err());
-      if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
+  if (many) {
+    load_run run{b, *e, *map, csv, req, rejects, rep};
+    if (auto st = upsert_in_two_threads(run, **stmt, *many, chunk); !st) return fail(st.err());
+    rep = run.rep;
+  } else {
+    std::size_t in_batch = 0;
+    while (true) {
+      if (interrupted()) return fail(stop);
+      auto more = csv.next(fields, line);
+      if (!more) return fail(more.err());
+      if (!*more) break;
+      ++rep.rows;
+      auto reason = convert_row(*e, *map, fields, vals);
+      if (!reason) {
+        auto changed = (*stmt)->run(vals);
+        if (!changed) return fail(changed.err());
+        if (*changed > 0)
+          ++rep.applied;
+        else if (req.mode == load_mode::insert)
+          reason = "a row with " + e->key + " = " + fields[map->key_field] + " already exists";
+        else if (req.mode == load_mode::remove)
+          ++rep.missing;
+      }
+      if (reason)
+        if (auto st = rejects.add(rep, line, *reason, fields); !st) return fail(st.err());
+      if (++in_batch >= req.batch_rows) {  // progress only: the file is one transaction
+        in_batch = 0;
+        if (req.progress) req.progress({rep.rows, csv.bytes_read(), csv.total_bytes()});
+      }
     }
   }
-  if (auto st = flush(); !st) return fail(st.err());
   if (auto st = indexes.rebuild(b); !st) return fail(st.err());
   if (interrupted()) return fail(stop);
   if (auto st = b.commit(); !st) return fail(st.err());

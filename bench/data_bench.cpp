@@ -18,9 +18,9 @@
 
 using namespace baton;
 using namespace baton::audience;
-using nlohmann::json;
 using bench::k_baseline_sql;
 using bench::run_pipeline;
+using nlohmann::json;
 
 namespace {
 

@@ -76,7 +76,7 @@ inline std::vector<json> pipeline() {
 // Runs the pipeline once (as run `run` of campaign "bench"); returns the outputs' counts and
 // puts the last activity's outputs (the split's subsets) in `last`.
 inline std::string run_pipeline(backend& b, const entity_schema& schema, std::uint32_t run,
-                         std::vector<ev::population>* last = nullptr) {
+                                std::vector<ev::population>* last = nullptr) {
   std::vector<activity> acts;
   for (const auto& j : pipeline()) {
     activity a;

@@ -87,8 +87,9 @@ void measure_load(backend& b, const entity_schema& schema, const args& a) {
   bench::note("ANALYZE in %.1f s", bench::seconds_since(t0));
   bench::json_line()
       .str("id", "P12.load")
-      .str("what", "load_csv upsert of the three CSVs into PostgreSQL (COPY into a stage, one "
-                   "INSERT ... SELECT), secondary indexes built at the end")
+      .str("what",
+           "load_csv upsert of the three CSVs into PostgreSQL (COPY into a stage, one "
+           "INSERT ... SELECT), secondary indexes built at the end")
       .num("value", static_cast<double>(rows) / secs)
       .str("unit", "rows/s")
       .num("rows", static_cast<double>(rows))
@@ -180,8 +181,9 @@ void measure_outbox(backend& b, const entity_schema& schema, const args& a) {
               static_cast<unsigned long long>(pop->outputs.at(0).count), s);
   bench::json_line()
       .str("id", "P12.outbox")
-      .str("what", "the whole population mailed by the channel runner to the file outbox, "
-                   "PostgreSQL data plane (consent, address, Mustache, JSON line, durable batches)")
+      .str("what",
+           "the whole population mailed by the channel runner to the file outbox, "
+           "PostgreSQL data plane (consent, address, Mustache, JSON line, durable batches)")
       .num("value", rate)
       .str("unit", "messages/s")
       .str("target", ">= 100000")
@@ -234,8 +236,9 @@ int main(int argc, char** argv) {
   double rss = peak_rss_mib();
   bench::json_line()
       .str("id", "P12.rss")
-      .str("what", "peak RSS of the process that ran the load, the flow and the outbox (the "
-                   "engine's own runner code, as batond runs it)")
+      .str("what",
+           "peak RSS of the process that ran the load, the flow and the outbox (the "
+           "engine's own runner code, as batond runs it)")
       .num("value", rss, 1)
       .str("unit", "MiB")
       .str("target", "<= 500 MB")

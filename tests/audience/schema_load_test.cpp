@@ -150,8 +150,8 @@ TEST_CASE("loads keep odd text, and repeated keys get the same outcome on every 
   }
   SECTION("insert rejects a key taken in the table or earlier in the file, in line order") {
     db.load("households", "id,city\n1,Paris\n");
-    auto r = db.load("households", "id,city\n2,Lyon\n1,X\nzz,Bad\n2,Again\n3,Nice\n",
-                     load_mode::insert);
+    auto r =
+        db.load("households", "id,city\n2,Lyon\n1,X\nzz,Bad\n2,Again\n3,Nice\n", load_mode::insert);
     CHECK(r.applied == 2);
     CHECK(r.rejected == 3);
     REQUIRE(r.first_rejects.size() == 3);
