@@ -1,5 +1,8 @@
 #include "actors/channel_rows.hpp"
 
+#include <thread>
+#include <variant>
+
 #include "audience/deliveries.hpp"
 #include "audience/suppression.hpp"
 #include "model/number.hpp"
@@ -195,7 +198,31 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
   if (!pre) return pre.err();
   batch_rows rows;
   std::int64_t seen = start.seen;
+  // Eligibility, rendering and the JSON line of every candidate not suppressed, on two threads
+  // for a large batch (the rows' order and the limits are applied after, in order below). A row
+  // past the wave's end is rendered for nothing: rendering is independent of the limits.
   send_context ctx{in_.campaign, in_.run, checks_.tracking, ""};
+  std::vector<std::optional<std::variant<message, exclusion>>> prepared(cands.size());
+  auto prepare = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      if ((*pre)[i] == exclusion_reason::suppressed) continue;
+      const channel_activity* use = &act_;
+      if (checks_.test)
+        if (auto* v = act_.find_variant(cands[i].group)) use = v;
+      auto m = prepare_message(*use, rules_, ctx, cands[i].key, cands[i].row);
+      if (auto* msg = std::get_if<message>(&m)) msg->line = json_line(*msg);
+      prepared[i] = std::move(m);
+    }
+  };
+  constexpr std::size_t k_parallel_from = 256;
+  if (cands.size() >= k_parallel_from && std::thread::hardware_concurrency() > 1) {
+    auto half = cands.size() / 2;
+    auto other = std::async(std::launch::async, prepare, half, cands.size());
+    prepare(0, half);
+    other.get();
+  } else {
+    prepare(0, cands.size());
+  }
   for (std::size_t i = 0; i < cands.size(); ++i) {
     if (seen >= lim.wave_end) break;  // the wave is complete: the rest is the next one's
     auto& c = cands[i];
@@ -208,7 +235,7 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
     const channel_activity* use = &act_;
     if (checks_.test)
       if (auto* v = act_.find_variant(c.group)) use = v;
-    auto m = prepare_message(*use, rules_, ctx, c.key, c.row);
+    auto& m = *prepared[i];
     if (auto* msg = std::get_if<message>(&m)) {
       if ((*pre)[i] == exclusion_reason::fatigue) {
         rows.excluded.emplace_back(at, to_string(exclusion_reason::fatigue));
@@ -227,7 +254,6 @@ result<batch_rows> population_reader::read(audience::backend& b, const read_star
         rows.excluded.emplace_back(at, to_string(exclusion_reason::outside_send_window));
         continue;
       }
-      msg->line = json_line(*msg);  // here, not on the thread that writes and commits
       rows.msgs.push_back(std::move(*msg));
       rows.keys.push_back(c.key);
       rows.row.push_back(at);

@@ -27,7 +27,7 @@ struct channel_runner_options {
   // idempotency keys (SMTP; a webhook receiver that ignores Idempotency-Key). The file outbox,
   // which never holds an id twice, takes larger batches: fewer syncs and commits.
   std::size_t batch = 200;
-  std::size_t file_batch = 1000;
+  std::size_t file_batch = 10000;
   // Config `tracking` made usable (none: emails get no tracked links, no pixel and no
   // List-Unsubscribe header) and config `deliverability` (suppression rules, fatigue).
   std::optional<channels::tracking_setup> tracking;

@@ -1,6 +1,7 @@
 #include "channels/personalise.hpp"
 
 #include <mutex>
+#include <optional>
 #include <regex>
 
 #include <kainjow/mustache.hpp>
@@ -12,6 +13,17 @@ namespace baton::channels {
 namespace mst = kainjow::mustache;
 using json = nlohmann::json;
 
+namespace {
+
+// A piece of a simple template: literal text, then the variable after it.
+struct piece {
+  std::string text;  // literal text before the variable
+  std::string name;  // "" = the text is the template's tail
+  bool raw = false;  // {{{x}}} / {{&x}}: not escaped
+};
+
+}  // namespace
+
 struct compiled_template::state {
   std::string source;
   std::vector<std::string> names;
@@ -19,6 +31,11 @@ struct compiled_template::state {
   // rendering reads); unknown (so every column is given) with custom delimiters.
   std::vector<std::string> lookups;
   bool lookups_known = false;
+  // A template of text and variables only ({{x}}, {{{x}}}, {{&x}}; plain names, no sections):
+  // rendered here, piece by piece, without kainjow's data tree.
+  bool simple = false;
+  bool escape_html = false;
+  std::vector<piece> pieces;
   mutable std::mutex mu;  // kainjow's render is not const: one render at a time
   mutable std::unique_ptr<mst::mustache> tpl;
 };
@@ -139,7 +156,105 @@ scan scan_names(std::string_view text) {
   return s;
 }
 
+// The pieces of a template made of text and variables only, or nullopt (sections, comments,
+// partials, delimiters, dotted or unusual names: kainjow renders those).
+std::optional<std::vector<piece>> simple_pieces(std::string_view text) {
+  std::vector<piece> out;
+  std::size_t from = 0;
+  for (std::size_t at = text.find("{{"); at != std::string_view::npos; at = text.find("{{", from)) {
+    piece p;
+    p.text = std::string(text.substr(from, at - from));
+    bool triple = at + 2 < text.size() && text[at + 2] == '{';
+    auto end = text.find(triple ? "}}}" : "}}", at + 2);
+    if (end == std::string_view::npos) return std::nullopt;
+    std::string_view inner = text.substr(at + 2 + triple, end - at - 2 - triple);
+    from = end + (triple ? 3 : 2);
+    auto trim = [](std::string_view t) {
+      auto b = t.find_first_not_of(" \t\r\n");
+      auto e = t.find_last_not_of(" \t\r\n");
+      return b == std::string_view::npos ? std::string_view() : t.substr(b, e - b + 1);
+    };
+    inner = trim(inner);
+    p.raw = triple;
+    if (!triple && !inner.empty() && inner.front() == '&') {
+      p.raw = true;
+      inner = trim(inner.substr(1));
+    }
+    if (inner.empty()) return std::nullopt;
+    for (char c : inner)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+        return std::nullopt;
+    p.name = std::string(inner);
+    out.push_back(std::move(p));
+  }
+  piece tail;
+  tail.text = std::string(text.substr(from));
+  out.push_back(std::move(tail));
+  return out;
+}
+
+void append_html_escaped(std::string& out, std::string_view s) {
+  for (char ch : s) switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(ch);
+    }
+}
+
 }  // namespace
+
+// What kainjow renders for a simple template over `row` (see render): false when a value needs
+// its data tree (an array or object, or a dotted column that makes one).
+bool compiled_template::render_simple(const json& row, std::string& out) const {
+  for (const auto& p : s_->pieces) {
+    out += p.text;
+    if (p.name.empty()) continue;
+    auto it = row.find(p.name);
+    if (it == row.end()) {
+      for (const auto& [key, v] : row.items())
+        if (key.size() > p.name.size() && key[p.name.size()] == '.' && key.starts_with(p.name))
+          return false;
+      continue;
+    }
+    switch (it->type()) {
+      case json::value_t::string: {
+        const auto& v = it->get_ref<const std::string&>();
+        if (s_->escape_html && !p.raw)
+          append_html_escaped(out, v);
+        else
+          out += v;
+        break;
+      }
+      case json::value_t::number_integer:
+      case json::value_t::number_unsigned:
+        out += it->dump();
+        break;
+      case json::value_t::number_float:
+        out += format_number(it->get<double>());
+        break;
+      case json::value_t::boolean:
+      case json::value_t::null:
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
 
 bool looks_like_html(std::string_view text) {
   for (std::size_t i = text.find('<'); i != std::string_view::npos; i = text.find('<', i + 1)) {
@@ -172,6 +287,10 @@ bool compiled_template::may_read(std::string_view column) const {
 
 std::string compiled_template::render(const json& row) const {
   try {
+    if (s_->simple && row.is_object()) {
+      std::string out;
+      if (render_simple(row, out)) return out;
+    }
     // Only the columns the template can look up are converted (a row may have many more).
     json used = json::object();
     if (row.is_object())
@@ -204,6 +323,12 @@ result<compiled_template> compile_template(std::string_view text, escaping e) {
   s->lookups = std::move(found.lookups);
   s->lookups_known = !found.custom_delimiters;
   if (e == escaping::none) s->tpl->set_custom_escape([](const std::string& v) { return v; });
+  if (s->lookups_known)
+    if (auto pieces = simple_pieces(text)) {
+      s->simple = true;
+      s->escape_html = e == escaping::html;
+      s->pieces = std::move(*pieces);
+    }
   return compiled_template(std::move(s));
 }
 

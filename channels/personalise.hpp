@@ -45,6 +45,7 @@ class compiled_template {
  private:
   struct state;
   explicit compiled_template(std::shared_ptr<state> s);
+  bool render_simple(const nlohmann::json& row, std::string& out) const;
   std::shared_ptr<state> s_;
   friend result<compiled_template> compile_template(std::string_view, escaping);
 };

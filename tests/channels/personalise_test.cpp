@@ -76,6 +76,34 @@ TEST_CASE("escaping: none for text, html for HTML mail bodies", "[templates]") {
   CHECK_FALSE(looks_like_html("a < b and 3<4"));
 }
 
+TEST_CASE("text-and-variable templates render as kainjow does (the fast path)", "[templates]") {
+  // A comment tag sends the same template through kainjow: "<{{!c}}" + t renders "<" + t.
+  json row = {{"name", "Ada <b>&'\"</b>"},
+              {"n", 12},
+              {"neg", -3},
+              {"f", 0.5},
+              {"big", 600.0},
+              {"yes", true},
+              {"no", false},
+              {"none", nullptr},
+              {"list", json::array({1, 2})},
+              {"obj", {{"x", 1}}},
+              {"a.b", "dotted"},
+              {"under_score", "u"},
+              {"dash-ed", "d"},
+              {"utf", "Zo\u00eb \u2713"},
+              {"nl", "line\nbreak\r\n"}};
+  for (const char* t :
+       {"Hello {{name}}!", "{{n}}/{{neg}}/{{f}}/{{big}}", "[{{yes}}][{{no}}][{{none}}]",
+        "{{missing}}x{{ name }}y{{{name}}}z{{& name}}", "{{list}}|{{obj}}|{{a}}",
+        "{{under_score}}{{dash-ed}}{{utf}}", "a\n{{nl}}\n\n  {{name}}  \nend", "}} {{name}} }}}",
+        "", "no tags at all\n", "{{a.b}}{{obj.x}}"})
+    for (auto e : {escaping::none, escaping::html}) {
+      INFO(t << (e == escaping::html ? " (html)" : ""));
+      CHECK(render(t, row, e) == render(std::string("<{{!c}}") + t, row, e).substr(1));
+    }
+}
+
 TEST_CASE("syntax errors are validation errors with a position", "[templates]") {
   auto unclosed = compile_template("Hello {{first_name");
   REQUIRE_FALSE(unclosed.ok());
@@ -167,6 +195,29 @@ TEST_CASE("message JSON has the fields of INTERFACES.md §6 and round-trips", "[
   CHECK_FALSE(message_from_json(old).ok());
   // The JSON line, made ahead or on demand, is the same text; it is not part of the value.
   CHECK(json_line(m) == j.dump());
+  // Written directly, it is byte for byte nlohmann's line: escapes, sorted and repeated
+  // headers, every channel, invalid UTF-8 replaced.
+  for (auto ch : {baton::channel::email, baton::channel::sms, baton::channel::push}) {
+    message x = m;
+    x.channel = ch;
+    x.text = "t\x01\x1f\x7f\"\\/\b\f\n\r\t";
+    x.title = "Zo\u00eb \U0001F600";
+    x.subject = "S\u00fcbject";
+    x.headers = {{"Z-Last", "1"}, {"A-First", "2"}, {"Z-Last", "3"}};
+    x.proof = ch == baton::channel::push;
+    x.from = ch == baton::channel::sms ? "" : "F <f@example.com>";
+    auto dumped = [](const message& y) {
+      return to_json(y).dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    CHECK(json_line(x) == dumped(x));
+    for (const char* bad : {"\xff", "a\xc3", "\xed\xa0\x80", "\xe0\x80\x80", "\xf4\x90\x80\x80"}) {
+      INFO(static_cast<int>(ch) << " " << bad);
+      x.body = std::string("b") + bad + "c";
+      x.text = x.body;
+      x.subject = x.body;
+      CHECK(json_line(x) == dumped(x));
+    }
+  }
   message ahead = m;
   ahead.line = json_line(m);
   CHECK(ahead == m);
