@@ -8,6 +8,7 @@
 #include "actors/channel_rows.hpp"
 #include "actors/data_runner.hpp"
 #include "actors/proof_send.hpp"
+#include "actors/trigger_graph.hpp"
 #include "actors/trigger_send.hpp"
 #include "audience/backend.hpp"
 #include "audience/deliveries.hpp"
@@ -84,18 +85,16 @@ class channel_runner final : public activity_runner {
   }
 
   result<std::vector<trigger_result>> send_triggers(const trigger_job& job) override {
-    std::lock_guard<std::mutex> g(trigger_mu_);
-    trigger_send_env env{o_.data_dir, o_.tracking ? &*o_.tracking : nullptr, &o_.deliverability,
-                         &connectors_, &send_mu_};
-    if (!trigger_db_) {
-      auto b = audience::open_backend(o_.url, o_.data_dir);
-      if (!b) return b.err();
-      if (auto t = prepare_trigger_tables(*b.value(), env); !t) return t.err();
-      trigger_db_ = std::move(b.value());
-    }
-    auto r = send_trigger_batch(*trigger_db_, env, job);
-    if (!r) trigger_db_.reset();  // opened again for the next batch: the connection may be broken
-    return r;
+    return with_trigger_db(job.campaign, [&](audience::backend& b, const trigger_send_env& env) {
+      return send_trigger_batch(b, env, job);
+    });
+  }
+
+  result<std::vector<trigger_result>> send_graph_triggers(const trigger_job& job,
+                                                          activity_runner& top) override {
+    return with_trigger_db(job.campaign, [&](audience::backend& b, const trigger_send_env& env) {
+      return send_graph_trigger_batch(b, env, top, job);
+    });
   }
 
   result<std::vector<proof_sent>> send_proofs(const proof_job& job) override {
@@ -105,6 +104,23 @@ class channel_runner final : public activity_runner {
   }
 
  private:
+  // Runs `f` on the trigger connection (one trigger batch at a time), opened when needed.
+  template <class F>
+  result<std::vector<trigger_result>> with_trigger_db(const std::string& campaign, F&& f) {
+    std::lock_guard<std::mutex> g(trigger_mu_);
+    trigger_send_env env{o_.data_dir,        o_.tracking ? &*o_.tracking : nullptr,
+                         &o_.deliverability, &connectors_,
+                         &send_mu_,          o_.data_dir + "/journal/" + campaign + "/triggers"};
+    if (!trigger_db_) {
+      auto b = audience::open_backend(o_.url, o_.data_dir);
+      if (!b) return b.err();
+      if (auto t = prepare_trigger_tables(*b.value(), env); !t) return t.err();
+      trigger_db_ = std::move(b.value());
+    }
+    auto r = f(*trigger_db_, env);
+    if (!r) trigger_db_.reset();  // opened again for the next batch: the connection may be broken
+    return r;
+  }
   result<task_outcome> send(audience::backend& b, const task_input& in);
   result<std::int64_t> send_batch(audience::backend& b, connector& c, const task_input& in,
                                   const audience::worktable& wt, const batch_rows& rows,
@@ -545,6 +561,15 @@ result<drawn> draw_groups(audience::backend& b, const task_input& in, const audi
       b.rollback();
       return r.err();
     }
+  }
+  // The rows held out, visible to `feedback` filters (event held_out) by their entity key.
+  std::vector<std::string> held;
+  for (std::int64_t i = 0; i < d.control && wt.row_key == wt.dim_key && !wt.dimension.empty(); ++i)
+    held.push_back(keys[static_cast<std::size_t>(i)].to_text());
+  if (auto r = audience::record_held_out(b, in.campaign, in.run, in.act->id, wt.dimension, held);
+      !r) {
+    b.rollback();
+    return r.err();
   }
   if (auto t = b.commit(); !t) return t.err();
   return d;
