@@ -23,6 +23,11 @@ class flow_runner final : public activity_runner {
     if (next_) return next_->send_triggers(job);
     return activity_runner::send_triggers(job);
   }
+  result<std::vector<trigger_result>> send_graph_triggers(const trigger_job& job,
+                                                          activity_runner& top) override {
+    if (next_) return next_->send_graph_triggers(job, top);
+    return activity_runner::send_graph_triggers(job, top);
+  }
   result<std::vector<proof_sent>> send_proofs(const proof_job& job) override {
     if (next_) return next_->send_proofs(job);
     return activity_runner::send_proofs(job);

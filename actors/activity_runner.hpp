@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,23 +17,33 @@
 namespace baton {
 
 // API triggers of an {"api": true} campaign (INTERFACES.md §10): one recipient each, sent
-// through a channel activity without worktables (the fast path).
+// through a channel activity without worktables (the fast path), or through the activities
+// that work on a population first (the graph path: a one-row worktable per trigger).
 struct trigger_request {
   std::string trigger_id, recipient;
   nlohmann::json context = nlohmann::json::object();  // rendered as {{context.PATH}}
+  // The graph path: the columns the recipient's row gained upstream (they override the entity's).
+  nlohmann::json columns = nlohmann::json::object();
 };
 struct trigger_result {
   std::optional<error> failure;  // not_found: no such recipient; failed: the send failed
   std::string message_id;        // make_message_id(campaign, 0, activity, "trigger:" + id)
   std::string status;            // sent | excluded
   std::string excluded;          // the reason when excluded
+  std::string activity;          // the channel activity that sent ("" = the job's)
 };
 struct trigger_job {
   std::string campaign, dimension;
-  activity act;          // the channel activity that sends
+  activity act;          // the channel activity that sends (the graph path: the root)
   std::string category;  // the campaign's: marketing | transactional
+  // Set when the graph starts at a population activity (enrichment, test, split,
+  // deduplication): the definition whose graph each trigger runs.
+  std::shared_ptr<const campaign_definition> graph;
   time_us now = 0;
   std::vector<trigger_request> triggers;
+  // Whether a trigger id's result is in the log (its trigger_handled event is durable): the
+  // send journal of the triggers (connectors but the file outbox) forgets those. Empty: never.
+  std::function<result<bool>(const std::string& trigger_id)> recorded;
 };
 
 // Proofs of a channel activity (INTERFACES.md §10): its real rendering for `sample` recipients
@@ -68,6 +79,15 @@ class activity_runner {
   // same message id. Runners without channels refuse.
   virtual result<std::vector<trigger_result>> send_triggers(const trigger_job& job) {
     (void)job;
+    return make_error(errc::failed, "trigger", "this engine has no channel runner");
+  }
+  // The graph path of `job` (job.graph set), blocking: each trigger's recipient as a one-row
+  // population runs through the graph's activities by `top` (the whole runner chain) until a
+  // channel activity, which sends it as the fast path does. Runners without channels refuse.
+  virtual result<std::vector<trigger_result>> send_graph_triggers(const trigger_job& job,
+                                                                  activity_runner& top) {
+    (void)job;
+    (void)top;
     return make_error(errc::failed, "trigger", "this engine has no channel runner");
   }
   // Renders and sends the proofs of `job` (blocking); nothing of it counts in reports.

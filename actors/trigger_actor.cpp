@@ -46,7 +46,7 @@ std::string command_of(const std::string& campaign, const std::string& trigger_i
 }
 
 trigger_result result_of(const ev::trigger_handled& e) {
-  return {std::nullopt, e.message_id, e.status, e.excluded};
+  return {std::nullopt, e.message_id, e.status, e.excluded, e.activity};
 }
 
 // The first result of a trigger id already in the log, or nullopt when it is not there.
@@ -83,9 +83,13 @@ void settle(self_ptr self, const std::string& trigger_id, const result<trigger_r
 // Records one sent or excluded trigger; answers once the event is durable.
 void record(self_ptr self, waiting_trigger t, trigger_result r) {
   auto& s = self->state;
-  ev::trigger_handled h{
-      t.request.trigger_id, t.request.recipient, s.base.act.id, r.message_id, r.status,
-      r.excluded,           s.base.category};
+  ev::trigger_handled h{t.request.trigger_id,
+                        t.request.recipient,
+                        r.activity.empty() ? s.base.act.id : r.activity,
+                        r.message_id,
+                        r.status,
+                        r.excluded,
+                        s.base.category};
   auto e = ev::to_event(h);
   e.actor = t.actor;
   e.correlation_id = s.campaign;
@@ -182,8 +186,14 @@ caf::actor spawn_trigger_worker(caf::local_actor* parent, engine_ctx_ptr ctx) {
                                                         caf::event_based_actor*) -> caf::behavior {
     return {[ctx](send_triggers_atom, trigger_job& job) {
       trigger_batch_done d;
+      job.recorded = [ctx, campaign = job.campaign](const std::string& id) -> result<bool> {
+        auto prev = ctx->opts.store->command_result(command_of(campaign, id));
+        if (!prev) return prev.err();
+        return *prev && !(*prev)->ranges.empty();
+      };
       try {
-        auto r = ctx->opts.runner->send_triggers(job);
+        auto& runner = *ctx->opts.runner;
+        auto r = job.graph ? runner.send_graph_triggers(job, runner) : runner.send_triggers(job);
         if (r)
           d.results = std::move(r.value());
         else
@@ -248,10 +258,13 @@ result<trigger_order> make_trigger_order(const campaign_state& st, const api_com
   std::vector<const activity*> roots;
   for (const auto& a : def.activities)
     if (def.sources_of(a.id).empty() && !a.disabled) roots.push_back(&a);
-  if (roots.size() != 1 || !is_channel(roots.front()->type))
+  if (roots.size() != 1)  // validation refuses it; a definition of an older engine may have it
     return make_error(errc::refused, st.id,
-                      "this engine triggers api campaigns whose graph starts at one channel "
-                      "activity (email, sms, push); this one starts elsewhere");
+                      "an api campaign's graph starts at one activity; this one has " +
+                          std::to_string(roots.size()));
+  // A channel root takes the fast path; enrichment, test, split or deduplication the graph path.
+  if (!is_channel(roots.front()->type))
+    o.job.graph = std::make_shared<const campaign_definition>(def);
   o.job.campaign = st.id;
   o.job.dimension = def.dimension;
   o.job.act = *roots.front();

@@ -37,8 +37,9 @@ struct trigger_batch_done {
 
 // Checks a `trigger` command to an api campaign and makes the order: the campaign is live (else
 // refused), `recipient` is given and `body` (the context) is a JSON object within limits (else
-// validation), the graph starts at one channel activity (else refused: the fast path is the
-// only one). A missing `triggerId` gets a random one.
+// validation), the graph starts at one activity (a channel activity: the fast path; enrichment,
+// test, split or deduplication: the graph path, job.graph set). A missing `triggerId` gets a
+// random one.
 result<trigger_order> make_trigger_order(const campaign_state& st, const api_command& cmd,
                                          const command_context& c);
 

@@ -7,6 +7,7 @@
 #include "audience/deliveries.hpp"
 #include "audience/suppression.hpp"
 #include "channels/channel_activity.hpp"
+#include "channels/send_journal.hpp"
 #include "model/number.hpp"
 #include "model/time.hpp"
 
@@ -118,6 +119,115 @@ result<channel_activity> activity_of(const trigger_job& job) {
   return parse_channel_activity(a);
 }
 
+// A journal line's id: the message id and the trigger id (JSON text: any character is safe),
+// so that what the log has recorded can be forgotten.
+std::string journal_id(const std::string& message_id, const std::string& trigger_id) {
+  return message_id + " " + nlohmann::json(trigger_id).dump();
+}
+
+// The journal of a trigger batch, with what earlier batches left in it — less the triggers
+// whose results the log now holds (the file is rewritten without them).
+struct trigger_journal {
+  send_journal file;
+  send_journal::contents earlier;
+};
+
+result<trigger_journal> open_journal(const std::string& path, const trigger_job& job) {
+  trigger_journal j;
+  auto earlier = send_journal::read(path);
+  if (!earlier) return earlier.err();
+  j.earlier = std::move(earlier.value());
+  bool trim = false;
+  for (auto* set : {&j.earlier.accepted, &j.earlier.refused, &j.earlier.in_doubt})
+    for (auto it = set->begin(); job.recorded && it != set->end();) {
+      auto space = it->find(' ');
+      auto tid = space == std::string::npos
+                     ? nlohmann::json()
+                     : nlohmann::json::parse(it->substr(space + 1), nullptr, false);
+      bool done = false;
+      if (tid.is_string()) {
+        auto r = job.recorded(tid.get<std::string>());
+        if (!r) return r.err();
+        done = *r;
+      }
+      if (done || !tid.is_string()) {
+        it = set->erase(it);
+        trim = true;
+      } else {
+        ++it;
+      }
+    }
+  auto f = send_journal::open(path);
+  if (!f) return f.err();
+  j.file = std::move(f.value());
+  if (!trim) return j;
+  if (auto c = j.file.clear(); !c) return c.err();
+  for (auto& id : j.earlier.accepted)
+    if (auto w = j.file.accepted(id); !w) return w.err();
+  for (auto& id : j.earlier.refused)
+    if (auto w = j.file.refused(id); !w) return w.err();
+  for (auto& id : j.earlier.in_doubt)
+    if (auto w = j.file.handing_over(id); !w) return w.err();
+  return j;
+}
+
+// Hands `msgs` (message k of trigger of[k]) over: through the journal when there is one — a message
+// an earlier batch's journal says a server accepted (or refused for good) gets that answer again
+// without going.
+result<std::vector<delivery_result>> hand_over(connector& c, const trigger_send_env& env,
+                                               const trigger_job& job,
+                                               const std::vector<message>& msgs,
+                                               const std::vector<std::size_t>& of) {
+  if (env.journal_path.empty() || std::string(c.kind()) == "file") {
+    std::lock_guard<std::mutex> g(*env.send_mu);
+    return c.send(msgs);
+  }
+  auto j = open_journal(env.journal_path, job);
+  if (!j) return j.err();
+  std::map<std::string, std::string> jid;  // message id -> its journal id
+  for (std::size_t i = 0; i < msgs.size() && i < of.size(); ++i)
+    jid[msgs[i].message_id] = journal_id(msgs[i].message_id, job.triggers[of[i]].trigger_id);
+  std::vector<delivery_result> out(msgs.size());
+  std::vector<message> todo;
+  std::vector<std::size_t> where;
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    const auto& id = jid[msgs[i].message_id];
+    if (j->earlier.accepted.count(id))
+      out[i] = {msgs[i].message_id, delivery_status::sent, false, false, {}};
+    else if (j->earlier.refused.count(id))
+      out[i] = {msgs[i].message_id, delivery_status::failed, false, false,
+                "refused by the server (earlier attempt)"};
+    else {
+      todo.push_back(msgs[i]);
+      where.push_back(i);
+    }
+  }
+  if (todo.empty()) return out;
+  auto& file = j->file;
+  std::optional<error> unjournaled;
+  send_hooks h;
+  // A hand-over that cannot be journaled stops the batch after that message: the rest fail.
+  h.stop_requested = [&] { return unjournaled.has_value(); };
+  h.handing_over = [&](const message& m) {
+    if (auto w = file.handing_over(jid[m.message_id]); !w) unjournaled = w.err();
+  };
+  h.answered = [&](const message& m, const delivery_result& r) {
+    if (r.sent())
+      file.accepted(jid[m.message_id]);
+    else if (r.retryable)
+      file.not_accepted(jid[m.message_id]);
+    else
+      file.refused(jid[m.message_id]);
+  };
+  std::vector<delivery_result> r;
+  {
+    std::lock_guard<std::mutex> g(*env.send_mu);
+    r = c.send(todo, h);
+  }
+  for (std::size_t k = 0; k < r.size() && k < where.size(); ++k) out[where[k]] = std::move(r[k]);
+  return out;
+}
+
 }  // namespace
 
 status prepare_trigger_tables(audience::backend& b, const trigger_send_env& env) {
@@ -162,6 +272,7 @@ result<std::vector<trigger_result>> send_trigger_batch(audience::backend& b,
       continue;
     }
     nlohmann::json r = row->second;
+    for (auto& [name, v] : t.columns.items()) r[name] = v;  // the graph path's added columns
     r["context"] = t.context;
     send_context ctx{job.campaign, 0, env.tracking, "trigger:" + t.trigger_id};
     auto m = prepare_message(*act, *rules, ctx, t.recipient, r);
@@ -175,11 +286,9 @@ result<std::vector<trigger_result>> send_trigger_batch(audience::backend& b,
     of.push_back(i);
   }
   if (msgs.empty()) return out;
-  std::vector<delivery_result> sent;
-  {
-    std::lock_guard<std::mutex> g(*env.send_mu);
-    sent = conn.value()->send(msgs);
-  }
+  auto handed = hand_over(*conn.value(), env, job, msgs, of);
+  if (!handed) return handed.err();
+  auto& sent = handed.value();
   std::vector<audience::delivery_row> delivered;
   for (std::size_t k = 0; k < msgs.size() && k < sent.size(); ++k) {
     auto& r = out[of[k]];

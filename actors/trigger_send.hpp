@@ -2,7 +2,8 @@
 // looked up in its entity table (one query), checked (suppression always; consent and fatigue
 // for marketing), rendered with each trigger's context and handed to the connector at once —
 // one write and one sync for the file outbox; no worktable. A message id is made from the
-// trigger id, so a trigger sent again after a crash is never delivered twice by the outbox.
+// trigger id, so a trigger sent again after a crash is never delivered twice by the outbox;
+// other connectors keep a send journal (SMTP: at most the messages in doubt go twice).
 #pragma once
 
 #include <mutex>
@@ -23,6 +24,12 @@ struct trigger_send_env {
   const deliverability_config* deliverability = nullptr;
   channels::connector_set* connectors = nullptr;
   std::mutex* send_mu = nullptr;  // held while the connector sends
+  // The send journal of the campaign's triggers (DATA_DIR/journal/CAMPAIGN/triggers), kept for
+  // every connector but the file outbox: each hand-over and answer is written before the next
+  // message goes, so a trigger retried after a crash is not handed over again once a server
+  // accepted it — only a message in doubt (handed over, no answer written: at most one per
+  // connection) may go twice. "" = no journal.
+  std::string journal_path;
 };
 
 // Makes the tables a trigger send reads and writes (deliveries, suppression; the fatigue index

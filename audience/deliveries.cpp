@@ -57,6 +57,9 @@ status ensure_delivery_tables(backend& b) {
       "dimension, recipient, activity)",
       "CREATE TABLE IF NOT EXISTS baton_feedback (message_id TEXT NOT NULL, event TEXT NOT NULL, "
       "\"at\" TEXT NOT NULL, PRIMARY KEY (message_id, event, \"at\"))",
+      "CREATE TABLE IF NOT EXISTS baton_held_out (campaign TEXT NOT NULL, run " + integer +
+          " NOT NULL, activity TEXT NOT NULL, dimension TEXT NOT NULL, recipient TEXT NOT NULL, "
+          "PRIMARY KEY (campaign, dimension, recipient, activity, run))",
   };
   for (const auto& sql : ddl) {
     auto r = b.exec(sql);
@@ -109,6 +112,30 @@ result<std::map<std::string, std::int64_t>> marketing_sent_since(
     if (!conv) return conv.err();
   }
   return out;
+}
+
+result<bool> held_out_table_exists(backend& b) {
+  auto cols = b.table_columns("baton_held_out");
+  if (!cols) return cols.err();
+  return !cols->empty();
+}
+
+status record_held_out(backend& b, const std::string& campaign, std::uint32_t run,
+                       const std::string& activity, const std::string& dimension,
+                       const std::vector<std::string>& recipients) {
+  if (recipients.empty()) return ok_status();
+  auto st = b.prepare(
+      "INSERT INTO baton_held_out (campaign, run, activity, dimension, recipient) "
+      "VALUES (" +
+      b.placeholder(1) + ", " + b.placeholder(2) + ", " + b.placeholder(3) + ", " +
+      b.placeholder(4) + ", " + b.placeholder(5) + ") ON CONFLICT DO NOTHING");
+  if (!st) return st.err();
+  for (const auto& r : recipients) {
+    auto done = (*st)->run({value::text(campaign), value::integer(static_cast<std::int64_t>(run)),
+                            value::text(activity), value::text(dimension), value::text(r)});
+    if (!done) return done.err();
+  }
+  return ok_status();
 }
 
 result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,

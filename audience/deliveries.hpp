@@ -5,6 +5,8 @@
 //                    entity key as text; category marketing|transactional (NULL: recorded before
 //                    it was); variant: the experiment variant it carried (NULL/"" = none)
 //   baton_feedback(message_id, event, at, PK(message_id, event, at))   delivered, opened, ...
+//   baton_held_out(campaign, run, activity, dimension, recipient, PK(all))   the recipients a
+//                    control group held out (the `feedback` filter's event `held_out`)
 // The engine records what it sends (record_deliveries, inside its own transaction if it likes)
 // and what the connectors report back (find_delivery + record_feedback). All values are bound
 // parameters; times are text (canonical ISO-8601 UTC is recommended).
@@ -28,7 +30,7 @@ struct delivery_row {
   std::string category = "marketing";  // marketing or transactional: fatigue counts marketing
 };
 
-// Creates both tables and their indexes when missing, and adds the `category` and `variant` columns
+// Creates the tables and their indexes when missing, and adds the `category` and `variant` columns
 // to a deliveries table made before it existed (idempotent; no transaction of its own). Call it
 // once before record_*/find_delivery on a backend (e.g. when the engine opens it).
 status ensure_delivery_tables(backend& b);
@@ -39,6 +41,14 @@ status ensure_delivery_tables(backend& b);
 result<std::uint64_t> record_deliveries(backend& b, const std::vector<delivery_row>& rows,
                                         const std::string& sent_at,
                                         const std::vector<std::string>& variants = {});
+
+// Records the recipients (entity keys as text, as deliveries record them) that a control group of
+// (campaign, run, activity) held out; repeats are left alone. Does NOT begin/commit.
+status record_held_out(backend& b, const std::string& campaign, std::uint32_t run,
+                       const std::string& activity, const std::string& dimension,
+                       const std::vector<std::string>& recipients);
+// True once baton_held_out exists (a data plane of an older engine may lack it).
+result<bool> held_out_table_exists(backend& b);
 
 struct delivery_ref {
   std::string campaign;

@@ -217,8 +217,9 @@ std::string key_text_sql(const scope& s) {
 }
 
 // EXISTS a delivery of the campaign (and activity) to this row's key in its dimension, and for
-// an event other than "sent" a feedback row with that event. Matches nothing when nothing was
-// ever sent on this data plane (no delivery tables yet).
+// an event other than "sent" a feedback row with that event; `held_out`: EXISTS a row of
+// baton_held_out instead (a control group held it out: no message). Matches nothing when nothing
+// was ever sent on this data plane (no delivery tables yet).
 status append_feedback(sql_builder& q, const scope& s, const json& body) {
   if (!s.ent) return invalid("`feedback` needs rows of an entity; these rows have no dimension");
   if (!body.is_object()) return invalid("`feedback` takes {\"campaign\", \"activity\", \"event\"}");
@@ -231,6 +232,22 @@ status append_feedback(sql_builder& q, const scope& s, const json& body) {
     return invalid("`feedback.activity` must be an activity id");
   if (!event.is_string()) return invalid("`feedback` needs an `event`");
   // The builder's backend is the caller's connection; this only reads the catalog.
+  if (event.get<std::string>() == "held_out") {  // held out by a control group: no message
+    auto held = held_out_table_exists(const_cast<backend&>(q.target()));
+    if (!held) return held.err();
+    if (!*held) {
+      q << "(1 = 0)";
+      return ok_status();
+    }
+    q << "EXISTS (SELECT 1 FROM baton_held_out bh WHERE bh.campaign = "
+      << q.bind(value::text(campaign.get<std::string>()));
+    q << " AND bh.dimension = " << q.bind(value::text(s.ent->name));
+    q << " AND bh.recipient = " << key_text_sql(s);
+    if (activity.is_string())
+      q << " AND bh.activity = " << q.bind(value::text(activity.get<std::string>()));
+    q << ")";
+    return ok_status();
+  }
   auto there = delivery_tables_exist(const_cast<backend&>(q.target()));
   if (!there) return there.err();
   if (!*there) {

@@ -75,6 +75,15 @@ json activity_report(const campaign_state& s, const activity& a,
               {"uniqueClicks", unique("clicked")},
               {"ctr", std::round(ctr * 100.0) / 100.0},
               {"unsubscribes", unique("unsubscribed")}};
+  // Treated vs control, for lift: the people sent to with their engagement, beside the people
+  // held out (their outcome is read with a `feedback` filter on event held_out).
+  if (f.control > 0)
+    out["lift"] = {{"treated",
+                    {{"people", f.sent},
+                     {"uniqueOpens", unique("opened")},
+                     {"uniqueClicks", unique("clicked")},
+                     {"unsubscribes", unique("unsubscribed")}}},
+                   {"control", {{"people", f.control}}}};
   if (auto it = variants.find(a.id); it != variants.end()) {
     json vs = json::array();
     for (auto& v : it->second)

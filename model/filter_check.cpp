@@ -17,8 +17,8 @@ const std::vector<std::string> k_ops = {"eq",       "ne",          "lt",       "
                                         "not_null", "starts_with", "contains", "like"};
 const std::vector<std::string> k_node_kinds = {"all",    "any",       "not",     "field",
                                                "exists", "aggregate", "feedback"};
-const std::vector<std::string> k_feedback_events = {"delivered", "bounced",      "opened",
-                                                    "clicked",   "unsubscribed", "sent"};
+const std::vector<std::string> k_feedback_events = {"delivered",    "bounced", "opened",  "clicked",
+                                                    "unsubscribed", "sent",    "held_out"};
 const std::vector<std::string> k_aggregates = {"count", "sum", "avg", "min", "max"};
 
 bool is_text_op(const std::string& op) {

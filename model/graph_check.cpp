@@ -79,6 +79,7 @@ void check_transitions(const campaign_definition& def, const positions& pos, cam
 
 void check_inbound(const campaign_definition& def, const positions& pos, const campaign_graph& g,
                    problems& out) {
+  std::string first_api_root;  // api campaigns start at one (enabled) activity
   for (std::size_t i = 0; i < def.activities.size(); ++i) {
     const activity& a = def.activities[i];
     const auto& in = g.inbound[i];
@@ -108,8 +109,28 @@ void check_inbound(const campaign_definition& def, const positions& pos, const c
                       ") has no inbound transition; an api-triggered campaign starts at a "
                       "channel activity (email, sms, push) or at enrichment, test, split or "
                       "deduplication");
+      else if (!a.disabled && !first_api_root.empty())
+        add_error(out, p,
+                  "`" + a.id + "` is a second activity without inbound transition (the first is `" +
+                      first_api_root +
+                      "`); an api-triggered campaign's graph starts at one "
+                      "activity, which receives the triggered recipient");
+      else if (!a.disabled)
+        first_api_root = a.id;
       continue;
     }
+    if (is_api_campaign(def) && (a.type == activity_type::fork || a.type == activity_type::wait)) {
+      add_error(out, pointer_append(p, "type"),
+                std::string(to_string(a.type)) +
+                    " is refused in an api-triggered campaign: a trigger sends its recipient "
+                    "one message at once, through one channel activity");
+      continue;
+    }
+    if (is_api_campaign(def) && a.type == activity_type::split && a.options.is_object() &&
+        a.options.contains("overlap") && a.options["overlap"] == true)
+      add_error(out, pointer_append(p, "overlap"),
+                "an overlapping split could send a triggered recipient down several branches; "
+                "an api-triggered campaign sends it one message");
     if (in.empty()) {
       if (!can_start_flow(a.type))
         add_error(out, p,

@@ -246,6 +246,34 @@ TEST_CASE("control groups: the held-out rows get nothing and are reported",
   CHECK(r["people"] == 60);
   auto text = ctl(wd, here, {"report", id});
   CHECK(text.out.find("mail control group (held out, not sent): 6") != std::string::npos);
+  // Treated vs control for lift.
+  CHECK(r["lift"]["treated"]["people"] == 54);
+  CHECK(r["lift"]["treated"]["uniqueOpens"] == 0);
+  CHECK(r["lift"]["control"]["people"] == 6);
+
+  // The held-out recipients are visible to retargeting: a follow-up to "held out of the mail".
+  json follow = {
+      {"name", "follow-up of the control group"},
+      {"dimension", "profiles"},
+      {"activities",
+       {{{"id", "held"},
+         {"type", "build_audience"},
+         {"filter",
+          {{"feedback", {{"campaign", id}, {"activity", "mail"}, {"event", "held_out"}}}}}},
+        {{"id", "later"},
+         {"type", "email"},
+         {"category", "marketing"},
+         {"subject", "Later, {{first_name}}"},
+         {"body", "You were in the control group."}}}},
+      {"transitions", {{{"from", "held"}, {"to", "later"}}}}};
+  auto fid = ok_line(ctl(wd, here, {"campaign", "create", wd.write("follow.json", follow.dump())}));
+  ok_line(ctl(wd, here, {"campaign", "publish", fid}));
+  REQUIRE(ctl(wd, here, {"campaign", "wait", fid}).code == 0);
+  std::set<std::string> held;
+  for (auto& m : sent_lines(data))
+    if (m["campaign"] == fid) held.insert(m["recipient"].get<std::string>());
+  CHECK(held.size() == 6);
+  for (auto& k : held) CHECK(got.count(k) == 0);
 
   // The campaign's own controlGroup, as a count, through batond.
   daemon_process d(wd, data);

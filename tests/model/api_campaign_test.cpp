@@ -106,6 +106,40 @@ TEST_CASE("api campaigns: where the graph may start", "[definition][api]") {
   CHECK(message_at(v, "/activities/1").find("api-triggered") != std::string::npos);
 }
 
+TEST_CASE("api campaigns: one root, one message per trigger", "[definition][api]") {
+  // A second root: the trigger's recipient would enter twice.
+  auto doc = api_doc();
+  doc["activities"].push_back(
+      {{"id", "sms"}, {"type", "sms"}, {"text", "Order {{context.order.id}}"}});
+  auto v = run(doc);
+  CHECK(errors(v) == ptrs{"/activities/1"});
+  CHECK(message_at(v, "/activities/1").find("second") != std::string::npos);
+  // A disabled second root is not a root of the trigger.
+  doc["activities"][1]["disabled"] = true;
+  CHECK(run(doc).ok());
+  // fork and wait anywhere, and an overlapping split, could send more than one message or later.
+  doc = api_doc();
+  doc["activities"] = {{{"id", "enrich"},
+                        {"type", "enrichment"},
+                        {"attributes", {{{"name", "city"}, {"field", "household.city"}}}}},
+                       {{"id", "f"}, {"type", "fork"}, {"branches", {"x"}}},
+                       doc["activities"][0]};
+  doc["transitions"] = {{{"from", "enrich"}, {"to", "f"}},
+                        {{"from", "f"}, {"output", "x"}, {"to", "mail"}}};
+  CHECK(errors(run(doc)) == ptrs{"/activities/1/type"});
+  doc["activities"][1] = {{"id", "f"}, {"type", "wait"}, {"duration", "PT1H"}};
+  doc["transitions"][1] = {{"from", "f"}, {"to", "mail"}};
+  CHECK(errors(run(doc)) == ptrs{"/activities/1/type"});
+  doc["activities"][1] = {
+      {"id", "f"}, {"type", "split"}, {"overlap", true}, {"subsets", {{{"name", "x"}}}}};
+  doc["transitions"][1] = {{"from", "f"}, {"output", "x"}, {"to", "mail"}};
+  CHECK(errors(run(doc)) == ptrs{"/activities/1/overlap"});
+  doc["activities"][1]["overlap"] = false;
+  v = run(doc);
+  INFO(dump(v));
+  CHECK(v.ok());
+}
+
 TEST_CASE("api campaigns publish live, have no runs and no test runs", "[lifecycle][api]") {
   campaign_state s;
   command_context admin{"ann", role::admin, 1'000'000, false};

@@ -1,0 +1,69 @@
+#include "audience/recipient_population.hpp"
+
+#include "audience/activity_support.hpp"
+#include "audience/schema.hpp"
+#include "model/number.hpp"
+
+namespace baton::audience {
+
+result<ev::population> recipient_population(backend& b, const entity& e, const wt_owner& o,
+                                            const std::string& key, time_us now) {
+  if (auto st = ensure_internal_tables(b); !st) return st.err();
+  worktable wt = detail::entity_worktable(e);
+  if (auto st = create_worktable(b, o, "out", wt, now); !st) return st.err();
+  if (auto v = parse_value(key, wt.columns.front().type)) {
+    sql_builder q(b);
+    q << "INSERT INTO " << quote_id(wt.table) << " (" << quote_id(e.key) << ") SELECT t."
+      << quote_id(e.key) << " FROM " << quote_id(e.name) << " t WHERE t." << quote_id(e.key)
+      << " = " << q.bind(*v);
+    if (auto st = detail::run(b, q); !st) return st.err();
+  }
+  return finish_worktable(b, wt, "out");
+}
+
+namespace {
+
+nlohmann::json cell(const value& raw, const wt_column& c) {
+  if (raw.null) return nullptr;
+  auto v = convert(raw, c.type);
+  if (!v || v->null) return nullptr;
+  if (c.json) {
+    auto j = nlohmann::json::parse(v->s, nullptr, false);
+    return j.is_discarded() ? nlohmann::json(v->s) : j;
+  }
+  switch (c.type) {
+    case column_type::integer:
+      return v->i;
+    case column_type::floating:  // as the channel runner renders it (model/number.hpp)
+      return format_number(v->f);
+    case column_type::boolean:
+      return v->i != 0;
+    default:
+      return v->s;
+  }
+}
+
+}  // namespace
+
+result<std::optional<nlohmann::json>> worktable_first_row(backend& b, const std::string& table) {
+  auto wt = describe_worktable(b, table);
+  if (!wt) return wt.err();
+  std::vector<const wt_column*> cols;
+  for (auto& c : wt->columns)
+    if (c.name != wt->row_key && c.name != wt->dim_key) cols.push_back(&c);
+  std::string sql = "SELECT " + quote_id(wt->row_key);
+  for (auto* c : cols) sql += ", " + quote_id(c->name);
+  sql += " FROM " + quote_id(table) + " ORDER BY " + quote_id(wt->row_key) + " LIMIT 1";
+  std::optional<nlohmann::json> out;
+  auto st = b.query(sql, {}, [&](const row& r) {
+    nlohmann::json j = nlohmann::json::object();
+    for (std::size_t i = 0; i < cols.size() && i + 1 < r.size(); ++i)
+      j[cols[i]->name] = cell(r[i + 1], *cols[i]);
+    out = std::move(j);
+    return false;
+  });
+  if (!st) return st.err();
+  return out;
+}
+
+}  // namespace baton::audience
