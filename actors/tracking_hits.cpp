@@ -13,6 +13,7 @@
 
 #include "actors/data_runner.hpp"
 #include "actors/engagement.hpp"
+#include "actors/message_cache.hpp"
 #include "audience/message_links.hpp"
 #include "audience/suppression.hpp"
 #include "model/json_parse.hpp"
@@ -78,6 +79,7 @@ struct tracking_service::impl {
 
   std::mutex pool_mu;
   std::vector<std::unique_ptr<audience::backend>> pool;
+  message_cache cache{16384};  // the deliveries and link tables of recently hit messages
 
   struct pending {
     fact f;
@@ -88,7 +90,19 @@ struct tracking_service::impl {
   std::deque<std::shared_ptr<pending>> queue;
   bool stopping = false;
   std::thread recorder;
+  // Batches whose events are durable, waiting for the data plane: it writes one while the
+  // recorder already appends the next batch's events.
+  struct durable_batch {
+    std::vector<std::shared_ptr<pending>> hits;
+    std::vector<fact> facts;
+  };
+  std::mutex d_mu;
+  std::condition_variable d_cv;
+  std::deque<durable_batch> durable;
+  bool events_done = false;  // the recorder has stopped: nothing more comes
+  std::thread data_writer;
   std::map<std::string, time_us> last_at;  // "message|event" -> the last time given to a hit
+  time_us forgotten_upto = 0;  // the latest time given to a hit before last_at was cleared
 
   // A data plane connection for the calling thread, returned to the pool afterwards.
   struct lease {
@@ -120,8 +134,12 @@ struct tracking_service::impl {
   // Hits of one message and event get distinct times, so each one counts once (the campaign
   // keeps one feedback per message, event and time).
   time_us unique_time(const fact& f, time_us now) {
-    if (last_at.size() > 100000) last_at.clear();
-    auto& last = last_at[f.message_id + "|" + f.event];
+    if (last_at.size() > 100000) {
+      for (auto& [key, at] : last_at) forgotten_upto = std::max(forgotten_upto, at);
+      last_at.clear();
+    }
+    auto [it, added] = last_at.try_emplace(f.message_id + "|" + f.event, forgotten_upto);
+    auto& last = it->second;
     last = std::max(now, last + 1);
     return last;
   }
@@ -129,6 +147,7 @@ struct tracking_service::impl {
   status record_facts(std::vector<fact>& facts);
   status change_data_plane(const std::vector<fact>& facts);
   void run_recorder();
+  void run_data_writer();
 };
 
 // Events first (the report is folded from them), then the data plane (the `feedback` filter,
@@ -157,10 +176,13 @@ status tracking_service::impl::change_data_plane(const std::vector<fact>& facts)
     b.rollback();
     return status(e);
   };
+  std::vector<audience::feedback_row> rows;
+  rows.reserve(facts.size());
+  for (auto& f : facts) rows.push_back({f.message_id, f.event, format_time(f.at)});
+  if (auto r = audience::record_feedback(b, rows); !r) return fail(r.err());
   for (auto& f : facts) {
-    auto at = format_time(f.at);
-    if (auto r = audience::record_feedback(b, f.message_id, f.event, at); !r) return fail(r.err());
     if (f.event == "unsubscribed") {
+      auto at = format_time(f.at);
       if (auto u = unsubscribe(b, *schema, f.d, f.address, f.source, at); !u) return fail(u.err());
     } else if (!f.bounce_kind.empty()) {
       std::string address = f.address;
@@ -181,27 +203,66 @@ status tracking_service::impl::change_data_plane(const std::vector<fact>& facts)
   return b.commit();
 }
 
+// Takes what queued while the last batch was written, appends its events (one command per
+// campaign), then hands it to the data writer; hits hear back once both are done.
 void tracking_service::impl::run_recorder() {
   for (;;) {
-    std::vector<std::shared_ptr<pending>> batch;
+    durable_batch b;
     {
       std::unique_lock<std::mutex> g(q_mu);
       q_cv.wait(g, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;
-      batch.assign(queue.begin(), queue.end());
+      if (queue.empty()) break;
+      b.hits.assign(queue.begin(), queue.end());
       queue.clear();
     }
     auto now = clk->now();
-    std::vector<fact> facts;
-    for (auto& p : batch) {
+    b.facts.reserve(b.hits.size());
+    for (auto& p : b.hits) {
       p->f.at = unique_time(p->f, now);
-      facts.push_back(p->f);
+      b.facts.push_back(p->f);
     }
-    auto s = record_facts(facts);
-    if (!s)
-      spdlog::warn("tracking: {} hit(s) not recorded: {}: {}", batch.size(), s.err().where,
+    std::map<std::string, nlohmann::json> by_campaign;
+    for (auto& f : b.facts) by_campaign[f.d.campaign].push_back(item_of(f));
+    status s = ok_status();
+    for (auto& [campaign, items] : by_campaign)
+      if (s) s = sink(campaign, items);
+    if (!s) {
+      spdlog::warn("tracking: {} hit(s) not recorded: {}: {}", b.hits.size(), s.err().where,
                    s.err().what);
-    for (auto& p : batch) p->done.set_value(s);
+      for (auto& p : b.hits) p->done.set_value(s);
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> g(d_mu);
+      durable.push_back(std::move(b));
+    }
+    d_cv.notify_one();
+  }
+  {
+    std::lock_guard<std::mutex> g(d_mu);
+    events_done = true;
+  }
+  d_cv.notify_one();
+}
+
+// Writes the data plane of every batch whose events are durable, in one transaction.
+void tracking_service::impl::run_data_writer() {
+  for (;;) {
+    std::deque<durable_batch> ready;
+    {
+      std::unique_lock<std::mutex> g(d_mu);
+      d_cv.wait(g, [&] { return events_done || !durable.empty(); });
+      if (durable.empty()) return;
+      ready.swap(durable);
+    }
+    std::vector<fact> facts;
+    for (auto& b : ready) facts.insert(facts.end(), b.facts.begin(), b.facts.end());
+    auto s = change_data_plane(facts);
+    if (!s)
+      spdlog::warn("tracking: {} hit(s) not recorded: {}: {}", facts.size(), s.err().where,
+                   s.err().what);
+    for (auto& b : ready)
+      for (auto& p : b.hits) p->done.set_value(s);
   }
 }
 
@@ -213,7 +274,8 @@ tracking_service::~tracking_service() {
     p_->stopping = true;
   }
   p_->q_cv.notify_all();
-  if (p_->recorder.joinable()) p_->recorder.join();
+  if (p_->recorder.joinable()) p_->recorder.join();  // it lets the data writer finish
+  if (p_->data_writer.joinable()) p_->data_writer.join();
 }
 
 result<std::unique_ptr<tracking_service>> tracking_service::open(tracking_options o,
@@ -233,6 +295,7 @@ result<std::unique_ptr<tracking_service>> tracking_service::open(tracking_option
       if (auto t = (*ensure)(*l->b); !t) return t.err();
   }
   std::unique_ptr<tracking_service> s(new tracking_service(std::move(p)));
+  s->p_->data_writer = std::thread([raw = s->p_.get()] { raw->run_data_writer(); });
   s->p_->recorder = std::thread([raw = s->p_.get()] { raw->run_recorder(); });
   return s;
 }
@@ -240,23 +303,35 @@ result<std::unique_ptr<tracking_service>> tracking_service::open(tracking_option
 std::optional<tracked_hit> tracking_service::resolve(token_kind kind, std::string_view token) {
   auto claims = p_->setup->signer.verify(token, kind);
   if (!claims) return std::nullopt;
-  auto l = p_->borrow();
-  if (!l) return std::nullopt;
-  auto d = audience::find_delivery(*l->b, claims->message_id);
-  if (!d || !d->has_value()) return std::nullopt;
   tracked_hit h;
   h.kind = kind;
   h.message_id = claims->message_id;
-  h.delivery = **d;
-  if (kind == token_kind::click || kind == token_kind::view) {
+  // Views need the message as sent, which the cache does not keep (large, rarely asked for).
+  auto facts = kind == token_kind::view ? std::nullopt : p_->cache.get(claims->message_id);
+  if (!facts) {
+    auto l = p_->borrow();
+    if (!l) return std::nullopt;
+    auto d = audience::find_delivery(*l->b, claims->message_id);
+    if (!d || !d->has_value()) return std::nullopt;
+    message_facts f{**d, std::nullopt};
     auto links = audience::find_message_links(*l->b, claims->message_id);
-    if (!links || !links->has_value()) return std::nullopt;
+    if (!links) return std::nullopt;
+    if (links->has_value()) {
+      if (kind == token_kind::view) {
+        if ((*links)->view.empty()) return std::nullopt;
+        h.view = std::move((*links)->view);
+      }
+      f.links = std::move((*links)->links);
+    }
+    facts = f;
+    p_->cache.put(claims->message_id, std::move(f));
+  }
+  h.delivery = std::move(facts->delivery);
+  if (kind == token_kind::click || kind == token_kind::view) {
+    if (!facts->links) return std::nullopt;
     if (kind == token_kind::click) {
-      if (claims->link >= (*links)->links.size()) return std::nullopt;
-      h.redirect = (*links)->links[claims->link];
-    } else {
-      if ((*links)->view.empty()) return std::nullopt;
-      h.view = (*links)->view;
+      if (claims->link >= facts->links->size()) return std::nullopt;
+      h.redirect = (*facts->links)[claims->link];
     }
   }
   return h;

@@ -258,4 +258,18 @@ status record_feedback(backend& b, const std::string& message_id, const std::str
                      {value::text(message_id), value::text(event), value::text(at)}));
 }
 
+status record_feedback(backend& b, const std::vector<feedback_row>& rows) {
+  if (rows.empty()) return ok_status();
+  auto st = b.prepare("INSERT INTO baton_feedback (message_id, event, \"at\") VALUES (" +
+                      b.placeholder(1) + ", " + b.placeholder(2) + ", " + b.placeholder(3) +
+                      ") ON CONFLICT (message_id, event, \"at\") DO NOTHING");
+  if (!st) return st.err();
+  for (const auto& r : rows)
+    if (auto done =
+            (*st)->run({value::text(r.message_id), value::text(r.event), value::text(r.at)});
+        !done)
+      return done.err();
+  return ok_status();
+}
+
 }  // namespace baton::audience

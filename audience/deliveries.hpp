@@ -64,6 +64,12 @@ result<std::optional<delivery_ref>> find_delivery(backend& b, const std::string&
 status record_feedback(backend& b, const std::string& message_id, const std::string& event,
                        const std::string& at);
 
+// Feedback events of messages, with one prepared statement (a batch of tracking hits).
+struct feedback_row {
+  std::string message_id, event, at;
+};
+status record_feedback(backend& b, const std::vector<feedback_row>& rows);
+
 // An experiment's figures per variant (INTERFACES.md §10): messages sent, opens and unique
 // opens, clicks and unique clicks (from baton_feedback) of `activity` of `campaign`, in run `run`
 // (0 = every run). Variants without a message are absent.

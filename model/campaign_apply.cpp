@@ -289,8 +289,8 @@ status on(campaign_state&, const signal_sent&, const event&) {
 }
 
 status on(campaign_state& s, const feedback_received& e, const event&) {
-  auto key = e.message_id + "|" + e.event + "|" + std::to_string(e.at_us);
-  if (!s.feedback_seen.insert(key).second) return ok_status();
+  if (!s.feedback_seen.insert(feedback_keys::key_of(e.message_id, e.event, e.at_us)))
+    return ok_status();
   auto& t = s.feedback[e.activity];
   ++t.total[e.event];
   t.unique[e.event].insert(e.message_id);

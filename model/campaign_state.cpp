@@ -204,7 +204,7 @@ std::string encode_state(const campaign_state& s) {
   json fb = json::object();
   for (auto& [activity, t] : s.feedback) fb[activity] = {{"total", t.total}, {"unique", t.unique}};
   j["feedback"] = fb;
-  j["feedbackSeen"] = s.feedback_seen;
+  j["feedbackKeys"] = s.feedback_seen.encode();
   j["retainedUpTo"] = s.retained_upto;
   if (s.approval)
     j["approval"] = {{"state", s.approval->state},
@@ -257,7 +257,13 @@ result<campaign_state> decode_state(const std::string& bytes) {
       tally.total = t.at("total").get<std::map<std::string, std::uint64_t>>();
       tally.unique = t.at("unique").get<std::map<std::string, std::set<std::string>>>();
     }
-    s.feedback_seen = j.at("feedbackSeen").get<std::set<std::string>>();
+    if (j.contains("feedbackKeys")) {
+      if (!s.feedback_seen.decode(j.at("feedbackKeys").get<std::string>()))
+        return make_error(errc::integrity, "snapshot", "feedbackKeys is not base64 of 8-byte keys");
+    } else {  // snapshots of older releases kept the text of each key
+      for (auto& k : j.at("feedbackSeen"))
+        s.feedback_seen.insert(feedback_keys::key_of_text(k.get<std::string>()));
+    }
     s.retained_upto = j.value("retainedUpTo", 0u);  // absent from snapshots of older releases
     if (j.contains("approval")) {
       auto& a = j.at("approval");

@@ -16,6 +16,7 @@
 #include "events/campaign_events.hpp"
 #include "events/event.hpp"
 #include "model/definition.hpp"
+#include "model/feedback_keys.hpp"
 
 namespace baton {
 
@@ -133,8 +134,8 @@ struct campaign_state {
   std::deque<ev::variables> pending_signals;  // signals that arrived during a run
   std::vector<alert_record> alerts;
   std::map<std::string, feedback_tally> feedback;  // by channel activity id
-  std::set<std::string> feedback_seen;             // "message|event|at": a repeat is not counted
-  std::uint32_t retained_upto = 0;          // runs 1..this are past retention (run_data_dropped)
+  feedback_keys feedback_seen;      // one key per "message|event|at" counted: a repeat is not
+  std::uint32_t retained_upto = 0;  // runs 1..this are past retention (run_data_dropped)
   std::optional<approval_record> approval;  // none until submitted; an edit clears it
   // Every version of the definition, oldest first (versions[i].version == i + 1). `def` and
   // `definition_json` are version `def_version`, the one in force: a version made during a run

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <limits>
+#include <string_view>
 #include <thread>
 
 #include <httplib.h>
@@ -55,22 +57,63 @@ struct http_listener::impl {
 
 namespace {
 
+void click(tracking_service& t, std::string_view token, httplib::Response& res) {
+  auto hit = t.resolve(token_kind::click, token);
+  if (!hit || !safe_location(hit->redirect)) return not_found(res);
+  if (!t.record(*hit)) return store_failed(res);
+  res.status = 302;
+  res.set_header("Location", hit->redirect);
+  res.set_header("Cache-Control", "no-store");
+}
+
+void open_pixel(tracking_service& t, std::string_view token, httplib::Response& res) {
+  auto hit = t.resolve(token_kind::open, token);
+  if (!hit) return not_found(res);
+  if (!t.record(*hit)) return store_failed(res);
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(std::string(k_pixel, sizeof k_pixel), "image/gif");
+}
+
+// The token of `path` when it is `prefix` and then what the route "([A-Za-z0-9_-]{1,128})"
+// matches, else an empty view.
+std::string_view token_of(const std::string& path, std::string_view prefix) {
+  if (path.size() <= prefix.size() || path.size() > prefix.size() + 128 ||
+      path.compare(0, prefix.size(), prefix) != 0)
+    return {};
+  std::string_view token(path);
+  token.remove_prefix(prefix.size());
+  for (char c : token)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-'))
+      return {};
+  return token;
+}
+
 void route(httplib::Server& s, tracking_service& t) {
+  // Click redirects and open pixels, the paths hit most, are answered before cpp-httplib
+  // matches the request against each route's std::regex in turn (GET and HEAD without a body,
+  // as those routes would); anything else goes on to the routes.
+  s.set_pre_routing_handler([&t](const httplib::Request& req, httplib::Response& res) {
+    using outcome = httplib::Server::HandlerResponse;
+    if ((req.method != "GET" && req.method != "HEAD") || req.has_header("Content-Length") ||
+        req.has_header("Transfer-Encoding"))
+      return outcome::Unhandled;
+    if (auto token = token_of(req.path, "/t/c/"); !token.empty()) {
+      click(t, token, res);
+      return outcome::Handled;
+    }
+    if (auto token = token_of(req.path, "/t/o/"); !token.empty()) {
+      open_pixel(t, token, res);
+      return outcome::Handled;
+    }
+    return outcome::Unhandled;
+  });
   const std::string tok = "([A-Za-z0-9_-]{1,128})";
   s.Get("/t/c/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
-    auto hit = t.resolve(token_kind::click, req.matches[1].str());
-    if (!hit || !safe_location(hit->redirect)) return not_found(res);
-    if (!t.record(*hit)) return store_failed(res);
-    res.status = 302;
-    res.set_header("Location", hit->redirect);
-    res.set_header("Cache-Control", "no-store");
+    click(t, req.matches[1].str(), res);
   });
   s.Get("/t/o/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
-    auto hit = t.resolve(token_kind::open, req.matches[1].str());
-    if (!hit) return not_found(res);
-    if (!t.record(*hit)) return store_failed(res);
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(std::string(k_pixel, sizeof k_pixel), "image/gif");
+    open_pixel(t, req.matches[1].str(), res);
   });
   // GET only shows the page: prefetchers and link scanners never unsubscribe anyone.
   s.Get("/t/u/" + tok, [&t](const httplib::Request& req, httplib::Response& res) {
@@ -150,7 +193,11 @@ result<std::unique_ptr<http_listener>> http_listener::start(
   // a body) waits for the client's delayed ACK of the first, ~40 ms a hit.
   server.set_tcp_nodelay(true);
   server.set_payload_max_length(1 << 20);
-  server.set_keep_alive_max_count(1000);
+  // A kept connection is not closed after a number of requests: when 64 busy clients all
+  // reached the count together, their reconnections overflowed cpp-httplib's listen backlog (5)
+  // and waited for SYN retransmissions (1 s and more; docs/benchmarks.md, P10). Idle
+  // connections still close after the keep-alive timeout (5 s).
+  server.set_keep_alive_max_count(std::numeric_limits<std::size_t>::max());
   route(server, *p->service);
   if (more_routes) more_routes(server);
   p->port = port == 0 ? server.bind_to_any_port(host) : server.bind_to_port(host, port) ? port : -1;
