@@ -63,10 +63,10 @@ run_result trigger(const work_dir& wd, const std::string& address, const std::st
 
 }  // namespace
 
-TEST_CASE(
-    "kill -9 of batond between an SMTP server's acceptance and the trigger's event: the "
-    "retried trigger is not sent again",
-    "[trigger][e2e][smtp][crash]") {
+// kill -9 of batond between the SMTP server's acceptance and the trigger's event: the retried
+// trigger is answered from the send journal, not sent again.
+TEST_CASE("SMTP trigger: kill -9 after acceptance, the retry sends nothing",
+          "[trigger][e2e][smtp][crash]") {
   work_dir wd;
   hold_smtp smtp(wd);
   auto data = wd.str("data");
