@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <latch>
 #include <regex>
 #include <thread>
 
@@ -25,14 +26,19 @@ namespace {
 struct load_result {
   double per_second = 0, p99_ms = 0;
   std::uint64_t ok = 0, failed = 0;
+  std::uint64_t warmup_ok = 0;  // answered while the connections were being made (not timed)
 };
 
-// `clients` threads, each with one kept connection, GET paths[i % n] for `seconds`.
+// `clients` threads, each with one kept connection, GET paths[i % n] for `seconds`. Each client
+// connects and makes one request first; the clock starts when all have, so the figure is the
+// servers' steady rate, not how a burst of 64 connects meets their listen backlog.
 load_result hammer(const std::string& host, int port, const std::vector<std::string>& paths,
                    int clients, double seconds, int expect_status) {
   std::atomic<std::uint64_t> ok{0}, failed{0};
   std::vector<std::vector<double>> lat(static_cast<std::size_t>(clients));
-  auto t0 = steady::now();
+  std::atomic<std::uint64_t> warm{0};
+  std::latch connected(clients), go(1);
+  steady::time_point t0;
   std::vector<std::thread> ts;
   for (int c = 0; c < clients; ++c)
     ts.emplace_back([&, c] {
@@ -40,6 +46,9 @@ load_result hammer(const std::string& host, int port, const std::vector<std::str
       cli.set_keep_alive(true);
       cli.set_read_timeout(30);
       std::size_t i = static_cast<std::size_t>(c) * 7919;
+      if (auto r = cli.Get(paths[i++ % paths.size()].c_str()); r && r->status < 400) ++warm;
+      connected.count_down();
+      go.wait();
       while (seconds_since(t0) < seconds) {
         auto& path = paths[i++ % paths.size()];
         auto s = steady::now();
@@ -53,6 +62,9 @@ load_result hammer(const std::string& host, int port, const std::vector<std::str
         }
       }
     });
+  connected.wait();
+  t0 = steady::now();
+  go.count_down();
   for (auto& t : ts) t.join();
   double took = seconds_since(t0);
   std::vector<double> all;
@@ -60,6 +72,7 @@ load_result hammer(const std::string& host, int port, const std::vector<std::str
   load_result out;
   out.ok = ok;
   out.failed = failed;
+  out.warmup_ok = warm;
   out.per_second = static_cast<double>(ok) / took;
   out.p99_ms = percentile(all, 99);
   return out;
@@ -168,7 +181,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < runs; ++r) {
     auto b = hammer("127.0.0.1", bare_port, paths, clients, seconds, 302);
     auto o = hammer("127.0.0.1", port, paths, clients, seconds, 0);
-    answered += o.ok;
+    answered += o.ok + o.warmup_ok;  // every hit batond answered must be recorded
     failed += o.failed;
     note("P10 run %d: batond %.0f hits/s (p99 %.2f ms, %llu failed), bare 302 %.0f/s (p99 %.2f ms)",
          r + 1, o.per_second, o.p99_ms, static_cast<unsigned long long>(o.failed), b.per_second,
