@@ -51,38 +51,13 @@ double load(backend& b, const entity_schema& schema, const args& a, const std::s
 void measure_pipeline(backend& b, const entity_schema& schema, const args& a) {
   std::string sql_file = a.dir + "/baseline.sql";
   std::ofstream(sql_file) << k_baseline_sql;
-  std::vector<double> ours, base;
-  for (int run = 1; run <= a.runs; ++run) {
-    auto t0 = bench::steady::now();
-    std::string counts = run_pipeline(b, schema, static_cast<std::uint32_t>(run));
-    ours.push_back(bench::seconds_since(t0));
-    std::string cmd =
-        a.sqlite3 + " " + a.dir + "/data.sqlite < " + sql_file + " > " + a.dir + "/baseline.out";
-    t0 = bench::steady::now();
-    if (std::system(cmd.c_str()) != 0) std::exit(1);
-    base.push_back(bench::seconds_since(t0));
-    std::ifstream bo(a.dir + "/baseline.out");
-    std::string g, big, rest;
-    bo >> g >> big >> rest;
-    bench::note("run %d: baton %.2f s (%s) | sqlite3 shell %.2f s (gold=%s big=%s rest=%s)", run,
-                ours.back(), counts.c_str(), base.back(), g.c_str(), big.c_str(), rest.c_str());
-  }
-  double ratio = bench::median_ratio(ours, base);
-  bench::json_line()
-      .str("id", "P7")
-      .str("what",
-           "data plane: build_audience (exists + aggregate) -> dedup -> enrichment -> 3-way split, "
-           "SQLite")
-      .num("value", bench::median(ours), 2)
-      .str("unit", "s")
-      .str("baseline", "sqlite3 shell, the same SQL hand-written, same database file")
-      .num("baseline_value", bench::median(base), 2)
-      .num("ratio", ratio, 2)
-      .str("target", "<= 1.3")
-      .boolean("met", ratio <= 1.3)
-      .num("runs", a.runs)
-      .num("loadavg_1m", bench::load_average(), 2)
-      .print();
+  bench::compare_flow(
+      b, schema,
+      {"P7",
+       "data plane: build_audience (exists + aggregate) -> dedup -> enrichment -> 3-way split, "
+       "SQLite",
+       "sqlite3 shell, the same SQL hand-written, same database file", "sqlite3 shell", a.runs, 2},
+      a.sqlite3 + " " + a.dir + "/data.sqlite < " + sql_file, a.dir + "/baseline.out");
 }
 
 // P7.outbox: the split's subsets mailed through the engine's channel runner to the file outbox

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,6 +109,49 @@ inline std::string run_pipeline(backend& b, const entity_schema& schema, std::ui
       counts += a.id + "/" + p.output + "=" + std::to_string(p.count) + " ";
   }
   return counts;
+}
+
+// The flow against a hand-written baseline, run after run: `baseline_cmd` is a shell command that
+// runs the baseline's SQL and prints the three subsets' counts. Prints the JSON line `id`.
+struct flow_comparison {
+  std::string id, what, baseline, baseline_label;
+  int runs = 1;
+  int precision = 2;
+};
+inline void compare_flow(backend& b, const entity_schema& schema, const flow_comparison& f,
+                         const std::string& baseline_cmd, const std::string& out_file) {
+  std::vector<double> ours, base;
+  for (int run = 1; run <= f.runs; ++run) {
+    auto t0 = steady::now();
+    std::string counts = run_pipeline(b, schema, static_cast<std::uint32_t>(run));
+    ours.push_back(seconds_since(t0));
+    t0 = steady::now();
+    if (std::system((baseline_cmd + " > " + out_file).c_str()) != 0) {
+      std::fprintf(stderr, "error: the baseline failed: %s\n", baseline_cmd.c_str());
+      std::exit(1);
+    }
+    base.push_back(seconds_since(t0));
+    std::ifstream bo(out_file);
+    std::string g, big, rest;
+    bo >> g >> big >> rest;
+    note("run %d: baton %.2f s (%s) | %s %.2f s (gold=%s big=%s rest=%s)", run, ours.back(),
+         counts.c_str(), f.baseline_label.c_str(), base.back(), g.c_str(), big.c_str(),
+         rest.c_str());
+  }
+  double ratio = median_ratio(ours, base);
+  json_line()
+      .str("id", f.id)
+      .str("what", f.what)
+      .num("value", median(ours), f.precision)
+      .str("unit", "s")
+      .str("baseline", f.baseline)
+      .num("baseline_value", median(base), f.precision)
+      .num("ratio", ratio, 2)
+      .str("target", "<= 1.3")
+      .boolean("met", ratio <= 1.3)
+      .num("runs", f.runs)
+      .num("loadavg_1m", load_average(), 2)
+      .print();
 }
 
 }  // namespace baton::bench

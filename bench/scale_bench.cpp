@@ -102,38 +102,13 @@ void measure_load(backend& b, const entity_schema& schema, const args& a) {
 void measure_pipeline(backend& b, const entity_schema& schema, const args& a) {
   std::string sql_file = a.dir + "/baseline.sql";
   std::ofstream(sql_file) << k_pg_baseline_sql;
-  std::vector<double> ours, base;
-  for (int run = 1; run <= a.runs; ++run) {
-    auto t0 = bench::steady::now();
-    std::string counts = bench::run_pipeline(b, schema, static_cast<std::uint32_t>(run));
-    ours.push_back(bench::seconds_since(t0));
-    std::string cmd = a.psql + " -X -q -A -t -v ON_ERROR_STOP=1 '" + a.pg + "' -f " + sql_file +
-                      " > " + a.dir + "/baseline.out";
-    t0 = bench::steady::now();
-    if (std::system(cmd.c_str()) != 0) die("psql failed: " + cmd);
-    base.push_back(bench::seconds_since(t0));
-    std::ifstream bo(a.dir + "/baseline.out");
-    std::string g, big, rest;
-    bo >> g >> big >> rest;
-    bench::note("run %d: baton %.1f s (%s) | psql %.1f s (gold=%s big=%s rest=%s)", run,
-                ours.back(), counts.c_str(), base.back(), g.c_str(), big.c_str(), rest.c_str());
-  }
-  double ratio = bench::median_ratio(ours, base);
-  bench::json_line()
-      .str("id", "P12")
-      .str("what",
-           "data plane at scale: build_audience (exists + aggregate) -> dedup -> enrichment -> "
-           "3-way split, PostgreSQL")
-      .num("value", bench::median(ours), 1)
-      .str("unit", "s")
-      .str("baseline", "psql, the same SQL hand-written, same database")
-      .num("baseline_value", bench::median(base), 1)
-      .num("ratio", ratio, 2)
-      .str("target", "<= 1.3")
-      .boolean("met", ratio <= 1.3)
-      .num("runs", a.runs)
-      .num("loadavg_1m", bench::load_average(), 2)
-      .print();
+  bench::compare_flow(b, schema,
+                      {"P12",
+                       "data plane at scale: build_audience (exists + aggregate) -> dedup -> "
+                       "enrichment -> 3-way split, PostgreSQL",
+                       "psql, the same SQL hand-written, same database", "psql", a.runs, 1},
+                      a.psql + " -X -q -A -t -v ON_ERROR_STOP=1 '" + a.pg + "' -f " + sql_file,
+                      a.dir + "/baseline.out");
 }
 
 // The whole population (every profile) to the file outbox: the channel runner checks consent
