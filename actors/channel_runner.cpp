@@ -302,6 +302,37 @@ void count_settled(const batch_rows& rows, std::size_t messages, std::int64_t do
     st.excluded.erase(it);
 }
 
+// The keys of a batch's sent messages into the sent table, many rows per statement (a statement
+// per row cost a round trip each on PostgreSQL, which bounded the outbox there).
+status insert_sent_keys(audience::backend& b, const std::string& table, const std::string& key,
+                        const std::vector<audience::value>& keys) {
+  constexpr std::size_t k_chunk = 500;
+  auto sql = [&](std::size_t n) {
+    std::string q =
+        "INSERT INTO " + audience::quote_id(table) + " (" + audience::quote_id(key) + ") VALUES ";
+    for (std::size_t i = 0; i < n; ++i)
+      q += (i ? ", (" : "(") + b.placeholder(static_cast<int>(i) + 1) + ")";
+    return q + " ON CONFLICT DO NOTHING";
+  };
+  std::unique_ptr<audience::statement> full;
+  for (std::size_t at = 0; at < keys.size(); at += k_chunk) {
+    std::size_t n = std::min(k_chunk, keys.size() - at);
+    std::vector<audience::value> params(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                                        keys.begin() + static_cast<std::ptrdiff_t>(at + n));
+    if (n == k_chunk) {
+      if (!full) {
+        auto st = b.prepare(sql(k_chunk));
+        if (!st) return st.err();
+        full = std::move(st.value());
+      }
+      if (auto r = full->run(params); !r) return r.err();
+    } else if (auto r = b.exec(sql(n), params); !r) {
+      return r.err();
+    }
+  }
+  return ok_status();
+}
+
 // Makes the first `done` rows of the batch durable: who was sent (the sent table and the
 // deliveries table, one transaction), then the progress event, then the journal is emptied.
 // A message the deliveries table already held although it was handed over again in this
@@ -310,11 +341,8 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
               const batch_rows& rows, const std::vector<delivery_result>& results,
               std::size_t messages, std::int64_t done, const batch_limits& lim, send_state& st,
               time_us now, bool keep_view) {
-  auto insert = b.prepare("INSERT INTO " + audience::quote_id(st.p.sent_table) + " (" +
-                          audience::quote_id(wt.row_key) + ") VALUES (" + b.placeholder(1) +
-                          ") ON CONFLICT DO NOTHING");
-  if (!insert) return insert.err();
   if (auto t = b.begin(); !t) return t;
+  std::vector<audience::value> sent_keys;  // the sent table's new rows, inserted below
   std::vector<audience::delivery_row> handed, earlier;
   std::vector<std::string> handed_variant, earlier_variant;  // experiments: per row
   std::vector<audience::message_links> links;
@@ -335,11 +363,11 @@ status settle(audience::backend& b, const task_input& in, const audience::workta
                     in.act->options.value("category", std::string("marketing"))});
     (again ? earlier_variant : handed_variant)
         .push_back(i < rows.variant.size() ? rows.variant[i] : "");
-    auto r = (*insert)->run({rows.row_keys[static_cast<std::size_t>(rows.row[i])]});
-    if (!r) {
-      b.rollback();
-      return r.err();
-    }
+    sent_keys.push_back(rows.row_keys[static_cast<std::size_t>(rows.row[i])]);
+  }
+  if (auto r = insert_sent_keys(b, st.p.sent_table, wt.row_key, sent_keys); !r) {
+    b.rollback();
+    return r;
   }
   auto fresh = audience::record_deliveries(b, handed, format_time(now), handed_variant);
   auto known = audience::record_deliveries(b, earlier, format_time(now), earlier_variant);
