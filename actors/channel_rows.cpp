@@ -5,7 +5,6 @@
 
 #include "audience/deliveries.hpp"
 #include "audience/suppression.hpp"
-#include "model/number.hpp"
 
 namespace baton {
 
@@ -91,31 +90,10 @@ std::string population_reader::rows_sql(audience::backend& b, const std::vector<
 namespace {
 
 template <class Col>
-nlohmann::json to_json(const audience::value& raw, const Col& c) {
-  if (raw.null) return nullptr;
-  auto v = audience::convert(raw, c.type);
-  if (!v || v->null) return nullptr;
-  if (c.json) {
-    auto j = nlohmann::json::parse(v->s, nullptr, false);
-    return j.is_discarded() ? nlohmann::json(v->s) : j;
-  }
-  switch (c.type) {
-    case column_type::integer:
-      return v->i;
-    case column_type::floating:  // as in collected arrays: one format (model/number.hpp)
-      return format_number(v->f);
-    case column_type::boolean:
-      return v->i != 0;
-    default:
-      return v->s;
-  }
-}
-
-template <class Col>
 nlohmann::json row_json(const audience::row& r, const std::vector<Col>& cols) {
   nlohmann::json row = nlohmann::json::object();
   for (std::size_t i = 1; i < r.size() && i - 1 < cols.size(); ++i)
-    row[cols[i - 1].name] = to_json(r[i], cols[i - 1]);
+    row[cols[i - 1].name] = audience::cell_json(r[i], cols[i - 1].type, cols[i - 1].json);
   return row;
 }
 

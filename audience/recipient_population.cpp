@@ -2,7 +2,6 @@
 
 #include "audience/activity_support.hpp"
 #include "audience/schema.hpp"
-#include "model/number.hpp"
 
 namespace baton::audience {
 
@@ -21,30 +20,6 @@ result<ev::population> recipient_population(backend& b, const entity& e, const w
   return finish_worktable(b, wt, "out");
 }
 
-namespace {
-
-nlohmann::json cell(const value& raw, const wt_column& c) {
-  if (raw.null) return nullptr;
-  auto v = convert(raw, c.type);
-  if (!v || v->null) return nullptr;
-  if (c.json) {
-    auto j = nlohmann::json::parse(v->s, nullptr, false);
-    return j.is_discarded() ? nlohmann::json(v->s) : j;
-  }
-  switch (c.type) {
-    case column_type::integer:
-      return v->i;
-    case column_type::floating:  // as the channel runner renders it (model/number.hpp)
-      return format_number(v->f);
-    case column_type::boolean:
-      return v->i != 0;
-    default:
-      return v->s;
-  }
-}
-
-}  // namespace
-
 result<std::optional<nlohmann::json>> worktable_first_row(backend& b, const std::string& table) {
   auto wt = describe_worktable(b, table);
   if (!wt) return wt.err();
@@ -58,7 +33,7 @@ result<std::optional<nlohmann::json>> worktable_first_row(backend& b, const std:
   auto st = b.query(sql, {}, [&](const row& r) {
     nlohmann::json j = nlohmann::json::object();
     for (std::size_t i = 0; i < cols.size() && i + 1 < r.size(); ++i)
-      j[cols[i]->name] = cell(r[i + 1], *cols[i]);
+      j[cols[i]->name] = cell_json(r[i + 1], cols[i]->type, cols[i]->json);
     out = std::move(j);
     return false;
   });

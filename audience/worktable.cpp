@@ -1,5 +1,7 @@
 #include "audience/worktable.hpp"
 
+#include "model/number.hpp"
+
 #include <cstdio>
 
 namespace baton::audience {
@@ -261,6 +263,26 @@ result<ev::population> finish_worktable(backend& b, const worktable& wt,
   auto fp = fingerprint(b, wt.table, wt.columns);
   if (!fp) return fp.err();
   return ev::population{output, wt.table, static_cast<std::uint64_t>(*n), wt.dimension, *fp};
+}
+
+nlohmann::json cell_json(const value& raw, column_type type, bool json) {
+  if (raw.null) return nullptr;
+  auto v = convert(raw, type);
+  if (!v || v->null) return nullptr;
+  if (json) {
+    auto j = nlohmann::json::parse(v->s, nullptr, false);
+    return j.is_discarded() ? nlohmann::json(v->s) : j;
+  }
+  switch (type) {
+    case column_type::integer:
+      return v->i;
+    case column_type::floating:
+      return format_number(v->f);
+    case column_type::boolean:
+      return v->i != 0;
+    default:
+      return v->s;
+  }
 }
 
 }  // namespace baton::audience

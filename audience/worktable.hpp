@@ -24,6 +24,10 @@ struct wt_column {
   bool operator==(const wt_column&) const = default;
 };
 
+// A stored cell as templates see it: typed by the column (floats in one format,
+// model/number.hpp), a JSON column parsed (kept as text when it does not parse), null as null.
+nlohmann::json cell_json(const value& raw, column_type type, bool json);
+
 struct worktable {
   std::string table;
   std::string dimension;           // entity name; "" for file rows
